@@ -1,0 +1,51 @@
+import type { Bundle } from '../bundle/bundle.js';
+import type { Chunk, Column } from '../core/columns.js';
+import type { OutputSpec } from '../bundle/manifest.js';
+
+/** Options `apply` passes to every correction kind. */
+export interface KindOptions {
+  /** tfjs backend request: 'auto' | 'tensorflow' | 'wasm' | 'cpu'. */
+  backend?: string;
+  /** Base seed; kinds that draw random numbers derive per-file, per-chunk streams from it (seed, file, chunk start). */
+  seed: number;
+  /** Worker threads a kind may use for its own compute (flow inversion, ...). */
+  threads?: number;
+  /** Rows outside the selection or with invalid inputs: NaN ('nan', default) or the input value ('keep'). */
+  fill?: 'nan' | 'keep';
+}
+
+/** Per-file information given to a corrector (names of available columns, for collection expansion). */
+export interface FileContext {
+  file: string;
+  /** Every column name the file has (flat names; jagged columns included). */
+  columns: string[];
+  rows: number;
+}
+
+/** Counters a corrector reports for the end-of-run summary. */
+export interface ChunkStats {
+  /** Rows given non-finite inputs (NaN/inf) → outputs NaN or pass-through. */
+  nonFinite: number;
+  /** Rows outside the validity region declared in the bundle. */
+  outOfRange: number;
+}
+
+/**
+ * A loaded correction, bound to one file's schema. The pipeline reads `inputs` chunk by chunk and calls
+ * `process`; the returned columns must each have exactly `chunk.rows` entries (row alignment is the
+ * pipeline's invariant: apply never drops, adds or reorders rows).
+ */
+export interface Corrector {
+  readonly inputs: string[];
+  readonly outputs: OutputSpec[];
+  /** `selected[i] = 0` means row i must not be corrected (fill with NaN or keep input, per options.fill). */
+  process(chunk: Chunk, selected: Uint8Array | undefined): Promise<{ columns: Map<string, Column>; stats: ChunkStats }>;
+  close?(): Promise<void>;
+}
+
+/** A correction kind: turns a bundle into correctors for given files. */
+export interface CorrectionKind {
+  readonly kind: string;
+  /** Loaded once per run (weights, backend); `bind` is called once per file with that file's columns. */
+  load(bundle: Bundle, options: KindOptions): Promise<{ bind(file: FileContext): Corrector; close?(): Promise<void> }>;
+}
