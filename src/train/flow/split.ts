@@ -1,0 +1,65 @@
+import { basename } from 'node:path';
+import type { Examples } from './load.js';
+
+/**
+ * Train / validation / test split by a fixed seed. Each example's split is a hash of (seed, file name,
+ * row, collection), not a position in a shuffled list: the split of an event does not change when files
+ * are added, reordered or the selection changes, and any tool can tell which rows of a file were test
+ * events (closure on the test split, `apply` comparisons) without storing index lists.
+ */
+export type SplitName = 'train' | 'val' | 'test';
+
+export interface SplitIndices {
+  train: Int32Array;
+  val: Int32Array;
+  test: Int32Array;
+}
+
+/** 32-bit FNV-1a of a string (file names). */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** murmur3 finaliser: avalanches 32 bits. */
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Uniform number in [0, 1) fixed by (seed, file, row, collection). */
+export function splitUniform(seed: number, fileHash: number, row: number, collection: number): number {
+  let h = mix((seed >>> 0) ^ 0x9e3779b9);
+  h = mix(h ^ fileHash);
+  h = mix(h ^ (row >>> 0));
+  h = mix(h ^ Math.floor(row / 4294967296));
+  h = mix(h ^ collection);
+  return h / 4294967296;
+}
+
+/** Which split a given example is in. */
+export function splitOf(seed: number, file: string, row: number, collection: number, fractions: { val: number; test: number }): SplitName {
+  const u = splitUniform(seed, fnv1a(basename(file)), row, collection);
+  return u < fractions.test ? 'test' : u < fractions.test + fractions.val ? 'val' : 'train';
+}
+
+/** Splits examples into the three sets (indices into `e`, in input order). */
+export function splitExamples(e: Examples, seed: number, fractions: { val: number; test: number }): SplitIndices {
+  const fileHash = e.files.map((f) => fnv1a(basename(f)));
+  const train: number[] = [];
+  const val: number[] = [];
+  const test: number[] = [];
+  for (let i = 0; i < e.n; i++) {
+    const u = splitUniform(seed, fileHash[e.file[i]], e.row[i], e.collection[i]);
+    (u < fractions.test ? test : u < fractions.test + fractions.val ? val : train).push(i);
+  }
+  return { train: Int32Array.from(train), val: Int32Array.from(val), test: Int32Array.from(test) };
+}
