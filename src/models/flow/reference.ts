@@ -51,7 +51,7 @@ function transformForward(w: FlowWeights, t: number, x: Float64Array, c: ArrayLi
 function transformInverse(w: FlowWeights, t: number, y: Float64Array, c: ArrayLike<number>): Float64Array {
   const { features: F, bins: K, slope, bound } = w.arch;
   const P = paramsPerFeature(w.arch);
-  let x = new Float64Array(F);
+  let x: Float64Array = new Float64Array(F);
   for (let pass = 0; pass < effectivePasses(w.arch); pass++) {
     const phi = made64(w, t, rowInput(x, c));
     const nx = new Float64Array(F);
@@ -74,7 +74,7 @@ export function forward64(w: FlowWeights, x: ArrayLike<number>, c: ArrayLike<num
   const ladj = new Float64Array(n);
   const logProb = new Float64Array(n);
   for (let r = 0; r < n; r++) {
-    let v = Float64Array.from({ length: F }, (_, i) => x[r * F + i]);
+    let v: Float64Array = Float64Array.from({ length: F }, (_, i) => x[r * F + i]);
     const cr = Array.from({ length: C }, (_, j) => c[r * C + j]);
     let l = 0;
     for (let t = 0; t < w.transforms.length; t++) {
@@ -96,7 +96,7 @@ export function inverse64(w: FlowWeights, z: ArrayLike<number>, c: ArrayLike<num
   const { features: F, context: C } = w.arch;
   const x = new Float64Array(n * F);
   for (let r = 0; r < n; r++) {
-    let v = Float64Array.from({ length: F }, (_, i) => z[r * F + i]);
+    let v: Float64Array = Float64Array.from({ length: F }, (_, i) => z[r * F + i]);
     const cr = Array.from({ length: C }, (_, j) => c[r * C + j]);
     for (let t = w.transforms.length - 1; t >= 0; t--) v = transformInverse(w, t, v, cr);
     x.set(v, r * F);
