@@ -34,7 +34,7 @@ function inverseInc(w: FlowWeights, z: ArrayLike<number>, c: ArrayLike<number>, 
   const plans = w.transforms.map((_, t) => planTransform(w, t));
   const out = new Float64Array(n * F);
   for (let r = 0; r < n; r++) {
-    let v = Float64Array.from({ length: F }, (_, i) => z[r * F + i]);
+    let v: Float64Array = Float64Array.from({ length: F }, (_, i) => z[r * F + i]);
     const cr = Array.from({ length: C }, (_, j) => c[r * C + j]);
     for (let t = w.transforms.length - 1; t >= 0; t--) v = inverseIncremental64(w, plans[t], v, cr);
     out.set(v, r * F);
