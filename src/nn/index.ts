@@ -1,0 +1,10 @@
+// Shared training toolkit (jet regression, flows): dense layer with its own gradient, Adam/AdamW, clipping,
+// schedules, checkpoints, seeded RNG and init, epoch loop.
+export { Rng } from './rng.js';
+export { linearInit, glorotUniform, normalInit } from './init.js';
+export { dense, type Activation, type DenseOptions } from './dense.js';
+export { Params } from './params.js';
+export { Adam, clipByGlobalNorm, type AdamOptions } from './optim.js';
+export { ReduceLROnPlateau, EarlyStopping } from './schedule.js';
+export { saveCheckpoint, loadCheckpoint, type TrainingState, type CheckpointInfo } from './checkpoint.js';
+export { trainStep, trainLoop, type TrainLoopOptions, type EpochRecord } from './loop.js';
