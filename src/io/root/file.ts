@@ -1,0 +1,140 @@
+/**
+ * A ROOT file opened for reading: our own file descriptor for bulk basket reads, and jsroot on top of it
+ * (through its FileProxy hook) for keys, directories, streamer infos and the TTree/TBranch metadata.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { FileProxy, openFile } from 'jsroot/io';
+import { NtcorrError, errorMessage } from '../../core/errors.js';
+
+const TREE_CLASSES = new Set(['TTree', 'TNtuple', 'TNtupleD']);
+const DIR_CLASSES = new Set(['TDirectory', 'TDirectoryFile']);
+
+export interface TreeKey {
+  /** Path from the file's top directory, e.g. "events" or "dir/sub/tree". */
+  path: string;
+  cycle: number;
+  className: string;
+}
+
+/** jsroot's FileProxy reading through our descriptor, so jsroot never opens the file itself. */
+class FdProxy extends (FileProxy as { new(): object }) {
+  constructor(private readonly file: RootFile) { super(); }
+  async openFile(): Promise<boolean> { return true; }
+  getFileName(): string { return this.file.path; }
+  getFileSize(): number { return this.file.size; }
+  async readBuffer(pos: number, len: number): Promise<DataView> {
+    const b = this.file.read(pos, len);
+    return new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+  closeFile(): void {}
+}
+
+export class RootFile {
+  /** jsroot TFile (untyped: jsroot ships no types). */
+  js: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly size: number;
+  /** ROOT's own record of the file length (fEND), from the header. */
+  readonly end: number;
+  private fd: number | undefined;
+
+  private constructor(readonly path: string, fd: number, size: number, end: number) {
+    this.fd = fd;
+    this.size = size;
+    this.end = end;
+  }
+
+  static async open(path: string): Promise<RootFile> {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (e) {
+      throw new NtcorrError(`${path}: cannot open (${errorMessage(e)})`, { file: path, cause: e });
+    }
+    let file: RootFile | undefined;
+    try {
+      const size = fstatSync(fd).size;
+      const head = Buffer.alloc(Math.min(size, 64));
+      readSync(fd, head, 0, head.length, 0);
+      if (head.length < 4 || head.toString('latin1', 0, 4) !== 'root') {
+        throw new NtcorrError(`${path}: not a ROOT file (expected the magic bytes "root" at offset 0)`, { file: path });
+      }
+      if (head.length < 21) throw new NtcorrError(`${path}: truncated ROOT file (${size} bytes, header incomplete)`, { file: path });
+      const version = head.readInt32BE(4);
+      const end = version > 1000000 ? Number(head.readBigInt64BE(12)) : head.readUInt32BE(12);
+      file = new RootFile(path, fd, size, end);
+      if (end > size) {
+        throw new NtcorrError(`${path}: truncated ROOT file (header says ${end} bytes, file has ${size}); was it fully copied or closed?`, { file: path });
+      }
+      try {
+        file.js = await openFile(new FdProxy(file));
+      } catch (e) {
+        throw new NtcorrError(`${path}: unreadable ROOT file structure (${errorMessage(e)})`, { file: path, cause: e });
+      }
+      if (!file.js) throw new NtcorrError(`${path}: unreadable ROOT file structure (no keys)`, { file: path });
+      return file;
+    } catch (e) {
+      if (file) file.close(); else closeSync(fd);
+      throw e;
+    }
+  }
+
+  /** Reads `len` bytes at `pos`; throws if the file is shorter (truncated). */
+  read(pos: number, len: number): Uint8Array {
+    if (this.fd === undefined) throw new Error(`${this.path}: file is closed`);
+    if (pos + len > this.size) {
+      throw new NtcorrError(`${this.path}: truncated ROOT file (a record at ${pos}+${len} lies past the end, ${this.size} bytes)`, { file: this.path });
+    }
+    const b = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const n = readSync(this.fd, b, got, len - got, pos + got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got !== len) throw new NtcorrError(`${this.path}: short read at ${pos}`, { file: this.path });
+    return new Uint8Array(b.buffer, b.byteOffset, len);
+  }
+
+  /** Every TTree in the file (subdirectories included), highest cycle of each name only. */
+  async trees(): Promise<TreeKey[]> {
+    const out: TreeKey[] = [];
+    const walk = async (keys: any[], prefix: string): Promise<void> => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const best = new Map<string, any>(); // eslint-disable-line @typescript-eslint/no-explicit-any
+      for (const k of keys) {
+        const prev = best.get(k.fName);
+        if (!prev || k.fCycle > prev.fCycle) best.set(k.fName, k);
+      }
+      for (const k of best.values()) {
+        const path = prefix + k.fName;
+        if (TREE_CLASSES.has(k.fClassName)) out.push({ path, cycle: k.fCycle, className: k.fClassName });
+        else if (DIR_CLASSES.has(k.fClassName)) {
+          const dir = await this.js.readDirectory(path, k.fCycle);
+          if (dir?.fKeys) await walk(dir.fKeys, path + '/');
+        }
+      }
+    };
+    await walk(this.js.fKeys ?? [], '');
+    return out;
+  }
+
+  /** Reads a named object (highest cycle); undefined if absent. */
+  async readObject(name: string, cycle?: number): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    try {
+      return await this.js.readObject(cycle === undefined ? name : `${name};${cycle}`);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Top-level keys (name, class, cycle), for inspect and provenance. */
+  keys(): Array<{ name: string; className: string; cycle: number }> {
+    return (this.js.fKeys ?? []).map((k: any) => ({ name: k.fName, className: k.fClassName, cycle: k.fCycle })); // eslint-disable-line @typescript-eslint/no-explicit-any
+  }
+
+  close(): void {
+    if (this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+}
