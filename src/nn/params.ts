@@ -14,6 +14,13 @@ export class Params {
     return v;
   }
 
+  /** Registers a variable a model created itself (e.g. the flow's MADE layers) under a model-local name. */
+  adopt(name: string, v: tf.Variable): tf.Variable {
+    if (this.byName.has(name)) throw new Error(`parameter ${name} defined twice`);
+    this.byName.set(name, v);
+    return v;
+  }
+
   get(name: string): tf.Variable {
     const v = this.byName.get(name);
     if (!v) throw new Error(`no parameter ${name}`);
