@@ -4,7 +4,7 @@ import type { TableFormat, TableSource } from './table.js';
 
 /** Formats by file extension; loaded lazily (ROOT support pulls in jsroot). */
 const FORMATS: Record<string, () => Promise<{ format: TableFormat }>> = {
-  // '.parquet': () => import('./parquet/format.js'),
+  '.parquet': () => import('./parquet/format.js'),
   '.root': () => import('./root/format.js'),
 };
 

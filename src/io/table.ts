@@ -47,6 +47,11 @@ export interface TableSource {
    * exactly. Throws NtcorrError naming the file and column when a column is missing or not numeric.
    */
   chunks(columns: string[], chunkRows: number): AsyncIterable<Chunk>;
+  /**
+   * For `ntcorr inspect`: format-specific facts (parquet row groups and codecs; ROOT trees, baskets...)
+   * as plain JSON. `inspect` prints rows, columns and provenance itself from the fields above.
+   */
+  describe?(): object | Promise<object>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,45 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { NtcorrError, errorMessage } from '../../core/errors.js';
+
+/**
+ * One in-process DuckDB for the whole run (connections are cheap; instances are not). DuckDB reads every
+ * parquet layout HiggsDNA/pyarrow/awkward write and streams chunks as zero-copy typed-array views
+ * (see ../shared/docs/measurements.md), so it is both our reader and the engine that rewrites files.
+ */
+let instance: Promise<DuckDBInstance> | undefined;
+
+/** Settings for the shared instance; call before the first connection (later calls are ignored). */
+export const duckSettings: { threads: number; memoryLimit: string } = {
+  // Two threads keep `apply --jobs K` from oversubscribing; memory limit keeps 5M-row rewrites bounded.
+  threads: Number(process.env.NTCORR_DUCKDB_THREADS ?? 2),
+  memoryLimit: process.env.NTCORR_DUCKDB_MEMORY ?? '300MB',
+};
+
+export async function duckConnection(): Promise<DuckDBConnection> {
+  instance ??= DuckDBInstance.create(':memory:', {
+    threads: String(duckSettings.threads),
+    memory_limit: duckSettings.memoryLimit,
+    preserve_insertion_order: 'true',
+  });
+  return (await instance).connect();
+}
+
+/** SQL string literal. */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** SQL quoted identifier. */
+export function sqlIdent(s: string): string {
+  return `"${s.replaceAll('"', '""')}"`;
+}
+
+/** Turns a DuckDB error about `file` into an NtcorrError a user can act on. */
+export function fileError(file: string, e: unknown, doing: string): NtcorrError {
+  if (e instanceof NtcorrError) return e;
+  const msg = errorMessage(e).split('\n')[0];
+  let hint = '';
+  if (/No files found|No such file|does not exist/i.test(msg)) hint = ' (file not found)';
+  else if (/too small|magic|not a parquet|No magic bytes/i.test(msg)) hint = ' (not a parquet file, or truncated: the footer is missing)';
+  return new NtcorrError(`${file}: ${doing} failed${hint}: ${msg}`, { file, cause: e });
+}
