@@ -1,0 +1,231 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { NtcorrError } from '../core/errors.js';
+import { makePdf, PDF_KINDS, type Pdf, type PdfKind } from './pdfs/index.js';
+
+/** A fit parameter as Minuit sees it: start value, step (initial error), optional limits, fixed flag. */
+export interface ParamDef {
+  name: string;
+  value: number;
+  step: number;
+  limits?: [number, number];
+  fixed: boolean;
+}
+
+export interface Component {
+  name: string;
+  /** For toys' --vary: which yields fluctuate. */
+  role: 'signal' | 'background';
+  pdf: Pdf;
+  /** Index into Model.params of each PDF parameter, in pdf.params order. */
+  paramIndex: number[];
+  /** Extended models: index of the yield parameter; fraction models: index of the fraction (-1 for the last). */
+  coefIndex: number;
+}
+
+export type Constraint =
+  | { kind: 'gaussian'; index: number; mean: number; sigma: number }
+  | { kind: 'multigauss'; indices: number[]; mean: number[]; cov: number[][]; /** inverse covariance */ inv: number[][]; chol: number[][] }
+  | { kind: 'poisson'; index: number; observed: number; scale: number };
+
+export interface Model {
+  observable: { name: string; lo: number; hi: number };
+  params: ParamDef[];
+  components: Component[];
+  /** Yields per component (extended NLL) or fractions (the last component takes 1 - sum). */
+  extended: boolean;
+  constraints: Constraint[];
+  /** Events per toy for non-extended models (extended models use the sum of yields). */
+  toyEvents?: number;
+  /** Where the model came from, for messages. */
+  source: string;
+}
+
+export function paramIndex(model: Model, name: string): number {
+  return model.params.findIndex((p) => p.name === name);
+}
+
+/** Reads and validates a model YAML file. Errors name the file and the offending key. */
+export function loadModel(path: string): Model {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new NtcorrError(`${path}: cannot read model file (${(e as Error).message})`, { file: path });
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new NtcorrError(`${path}: not valid YAML (${(e as Error).message})`, { file: path });
+  }
+  return buildModel(doc, path);
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Builds a Model from parsed YAML (see examples/fit/*.yaml for the format). */
+export function buildModel(doc: unknown, source = '<model>'): Model {
+  const fail = (msg: string): never => {
+    throw new NtcorrError(`${source}: ${msg}`, { file: source });
+  };
+  const num = (v: unknown, what: string): number => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${what} must be a finite number (got ${JSON.stringify(v)})`);
+    return v as number;
+  };
+  if (!isObj(doc)) return fail('expected a mapping with observable, parameters, components');
+
+  const obs = doc.observable;
+  if (!isObj(obs)) return fail('missing "observable: {name: m, range: [lo, hi]}"');
+  const range = obs.range;
+  if (!Array.isArray(range) || range.length !== 2) return fail('observable.range must be [lo, hi]');
+  const lo = num(range[0], 'observable.range[0]');
+  const hi = num(range[1], 'observable.range[1]');
+  if (!(hi > lo)) fail(`observable.range must have lo < hi (got [${lo}, ${hi}])`);
+  const observable = { name: typeof obs.name === 'string' ? obs.name : 'x', lo, hi };
+
+  const params: ParamDef[] = [];
+  if (!isObj(doc.parameters)) return fail('missing "parameters:" mapping (name: {value, step, limits, fixed})');
+  for (const [name, spec] of Object.entries(doc.parameters)) {
+    const s: Obj = typeof spec === 'number' ? { value: spec } : isObj(spec) ? spec : fail(`parameters.${name} must be a number or {value, step, limits, fixed}`);
+    const value = num(s.value, `parameters.${name}.value`);
+    const step = s.step === undefined ? (value !== 0 ? 0.1 * Math.abs(value) : 0.1) : num(s.step, `parameters.${name}.step`);
+    if (!(step > 0)) fail(`parameters.${name}.step must be > 0`);
+    const p: ParamDef = { name, value, step, fixed: s.fixed === true };
+    if (s.limits !== undefined && s.limits !== null) {
+      if (!Array.isArray(s.limits) || s.limits.length !== 2) fail(`parameters.${name}.limits must be [lo, hi]`);
+      const l = s.limits as unknown[];
+      const llo = l[0] === null ? -Infinity : num(l[0], `parameters.${name}.limits[0]`);
+      const lhi = l[1] === null ? Infinity : num(l[1], `parameters.${name}.limits[1]`);
+      if (!(lhi > llo)) fail(`parameters.${name}.limits must have lo < hi`);
+      if (value < llo || value > lhi) fail(`parameters.${name}.value ${value} is outside its limits [${llo}, ${lhi}]`);
+      p.limits = [llo, lhi];
+    }
+    params.push(p);
+  }
+  const index = (ref: unknown, where: string): number => {
+    if (typeof ref === 'number') {
+      // A number in place of a parameter name: a fixed constant.
+      params.push({ name: where, value: ref, step: 0.1, fixed: true });
+      return params.length - 1;
+    }
+    if (typeof ref !== 'string') return fail(`${where} must name a parameter or be a number`);
+    const i = params.findIndex((p) => p.name === ref);
+    if (i < 0) fail(`${where} refers to unknown parameter "${ref}" (known: ${params.map((p) => p.name).join(', ')})`);
+    return i;
+  };
+
+  const comps = doc.components;
+  if (!Array.isArray(comps) || comps.length === 0) return fail('missing "components:" list');
+  const components: Component[] = [];
+  let withYield = 0;
+  let withFraction = 0;
+  comps.forEach((c: unknown, ci: number) => {
+    if (!isObj(c)) fail(`components[${ci}] must be a mapping`);
+    const cc = c as Obj;
+    const name = typeof cc.name === 'string' ? cc.name : `c${ci}`;
+    const kind = cc.pdf as PdfKind;
+    if (!PDF_KINDS.includes(kind)) fail(`components.${name}.pdf must be one of ${PDF_KINDS.join(', ')} (got ${JSON.stringify(cc.pdf)})`);
+    let order = 0;
+    let coefRefs: unknown[] = [];
+    if (kind === 'chebyshev' || kind === 'polynomial') {
+      if (!Array.isArray(cc.coefficients)) fail(`components.${name}.coefficients must be a list of parameter names or numbers`);
+      coefRefs = cc.coefficients as unknown[];
+      order = coefRefs.length;
+    }
+    const pdf = makePdf(kind, lo, hi, order);
+    const paramIdx = pdf.params.map((pn, j) => {
+      const ref = order > 0 ? coefRefs[j] : cc[pn];
+      if (ref === undefined) fail(`components.${name} (${kind}) needs "${pn}:" (a parameter name or a number)`);
+      return index(ref, `${name}.${pn}`);
+    });
+    let coefIndex = -1;
+    if (cc.yield !== undefined) {
+      coefIndex = index(cc.yield, `${name}.yield`);
+      withYield++;
+    } else if (cc.fraction !== undefined) {
+      coefIndex = index(cc.fraction, `${name}.fraction`);
+      withFraction++;
+    }
+    const role = cc.role === 'signal' || cc.role === 'background' ? cc.role : ci === 0 ? 'signal' : 'background';
+    components.push({ name, role, pdf, paramIndex: paramIdx, coefIndex });
+  });
+  const extended = withYield > 0;
+  if (extended && withYield !== components.length) fail('either every component has a "yield:" (extended fit) or none');
+  if (withFraction > 0 && withFraction !== components.length - 1) fail('with fractions, every component but the last has a "fraction:"');
+  if (!extended && withFraction === 0 && components.length > 1) fail('several components need "yield:" (extended) or "fraction:" on all but the last');
+
+  const constraints: Constraint[] = [];
+  const cons = doc.constraints ?? [];
+  if (!Array.isArray(cons)) fail('constraints must be a list');
+  (cons as unknown[]).forEach((c, k) => {
+    if (!isObj(c)) fail(`constraints[${k}] must be a mapping`);
+    const cc = c as Obj;
+    const type = cc.type;
+    if (type === 'gaussian') {
+      const sigma = num(cc.sigma, `constraints[${k}].sigma`);
+      if (!(sigma > 0)) fail(`constraints[${k}].sigma must be > 0`);
+      constraints.push({ kind: 'gaussian', index: index(cc.parameter, `constraints[${k}].parameter`), mean: num(cc.mean, `constraints[${k}].mean`), sigma });
+    } else if (type === 'multigauss') {
+      if (!Array.isArray(cc.parameters) || !Array.isArray(cc.mean) || !Array.isArray(cc.covariance)) fail(`constraints[${k}] (multigauss) needs parameters, mean, covariance`);
+      const indices = (cc.parameters as unknown[]).map((p) => index(p, `constraints[${k}].parameters`));
+      const mean = (cc.mean as unknown[]).map((v) => num(v, `constraints[${k}].mean`));
+      const cov = (cc.covariance as unknown[]).map((row) => (Array.isArray(row) ? row.map((v) => num(v, `constraints[${k}].covariance`)) : fail(`constraints[${k}].covariance must be a matrix`)));
+      const n = indices.length;
+      if (mean.length !== n || cov.length !== n || cov.some((r) => r.length !== n)) fail(`constraints[${k}]: mean and covariance must match ${n} parameters`);
+      const chol = cholesky(cov);
+      if (!chol) return fail(`constraints[${k}].covariance is not positive definite`);
+      constraints.push({ kind: 'multigauss', indices, mean, cov, chol, inv: invertSpd(chol) });
+    } else if (type === 'poisson') {
+      const observed = num(cc.observed, `constraints[${k}].observed`);
+      const scale = cc.scale === undefined ? 1 : num(cc.scale, `constraints[${k}].scale`);
+      constraints.push({ kind: 'poisson', index: index(cc.parameter, `constraints[${k}].parameter`), observed, scale });
+    } else {
+      fail(`constraints[${k}].type must be gaussian, multigauss or poisson (got ${JSON.stringify(type)})`);
+    }
+  });
+
+  const model: Model = { observable, params, components, extended, constraints, source };
+  if (isObj(doc.toys) && doc.toys.events !== undefined) model.toyEvents = num(doc.toys.events, 'toys.events');
+  if (!extended && model.toyEvents === undefined) model.toyEvents = 1000;
+  return model;
+}
+
+/** Lower Cholesky factor of a symmetric matrix, or null if not positive definite. */
+export function cholesky(a: number[][]): number[][] | null {
+  const n = a.length;
+  const L = a.map(() => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i][j];
+      for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
+      if (i === j) {
+        if (!(s > 0)) return null;
+        L[i][i] = Math.sqrt(s);
+      } else L[i][j] = s / L[j][j];
+    }
+  }
+  return L;
+}
+
+/** Inverse of L L^T from its Cholesky factor. */
+export function invertSpd(L: number[][]): number[][] {
+  const n = L.length;
+  const inv = L.map(() => new Array<number>(n).fill(0));
+  for (let c = 0; c < n; c++) {
+    // Solve L y = e_c, then L^T x = y.
+    const y = new Array<number>(n).fill(0);
+    for (let i = 0; i < n; i++) {
+      let s = i === c ? 1 : 0;
+      for (let k = 0; k < i; k++) s -= L[i][k] * y[k];
+      y[i] = s / L[i][i];
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let s = y[i];
+      for (let k = i + 1; k < n; k++) s -= L[k][i] * inv[k][c];
+      inv[i][c] = s / L[i][i];
+    }
+  }
+  return inv;
+}
