@@ -1,0 +1,98 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadBundle } from '../bundle/bundle.js';
+import { checkOutput } from './verify.js';
+import { logState, parseUserLog, type LogState } from './userlog.js';
+import type { JobFolderManifest, JobSpec } from './jobfolder.js';
+
+/**
+ * done: every output is there with this model's provenance.
+ * failed: the job ended (wrapper's exit line or HTCondor's log) but not every output is done.
+ * held: HTCondor holds it (needs condor_release or condor_rm).
+ * pending: not ended yet (idle, running, or no trace of it).
+ */
+export type JobState = 'done' | 'failed' | 'held' | 'pending';
+
+export interface FileStatus {
+  input: string;
+  output: string;
+  done: boolean;
+  reason?: string;
+}
+
+export interface JobStatus {
+  id: string;
+  state: JobState;
+  /** Why failed/held/pending, in words. */
+  reason?: string;
+  exitCode?: number;
+  files: FileStatus[];
+}
+
+export interface FolderStatus {
+  jobs: JobStatus[];
+  counts: Record<JobState, number>;
+  /** false when the model bundle does not exist yet (a DAG before training). */
+  modelReady: boolean;
+}
+
+export function logPaths(dir: string, id: string): { out: string; err: string; log: string } {
+  return { out: join(dir, 'logs', `job-${id}.out`), err: join(dir, 'logs', `job-${id}.err`), log: join(dir, 'logs', `job-${id}.log`) };
+}
+
+/** The wrapper's last word: "ntcorr-job: job=<id> exit=<code>" (the last such line, retries overwrite .out). */
+export function wrapperExit(outText: string): number | undefined {
+  const all = [...outText.matchAll(/^ntcorr-job: job=\S+ exit=(-?\d+)\s*$/gm)];
+  return all.length ? Number(all[all.length - 1][1]) : undefined;
+}
+
+function lastErrorLine(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const lines = readFileSync(path, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  return lines.length ? lines[lines.length - 1].slice(0, 300) : undefined;
+}
+
+export async function jobStatus(dir: string, job: JobSpec, modelHash: string | undefined, columns: string[]): Promise<JobStatus> {
+  const files: FileStatus[] = [];
+  for (let i = 0; i < job.inputs.length; i++) {
+    if (!modelHash) {
+      files.push({ input: job.inputs[i], output: job.outputs[i], done: false, reason: 'model not trained yet' });
+      continue;
+    }
+    const c = await checkOutput(job.outputs[i], modelHash, columns);
+    files.push({ input: job.inputs[i], output: job.outputs[i], done: c.ok, reason: c.reason });
+  }
+  if (files.every((f) => f.done)) return { id: job.id, state: 'done', files };
+
+  const p = logPaths(dir, job.id);
+  const exit = existsSync(p.out) ? wrapperExit(readFileSync(p.out, 'utf8')) : undefined;
+  const log: LogState = existsSync(p.log) ? logState(parseUserLog(readFileSync(p.log, 'utf8'))) : { state: 'none' };
+  const notDone = files.filter((f) => !f.done).map((f) => `${f.output}: ${f.reason}`).join('; ');
+
+  if (log.state === 'held') return { id: job.id, state: 'held', reason: log.reason, files };
+  if (log.state === 'idle' || log.state === 'running') return { id: job.id, state: 'pending', reason: log.state, files };
+  if (log.state === 'removed') return { id: job.id, state: 'failed', reason: 'removed from the queue (condor_rm)', files };
+  if (log.state === 'signalled') return { id: job.id, state: 'failed', reason: `killed by signal ${log.signal}`, files };
+  const code = exit ?? (log.state === 'exited' ? log.exitCode : undefined);
+  if (code === undefined) return { id: job.id, state: 'pending', reason: 'not run yet', files };
+  if (code !== 0) {
+    return { id: job.id, state: 'failed', exitCode: code, reason: `exit code ${code}${lastErrorLine(p.err) ? `: ${lastErrorLine(p.err)}` : ''}`, files };
+  }
+  return { id: job.id, state: 'failed', exitCode: 0, reason: `exited 0 but output not done (${notDone})`, files };
+}
+
+export async function folderStatus(dir: string, m: JobFolderManifest, onlyJobs?: Set<string>): Promise<FolderStatus> {
+  let modelHash: string | undefined;
+  let columns: string[] = [];
+  const modelReady = existsSync(join(m.model, 'model.json'));
+  if (modelReady) {
+    const b = loadBundle(m.model);
+    modelHash = b.hash;
+    columns = b.manifest.outputs.map((o) => o.name);
+  }
+  const jobs: JobStatus[] = [];
+  for (const j of m.jobs) if (!onlyJobs || onlyJobs.has(j.id)) jobs.push(await jobStatus(dir, j, modelHash, columns));
+  const counts: Record<JobState, number> = { done: 0, failed: 0, held: 0, pending: 0 };
+  for (const j of jobs) counts[j.state]++;
+  return { jobs, counts, modelReady };
+}
