@@ -2,9 +2,7 @@
  * Independent reference reader for ROOT tests: jsroot's own per-entry TTree reader (treeProcess), which
  * shares no code with src/io/root's basket decoding. Returns every entry of every branch as plain values.
  */
-// @ts-expect-error jsroot ships no types for this entry point
 import { openFile } from 'jsroot';
-// @ts-expect-error jsroot ships no types for this entry point
 import { TSelector, treeProcess } from 'jsroot/tree';
 
 export type RefValue = number | bigint | boolean | ArrayLike<number | bigint | boolean>;
