@@ -1,0 +1,74 @@
+import type { CommandModule } from 'yargs';
+
+interface ApplyArgs {
+  files: string[];
+  model: string;
+  'out-dir'?: string;
+  'in-place': boolean;
+  'chunk-rows': number;
+  jobs: number;
+  where?: string;
+  fill: 'nan' | 'keep';
+  force: boolean;
+  'skip-done': boolean;
+  quiet: boolean;
+  seed: number;
+  backend: string;
+  compression?: string;
+  tree?: string;
+}
+
+/**
+ * `ntcorr apply <globs...> --model DIR (--out-dir D | --in-place)`: streams every file through a model
+ * bundle and writes the new columns. The pipeline is imported in the handler so `--help` stays fast.
+ */
+export const command: CommandModule<object, ApplyArgs> = {
+  command: 'apply <files..>',
+  describe: 'Add a model\'s corrected/derived columns to parquet (or ROOT) files, safely and in bulk',
+  builder: (y) =>
+    y
+      .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Files or globs (quote globs: "out/*.parquet")' })
+      .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'Model bundle folder (with model.json), e.g. models/sigma-m-over-m' })
+      .option('out-dir', { alias: 'o', type: 'string', describe: 'Write <out-dir>/<file name>; inputs are never modified' })
+      .option('in-place', { type: 'boolean', default: false, describe: 'Replace each input: temp file in the same folder, fsync, verify rows + schema, rename (a crash leaves the original intact)' })
+      .option('chunk-rows', { type: 'number', default: 100_000, describe: 'Rows per chunk (memory is bounded by this, not by the file size)' })
+      .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'Files processed at the same time' })
+      .option('where', { type: 'string', describe: 'Correct only rows passing this expression, e.g. "abs(probe_ScEta) < 1.4442 and 80 < mass < 100"; row count and order never change' })
+      .option('fill', { choices: ['nan', 'keep'] as const, default: 'nan' as const, describe: 'Rows outside --where (or with invalid inputs): NaN, or keep the value the file already has for that output column (NaN when it has none)' })
+      .option('force', { type: 'boolean', default: false, describe: 'Re-apply to files this model already corrected (their output columns are replaced) / overwrite existing outputs' })
+      .option('skip-done', { type: 'boolean', default: false, describe: 'Skip files already corrected by this model (resubmitted batches)' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress bars; one line per file (batch logs)' })
+      .option('seed', { type: 'number', default: 12345, describe: 'Base seed for kinds that draw random numbers (recorded in provenance)' })
+      .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend for neural-network kinds' })
+      .option('compression', { type: 'string', describe: 'Codec of written files (parquet default zstd: zstd, snappy, gzip, uncompressed)' })
+      .option('tree', { type: 'string', describe: 'ROOT files: the TTree to read (default: the only/first one)' })
+      .example('ntcorr apply samples/zee_mc.parquet -m models/sigma-m-over-m -o corrected/', 'Add sigma_m_over_m to a copy of the file in corrected/')
+      .example('ntcorr apply "prod/*.parquet" -m models/zee-flow --in-place --jobs 2 --skip-done', 'Correct production files in place; resubmissions skip finished files')
+      .example('ntcorr apply data.parquet -m models/sigma-m-over-m -o out/ --where "abs(probe_ScEta) < 1.4442" --fill nan', 'Barrel probes only; other rows get NaN')
+      .example('ntcorr apply "out/*.parquet" -m models/sigma-m-over-m --in-place --force', 'Re-apply a changed model, replacing its columns'),
+  handler: async (argv) => {
+    const { runApply, formatSummary } = await import('../../pipeline/index.js');
+    const quiet = argv.quiet || !process.stderr.isTTY;
+    const summary = await runApply({
+      inputs: argv.files,
+      model: argv.model,
+      outDir: argv['out-dir'],
+      inPlace: argv['in-place'],
+      chunkRows: argv['chunk-rows'],
+      jobs: argv.jobs,
+      where: argv.where,
+      fill: argv.fill,
+      force: argv.force,
+      skipDone: argv['skip-done'],
+      quiet: argv.quiet,
+      seed: argv.seed,
+      backend: argv.backend,
+      compression: argv.compression,
+      tree: argv.tree,
+      command: ['ntcorr', ...process.argv.slice(2).map((a) => (/^[\w./=:,@+-]+$/.test(a) ? a : JSON.stringify(a)))].join(' '),
+      log: quiet ? (line) => console.error(line) : undefined,
+    });
+    console.log(formatSummary(summary));
+    process.exitCode = summary.failed > 0 ? 1 : 0;
+  },
+};

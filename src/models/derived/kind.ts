@@ -1,0 +1,117 @@
+import { allocate, isJagged, type Column, type DType, type NumericArray } from '../../core/columns.js';
+import { NtcorrError } from '../../core/errors.js';
+import type { OutputSpec } from '../../bundle/manifest.js';
+import { compileExpression, type CompiledExpression } from '../../expr/index.js';
+import type { ChunkStats, CorrectionKind, Corrector, FileContext, KindOptions } from '../types.js';
+
+/**
+ * `derived`: new columns defined by expressions over existing ones (src/expr), e.g. sigma_m/m.
+ *
+ * model.json config:
+ *   columns:  { "<output>": "<expression>", ... }   evaluated in order; later ones may use earlier outputs
+ *   optional: ["<output>", ...]                      skipped (not written) in files lacking their inputs
+ * Output types come from manifest.outputs (float32 unless declared).
+ */
+export interface DerivedConfig {
+  columns: Record<string, string>;
+  optional?: string[];
+}
+
+interface Planned { spec: OutputSpec; type: DType; expr: CompiledExpression }
+
+function parseConfig(bundleDir: string, config: Record<string, unknown>, outputs: OutputSpec[]): Planned[] {
+  const cols = config.columns as Record<string, unknown> | undefined;
+  if (!cols || typeof cols !== 'object') throw new NtcorrError(`model bundle ${bundleDir}: derived model needs config.columns {name: expression}`, { file: bundleDir });
+  const specs = new Map(outputs.map((o) => [o.name, o]));
+  return Object.entries(cols).map(([name, src]) => {
+    if (typeof src !== 'string') throw new NtcorrError(`model bundle ${bundleDir}: config.columns.${name} must be an expression string`, { file: bundleDir });
+    const spec = specs.get(name) ?? { name };
+    if (spec.jagged) throw new NtcorrError(`model bundle ${bundleDir}: derived output ${name} cannot be jagged`, { file: bundleDir });
+    let expr: CompiledExpression;
+    try {
+      expr = compileExpression(src);
+    } catch (e) {
+      throw new NtcorrError(`model bundle ${bundleDir}: config.columns.${name}: ${(e as Error).message}`, { file: bundleDir });
+    }
+    return { spec, type: spec.type ?? 'float32', expr };
+  });
+}
+
+function nonFiniteRows(cols: Column[], rows: number, selected: Uint8Array | undefined): number {
+  if (cols.length === 0) return 0;
+  let n = 0;
+  for (let i = 0; i < rows; i++) {
+    if (selected && !selected[i]) continue;
+    for (const c of cols) {
+      const v = (c as Float64Array)[i];
+      if (typeof v === 'number' && !Number.isFinite(v)) { n++; break; }
+    }
+  }
+  return n;
+}
+
+export const kind: CorrectionKind = {
+  kind: 'derived',
+  async load(bundle, options: KindOptions) {
+    const planned = parseConfig(bundle.dir, bundle.manifest.config, bundle.manifest.outputs);
+    const optional = new Set((bundle.manifest.config.optional as string[] | undefined) ?? []);
+    return {
+      bind(file: FileContext): Corrector {
+        const available = new Set(file.columns);
+        const use: Planned[] = [];
+        const defined = new Set<string>();
+        const inputSet = new Set<string>();
+        for (const p of planned) {
+          const missing = p.expr.columns.filter((c) => !available.has(c) && !defined.has(c));
+          if (missing.length) {
+            if (optional.has(p.spec.name)) continue;
+            throw new NtcorrError(`${file.file}: column "${missing[0]}" not found (needed by ${p.spec.name} = ${p.expr.source})`, { file: file.file, column: missing[0] });
+          }
+          use.push(p);
+          for (const c of p.expr.columns) if (!defined.has(c)) inputSet.add(c);
+          defined.add(p.spec.name);
+        }
+        if (use.length === 0) throw new NtcorrError(`${file.file}: none of the model's columns can be computed (missing inputs)`, { file: file.file });
+        const inputs = [...inputSet];
+        // --fill keep: rows outside the selection keep the file's existing value of the output, if it has one.
+        const keepFrom = options.fill === 'keep' ? use.filter((p) => available.has(p.spec.name)).map((p) => p.spec.name) : [];
+        const readCols = [...new Set([...inputs, ...keepFrom])];
+        return {
+          inputs: readCols,
+          outputs: use.map((p) => ({ ...p.spec, type: p.type })),
+          async process(chunk, selected) {
+            const rows = chunk.rows;
+            const env = new Map(chunk.columns);
+            const out = new Map<string, Column>();
+            for (const p of use) {
+              const f = p.expr.evalFloat(env, rows);
+              if (selected) {
+                const keep = keepFrom.includes(p.spec.name) ? chunk.columns.get(p.spec.name) : undefined;
+                const old = keep && !isJagged(keep) ? (keep as ArrayLike<number | bigint>) : undefined;
+                for (let i = 0; i < rows; i++) if (!selected[i]) f[i] = old ? Number(old[i]) : NaN;
+              }
+              env.set(p.spec.name, f);
+              out.set(p.spec.name, convert(f, p.type));
+            }
+            const inputCols = inputs.map((n) => chunk.columns.get(n)!).filter((c) => !isJagged(c)) as Column[];
+            const stats: ChunkStats = { nonFinite: nonFiniteRows(inputCols, rows, selected), outOfRange: 0 };
+            return { columns: out, stats };
+          },
+        };
+      },
+    };
+  },
+};
+
+function convert(f: Float64Array, type: DType): NumericArray {
+  if (type === 'float64') return f;
+  const out = allocate(type, f.length);
+  if (out instanceof BigInt64Array || out instanceof BigUint64Array) {
+    for (let i = 0; i < f.length; i++) out[i] = BigInt(Number.isFinite(f[i]) ? Math.trunc(f[i]) : 0);
+  } else if (type === 'bool') {
+    for (let i = 0; i < f.length; i++) out[i] = f[i] !== 0 && f[i] === f[i] ? 1 : 0;
+  } else {
+    (out as Float32Array).set(f);
+  }
+  return out;
+}

@@ -1,0 +1,198 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import pLimit from 'p-limit';
+import { loadBundle, type Bundle } from '../bundle/bundle.js';
+import { isJagged, type Column } from '../core/columns.js';
+import { NtcorrError, errorMessage } from '../core/errors.js';
+import { TOOL } from '../core/version.js';
+import { compileExpression, type CompiledExpression } from '../expr/index.js';
+import { formatFor, openTable } from '../io/formats.js';
+import type { OutputWriter, ProvenanceRecord, TableSource } from '../io/table.js';
+import { correctionKind } from '../models/registry.js';
+import type { Corrector, FileContext } from '../models/types.js';
+import { createProgress, type ProgressBar } from '../cli/progress.js';
+import { cleanStaleTemps, expandInputs, outputPathFor } from './files.js';
+import type { ApplyOptions, ApplySummary, FileResult } from './options.js';
+
+/** Why a file counts as already corrected by this model, or undefined. */
+export function alreadyDone(source: TableSource, bundle: Bundle, outputs: string[]): string | undefined {
+  const rec = [...source.provenance].reverse().find((p) => p.modelHash === bundle.hash || (p.model === bundle.manifest.name && p.kind === bundle.manifest.kind));
+  if (rec) return `already corrected by model ${rec.model} (${rec.modelHash.slice(0, 12)}) at ${rec.time}`;
+  const have = new Set(source.columns.map((c) => c.name));
+  const present = outputs.filter((o) => have.has(o));
+  if (present.length) return `already has column${present.length > 1 ? 's' : ''} ${present.join(', ')}`;
+  return undefined;
+}
+
+function countNonFinite(c: Column, rows: number, selected: Uint8Array | undefined): number {
+  let n = 0;
+  if (isJagged(c)) {
+    const v = c.values as ArrayLike<number>;
+    for (let i = 0; i < rows; i++) {
+      if (selected && !selected[i]) continue;
+      for (let k = c.offsets[i]; k < c.offsets[i + 1]; k++) if (typeof v[k] === 'number' && !Number.isFinite(v[k])) n++;
+    }
+    return n;
+  }
+  if (!(c instanceof Float32Array || c instanceof Float64Array)) return 0;
+  for (let i = 0; i < rows; i++) if ((!selected || selected[i]) && !Number.isFinite(c[i])) n++;
+  return n;
+}
+
+interface RunContext {
+  opts: ApplyOptions;
+  bundle: Bundle;
+  binder: { bind(file: FileContext): Corrector };
+  where?: CompiledExpression;
+  eventsBar: ProgressBar;
+}
+
+async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
+  const t0 = Date.now();
+  const { opts, bundle } = ctx;
+  const result: FileResult = { file, status: 'failed', rows: 0, selected: 0, nonFiniteInputs: 0, nonFiniteOutputs: 0, outOfRange: 0, seconds: 0 };
+  let source: TableSource | undefined;
+  let writer: OutputWriter | undefined;
+  try {
+    const outPath = outputPathFor(file, opts);
+    result.output = outPath;
+    cleanStaleTemps(outPath);
+    source = await openTable(file, { tree: opts.tree });
+    result.rows = source.rows;
+    if (source.rows === 0) throw new NtcorrError(`${file}: the file has 0 rows; nothing to correct`, { file });
+    const corrector = ctx.binder.bind({ file, columns: source.columns.map((c) => c.name), rows: source.rows });
+    const outputs = corrector.outputs.map((o) => o.name);
+
+    const done = alreadyDone(source, bundle, outputs);
+    const outExists = !opts.inPlace && existsSync(outPath);
+    if (done && !opts.force) {
+      if (opts.skipDone) { result.status = 'skipped'; result.reason = done; return result; }
+      throw new NtcorrError(`${file}: ${done}; use --force to re-apply or --skip-done to skip such files`, { file });
+    }
+    if (outExists && !opts.force) {
+      if (opts.skipDone) {
+        const prev = await openTable(outPath, { tree: opts.tree }).catch(() => undefined);
+        const why = prev && alreadyDone(prev, bundle, outputs);
+        await prev?.close();
+        if (why) { result.status = 'skipped'; result.reason = `output ${outPath} exists: ${why}`; return result; }
+      }
+      throw new NtcorrError(`${file}: output ${outPath} already exists; use --force to overwrite`, { file });
+    }
+
+    const missing = ctx.where?.missing(source.columns.map((c) => c.name)) ?? [];
+    if (missing.length) throw new NtcorrError(`${file}: --where needs column "${missing[0]}", which the file does not have`, { file, column: missing[0] });
+    const read = [...new Set([...corrector.inputs, ...(ctx.where?.columns ?? [])])];
+
+    const provenance: ProvenanceRecord = {
+      tool: TOOL,
+      model: bundle.manifest.name,
+      modelHash: bundle.hash,
+      kind: bundle.manifest.kind,
+      columnsAdded: outputs,
+      time: new Date().toISOString(),
+      command: opts.command,
+      seed: opts.seed,
+      ...(opts.where ? { where: opts.where, fill: opts.fill } : {}),
+    };
+    if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
+    writer = await (await formatFor(outPath)).createWriter(source, outPath, corrector.outputs, { mode: opts.mode ?? 'full', compression: opts.compression, provenance });
+
+    for await (const chunk of source.chunks(read, opts.chunkRows)) {
+      let selected: Uint8Array | undefined;
+      if (ctx.where) {
+        try {
+          selected = ctx.where.evalMask(chunk.columns, chunk.rows);
+        } catch (e) {
+          throw new NtcorrError(`${file}: --where: ${errorMessage(e)}`, { file });
+        }
+        for (let i = 0; i < chunk.rows; i++) result.selected += selected[i];
+      } else {
+        result.selected += chunk.rows;
+      }
+      const { columns, stats } = await corrector.process(chunk, selected);
+      for (const o of corrector.outputs) {
+        const c = columns.get(o.name);
+        const len = c === undefined ? -1 : isJagged(c) ? c.offsets.length - 1 : c.length;
+        // Row alignment is the pipeline's invariant: a corrector must return exactly one value per row.
+        if (len !== chunk.rows) throw new Error(`internal: ${bundle.manifest.kind} corrector returned ${len} rows for ${o.name}, chunk has ${chunk.rows}`);
+        result.nonFiniteOutputs += countNonFinite(c!, chunk.rows, selected);
+      }
+      result.nonFiniteInputs += stats.nonFinite;
+      result.outOfRange += stats.outOfRange;
+      await writer.append(columns, chunk.rows);
+      ctx.eventsBar.increment(chunk.rows);
+    }
+    provenance.counts = { rows: result.rows, selected: result.selected, nonFiniteInputs: result.nonFiniteInputs, nonFiniteOutputs: result.nonFiniteOutputs, outOfRange: result.outOfRange };
+    await corrector.close?.();
+    await source.close();
+    source = undefined;
+    await writer.finish();
+    writer = undefined;
+    result.status = 'done';
+  } catch (e) {
+    result.status = 'failed';
+    result.reason = errorMessage(e);
+    if (!(e instanceof NtcorrError) && process.env.NTCORR_DEBUG) console.error(e);
+  } finally {
+    await writer?.abort().catch(() => {});
+    await source?.close().catch(() => {});
+    result.seconds = (Date.now() - t0) / 1000;
+  }
+  return result;
+}
+
+/** Runs `apply` over every input; never throws for a bad file (it fails alone), only for bad options/models. */
+export async function runApply(opts: ApplyOptions): Promise<ApplySummary> {
+  const t0 = Date.now();
+  if (opts.inPlace && opts.outDir) throw new NtcorrError('give either --out-dir or --in-place, not both');
+  if (!opts.inPlace && !opts.outDir) throw new NtcorrError('give --out-dir DIR (new files) or --in-place (replace inputs safely)');
+  if (opts.force && opts.skipDone) throw new NtcorrError('--force and --skip-done contradict each other');
+  if (!(opts.chunkRows >= 1)) throw new NtcorrError(`--chunk-rows must be >= 1 (got ${opts.chunkRows})`);
+  if (!(opts.jobs >= 1)) throw new NtcorrError(`--jobs must be >= 1 (got ${opts.jobs})`);
+  const where = opts.where ? compileExpression(opts.where) : undefined;
+  const files = await expandInputs(opts.inputs);
+  if (files.length === 0) throw new NtcorrError('no input files');
+  const bundle = loadBundle(opts.model);
+  const kind = await correctionKind(bundle.manifest.kind, bundle.dir);
+  const loaded = await kind.load(bundle, { backend: opts.backend, seed: opts.seed, fill: opts.fill, threads: 1 });
+
+  const progress = createProgress({ quiet: opts.quiet });
+  const filesBar = progress.bar('files ', files.length, 'files');
+  const eventsBar = progress.bar('events', 0, 'events');
+  let totalRows = 0;
+  const ctx: RunContext = {
+    opts, bundle, where,
+    binder: loaded,
+    eventsBar,
+  };
+  const limit = pLimit(opts.jobs);
+  const results = await Promise.all(files.map((f) => limit(async () => {
+    const r = await processFile(f, ctx);
+    totalRows += r.rows;
+    eventsBar.setTotal(Math.max(totalRows, 1));
+    filesBar.increment(1);
+    opts.log?.(`${r.status.padEnd(7)} ${r.status === 'failed' ? r.reason : `${f}${r.reason ? `: ${r.reason}` : ` (${r.rows} rows, ${r.seconds.toFixed(1)} s)`}`}`);
+    return r;
+  })));
+  progress.stop();
+  await loaded.close?.();
+  return {
+    files: results,
+    done: results.filter((r) => r.status === 'done').length,
+    skipped: results.filter((r) => r.status === 'skipped').length,
+    failed: results.filter((r) => r.status === 'failed').length,
+    rows: results.reduce((a, r) => a + (r.status === 'done' ? r.rows : 0), 0),
+    seconds: (Date.now() - t0) / 1000,
+  };
+}
+
+/** The end-of-run table: one line per file, then totals. */
+export function formatSummary(s: ApplySummary): string {
+  const lines = ['status   rows        selected    nan/inf-in  nan/inf-out  time(s)  file / reason'];
+  for (const r of s.files) {
+    const num = (n: number) => String(n).padEnd(11);
+    lines.push(`${r.status.padEnd(8)} ${num(r.rows)} ${num(r.selected)} ${num(r.nonFiniteInputs)} ${num(r.nonFiniteOutputs)} ${r.seconds.toFixed(1).padEnd(8)} ${r.file}${r.reason ? `\n         -> ${r.reason}` : ''}`);
+  }
+  const rate = s.seconds > 0 ? Math.round(s.rows / s.seconds) : 0;
+  lines.push(`${s.done} done, ${s.skipped} skipped, ${s.failed} failed; ${s.rows} rows in ${s.seconds.toFixed(1)} s (${rate} events/s)`);
+  return lines.join('\n');
+}
