@@ -28,6 +28,11 @@ export interface ReweightResult {
   clipped: number;
   /** Kish effective sample size of the simulation weights, (sum w)^2 / sum w^2. */
   effectiveEvents: number;
+  /**
+   * Weights for other simulated events (validation/test splits) with the factors fitted here, on the same
+   * scale (multiply by sum-normalisation of that set if needed): input weight x factor(cell) x norm.
+   */
+  reweight(mc: Float64Array[], mcWeights: Float64Array): Float64Array;
 }
 
 /** Weighted-free quantile cut points of `x` making `bins` equal-population bins; ties merge bins. */
@@ -110,6 +115,7 @@ export function kinematicReweight(
   let sw = 0;
   for (let i = 0; i < nm; i++) sw += weights[i];
   const norm = sw > 0 ? totalData / sw : 0;
+  const factorOfCell = (c: number) => Math.min(mcSum[c] > 0 ? dataSum[c] / mcSum[c] / scale : 0, opts.maxWeight) * norm;
   let sw2 = 0;
   for (let i = 0; i < nm; i++) {
     weights[i] *= norm;
@@ -123,5 +129,10 @@ export function kinematicReweight(
     cellsWithoutSimulation,
     clipped,
     effectiveEvents: sw2 > 0 ? (totalData * totalData) / sw2 : 0,
+    reweight(cols, w) {
+      const out = new Float64Array(w.length);
+      for (let i = 0; i < w.length; i++) out[i] = w[i] * factorOfCell(cellIndex(edges, cols, i));
+      return out;
+    },
   };
 }

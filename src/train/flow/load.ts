@@ -1,0 +1,188 @@
+import fg from 'fast-glob';
+import { isJagged, toFloat64, type Column, type NumericArray } from '../../core/columns.js';
+import { NtcorrError } from '../../core/errors.js';
+import { compileExpression } from '../../expr/index.js';
+import { openTable } from '../../io/formats.js';
+
+/**
+ * Training examples of one sample (data or simulation), column-major float64: one entry per selected
+ * object (an event contributes one example per collection, e.g. its probe). `file`/`row`/`collection` say
+ * where each example came from, so the test split can be matched with `apply` output row by row.
+ */
+export interface Examples {
+  n: number;
+  /** Per variable to correct. */
+  x: Float64Array[];
+  /** Per condition (without the is-data flag). */
+  c: Float64Array[];
+  /** Input per-event weight (the simulation weight column, or 1). */
+  w: Float64Array;
+  /** Index into `files`. */
+  file: Int32Array;
+  row: Float64Array;
+  /** Index into the collections list. */
+  collection: Uint8Array;
+  files: string[];
+}
+
+export interface LoadSpec {
+  /** Globs (fast-glob), expanded and sorted; a glob matching nothing is an error. */
+  globs: string[];
+  tree?: string;
+  selection?: string;
+  weight?: string;
+  collections: string[];
+  variables: string[];
+  conditions: string[];
+  /** For messages: "data" / "simulation". */
+  label: string;
+  chunkRows?: number;
+}
+
+/** Expands globs (sorted, deduplicated); every pattern must match something. */
+export async function expandGlobs(globs: string[], label: string): Promise<string[]> {
+  const out = new Set<string>();
+  for (const g of globs) {
+    const hits = (await fg(g, { onlyFiles: true, dot: false })).sort();
+    if (hits.length === 0) throw new NtcorrError(`${label}: no file matches "${g}"`, { file: g });
+    for (const h of hits) out.add(h);
+  }
+  return [...out];
+}
+
+/** Column name of a condition for a collection: `<prefix><name>` if the file has it, else the event-level `<name>`. */
+export function resolveColumn(available: Set<string>, prefix: string, name: string): string | undefined {
+  if (available.has(prefix + name)) return prefix + name;
+  if (available.has(name)) return name;
+  return undefined;
+}
+
+class Growable {
+  data: Float64Array;
+  n = 0;
+  constructor(cap = 1 << 14) { this.data = new Float64Array(cap); }
+  push(v: number): void {
+    if (this.n === this.data.length) {
+      const d = new Float64Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.n++] = v;
+  }
+  done(): Float64Array { return this.data.slice(0, this.n); }
+}
+
+function flat(c: Column | undefined, file: string, name: string): NumericArray {
+  if (!c) throw new NtcorrError(`${file}: column ${name} missing from the chunk`, { file, column: name });
+  if (isJagged(c)) throw new NtcorrError(`${file}: column ${name} is a list (jagged); training needs one value per row (use a collection prefix such as probe_)`, { file, column: name });
+  return c;
+}
+
+/** Reads every selected example of a sample into memory (float64). */
+export async function loadExamples(spec: LoadSpec): Promise<Examples> {
+  const files = await expandGlobs(spec.globs, spec.label);
+  const sel = spec.selection ? compileExpression(spec.selection) : undefined;
+  const nx = spec.variables.length;
+  const nc = spec.conditions.length;
+  const gx = Array.from({ length: nx }, () => new Growable());
+  const gc = Array.from({ length: nc }, () => new Growable());
+  const gw = new Growable();
+  const gfile = new Growable();
+  const grow = new Growable();
+  const gcoll = new Growable();
+  for (let fi = 0; fi < files.length; fi++) {
+    const path = files[fi];
+    const table = await openTable(path, spec.tree ? { tree: spec.tree } : undefined);
+    try {
+      const available = new Set(table.columns.map((c) => c.name));
+      const need = new Set<string>();
+      const perColl = spec.collections.map((prefix) => {
+        const xs = spec.variables.map((v) => {
+          const col = prefix + v;
+          if (!available.has(col)) throw new NtcorrError(`${path}: ${spec.label}: variable column ${col} not found (collection "${prefix}", variable "${v}")`, { file: path, column: col });
+          return col;
+        });
+        const cs = spec.conditions.map((c) => {
+          const col = resolveColumn(available, prefix, c);
+          if (!col) throw new NtcorrError(`${path}: ${spec.label}: condition ${c} not found (looked for ${prefix}${c} and ${c})`, { file: path, column: prefix + c });
+          return col;
+        });
+        for (const c of [...xs, ...cs]) need.add(c);
+        return { xs, cs };
+      });
+      if (sel) {
+        const miss = sel.missing(available);
+        if (miss.length) throw new NtcorrError(`${path}: ${spec.label}: selection "${spec.selection}" uses column(s) not in the file: ${miss.join(', ')}`, { file: path, column: miss[0] });
+        for (const c of sel.columns) need.add(c);
+      }
+      if (spec.weight) {
+        if (!available.has(spec.weight)) throw new NtcorrError(`${path}: ${spec.label}: weight column ${spec.weight} not found`, { file: path, column: spec.weight });
+        need.add(spec.weight);
+      }
+      for (const info of table.columns) {
+        if (need.has(info.name) && (info.jagged || info.dtype === undefined)) {
+          throw new NtcorrError(`${path}: ${spec.label}: column ${info.name} is ${info.detail}; expected one number per row`, { file: path, column: info.name });
+        }
+      }
+      for await (const chunk of table.chunks([...need], spec.chunkRows ?? 65536)) {
+        const mask = sel ? sel.evalMask(chunk.columns, chunk.rows) : undefined;
+        const w = spec.weight ? toFloat64(flat(chunk.columns.get(spec.weight), path, spec.weight)) : undefined;
+        perColl.forEach(({ xs, cs }, ci) => {
+          const xa = xs.map((n) => flat(chunk.columns.get(n), path, n));
+          const ca = cs.map((n) => flat(chunk.columns.get(n), path, n));
+          for (let i = 0; i < chunk.rows; i++) {
+            if (mask && !mask[i]) continue;
+            for (let k = 0; k < nx; k++) gx[k].push(Number(xa[k][i]));
+            for (let k = 0; k < nc; k++) gc[k].push(Number(ca[k][i]));
+            gw.push(w ? w[i] : 1);
+            gfile.push(fi);
+            grow.push(chunk.start + i);
+            gcoll.push(ci);
+          }
+        });
+      }
+    } finally {
+      await table.close();
+    }
+  }
+  const n = gw.n;
+  if (n === 0) throw new NtcorrError(`${spec.label}: no events pass the selection${spec.selection ? ` "${spec.selection}"` : ''} in ${files.join(', ')}`, { file: files[0] });
+  return {
+    n,
+    x: gx.map((g) => g.done()),
+    c: gc.map((g) => g.done()),
+    w: gw.done(),
+    file: Int32Array.from(gfile.done()),
+    row: grow.done(),
+    collection: Uint8Array.from(gcoll.done()),
+    files,
+  };
+}
+
+/** Drops examples with non-finite inputs (they would poison the NLL); returns the kept count per reason. */
+export function dropNonFinite(e: Examples): { examples: Examples; dropped: number } {
+  const keep: number[] = [];
+  for (let i = 0; i < e.n; i++) {
+    let ok = Number.isFinite(e.w[i]);
+    for (const a of e.x) ok &&= Number.isFinite(a[i]);
+    for (const a of e.c) ok &&= Number.isFinite(a[i]);
+    if (ok) keep.push(i);
+  }
+  if (keep.length === e.n) return { examples: e, dropped: 0 };
+  return { examples: subset(e, Int32Array.from(keep)), dropped: e.n - keep.length };
+}
+
+/** Examples at the given indices (in that order). */
+export function subset(e: Examples, idx: Int32Array): Examples {
+  const pick = (a: Float64Array) => Float64Array.from(idx, (i) => a[i]);
+  return {
+    n: idx.length,
+    x: e.x.map(pick),
+    c: e.c.map(pick),
+    w: pick(e.w),
+    file: Int32Array.from(idx, (i) => e.file[i]),
+    row: pick(e.row),
+    collection: Uint8Array.from(idx, (i) => e.collection[i]),
+    files: e.files,
+  };
+}

@@ -1,0 +1,148 @@
+import { NtcorrError } from '../../core/errors.js';
+import { Rng } from '../../nn/rng.js';
+import type { FlowTrainConfig } from './config.js';
+import { dropNonFinite, loadExamples, subset, type Examples } from './load.js';
+import { fitIsolationShift, weightedMeanStd, zeroFraction } from './preprocess-fit.js';
+import { kinematicReweight } from './reweight.js';
+import { splitExamples, type SplitIndices } from './split.js';
+import { applyPreprocessing, type FittedPreprocessing } from './preprocess-apply.js';
+import { buildDataset, type FlowDataset } from './dataset.js';
+
+/**
+ * Everything before the first gradient step: read both samples, split them by the seed, reweight
+ * simulation to data in the conditions (fitted on the training split), fit the preprocessing on the
+ * training split, and build the train/validation sets. The test split is only carried along (ids and
+ * weights) for closure; nothing here looks at its values.
+ */
+export interface Prepared {
+  data: Examples;
+  mc: Examples;
+  dataSplit: SplitIndices;
+  mcSplit: SplitIndices;
+  /** Simulation weights per split after kinematic reweighting (each split normalised to its data count). */
+  mcWeights: { train: Float64Array; val: Float64Array; test: Float64Array };
+  preprocessing: FittedPreprocessing;
+  train: FlowDataset;
+  val: FlowDataset;
+  /** Numbers for the log and the bundle provenance. */
+  summary: Record<string, unknown>;
+}
+
+function cols(e: Examples, which: 'x' | 'c', idx: Int32Array): Float64Array[] {
+  return e[which].map((a) => Float64Array.from(idx, (i) => a[i]));
+}
+
+function pick(a: Float64Array, idx: Int32Array): Float64Array {
+  return Float64Array.from(idx, (i) => a[i]);
+}
+
+/** Seeded subsample of at most `max` examples (kept in file order). */
+function capEvents(e: Examples, max: number, seed: number): Examples {
+  if (!max || e.n <= max) return e;
+  const perm = new Rng(seed).permutation(e.n).subarray(0, max).sort();
+  return subset(e, perm);
+}
+
+function normaliseTo(w: Float64Array, total: number): Float64Array {
+  let s = 0;
+  for (const v of w) s += v;
+  if (s > 0) for (let i = 0; i < w.length; i++) w[i] *= total / s;
+  return w;
+}
+
+export async function prepareTraining(cfg: FlowTrainConfig, seed: number, log: (s: string) => void): Promise<Prepared> {
+  const common = { tree: cfg.tree, selection: cfg.selection, collections: cfg.collections, variables: cfg.variables, conditions: cfg.conditions };
+  const rawData = await loadExamples({ ...common, globs: cfg.data, label: 'data' });
+  const rawMc = await loadExamples({ ...common, globs: cfg.mc, label: 'simulation', weight: cfg.mc_weight });
+  const d0 = dropNonFinite(rawData);
+  const m0 = dropNonFinite(rawMc);
+  if (d0.dropped || m0.dropped) log(`dropped examples with NaN/inf inputs: data ${d0.dropped}, simulation ${m0.dropped}`);
+  const data = capEvents(d0.examples, cfg.training.max_events, seed ^ 0x5eed1);
+  const mc = capEvents(m0.examples, cfg.training.max_events, seed ^ 0x5eed2);
+  log(`examples after selection: data ${data.n} (${data.files.length} file(s)), simulation ${mc.n} (${mc.files.length} file(s))`);
+
+  const fractions = { val: cfg.training.validation_fraction, test: cfg.training.test_fraction };
+  const dataSplit = splitExamples(data, seed, fractions);
+  const mcSplit = splitExamples(mc, seed, fractions);
+  for (const [label, s] of [['data', dataSplit], ['simulation', mcSplit]] as const) {
+    if (s.train.length < 2 || s.val.length < 1) throw new NtcorrError(`${label}: too few examples to split (train ${s.train.length}, validation ${s.val.length}); loosen the selection or lower validation_fraction/test_fraction`);
+  }
+
+  // Kinematic reweighting: factors fitted on the training split, applied to the other splits.
+  const rwIdx = cfg.reweight.variables.map((v) => cfg.conditions.indexOf(v));
+  const rwCols = (e: Examples, idx: Int32Array) => rwIdx.map((k) => pick(e.c[k], idx));
+  const dataW = { train: pick(data.w, dataSplit.train), val: pick(data.w, dataSplit.val), test: pick(data.w, dataSplit.test) };
+  const sum = (a: Float64Array) => a.reduce((s, v) => s + v, 0);
+  let mcWeights: Prepared['mcWeights'];
+  const summary: Record<string, unknown> = {
+    examples: { data: data.n, simulation: mc.n },
+    split: {
+      data: { train: dataSplit.train.length, val: dataSplit.val.length, test: dataSplit.test.length },
+      simulation: { train: mcSplit.train.length, val: mcSplit.val.length, test: mcSplit.test.length },
+    },
+  };
+  if (cfg.reweight.enabled) {
+    const rw = kinematicReweight(rwCols(data, dataSplit.train), dataW.train, rwCols(mc, mcSplit.train), pick(mc.w, mcSplit.train), { bins: cfg.reweight.bins, maxWeight: cfg.reweight.max_weight });
+    mcWeights = {
+      train: rw.weights,
+      val: normaliseTo(rw.reweight(rwCols(mc, mcSplit.val), pick(mc.w, mcSplit.val)), sum(dataW.val)),
+      test: normaliseTo(rw.reweight(rwCols(mc, mcSplit.test), pick(mc.w, mcSplit.test)), sum(dataW.test)),
+    };
+    summary.reweight = { variables: cfg.reweight.variables, edges: rw.edges, cells: rw.cells, cellsWithoutData: rw.cellsWithoutData, cellsWithoutSimulation: rw.cellsWithoutSimulation, clipped: rw.clipped, effectiveEvents: Math.round(rw.effectiveEvents) };
+    log(`reweighting in ${cfg.reweight.variables.join(', ')}: ${rw.cells} cells, ${rw.cellsWithoutData} without data, ${rw.clipped} simulated examples clipped at ${cfg.reweight.max_weight}, effective simulation size ${Math.round(rw.effectiveEvents)} of ${mcSplit.train.length}`);
+  } else {
+    mcWeights = {
+      train: normaliseTo(pick(mc.w, mcSplit.train), sum(dataW.train)),
+      val: normaliseTo(pick(mc.w, mcSplit.val), sum(dataW.val)),
+      test: normaliseTo(pick(mc.w, mcSplit.test), sum(dataW.test)),
+    };
+  }
+
+  // Preprocessing fit on the training split (data and reweighted simulation together).
+  const trainX = { data: cols(data, 'x', dataSplit.train), mc: cols(mc, 'x', mcSplit.train) };
+  const trainC = { data: cols(data, 'c', dataSplit.train), mc: cols(mc, 'c', mcSplit.train) };
+  const isolation: FittedPreprocessing['isolation'] = [];
+  for (const [v, spec] of Object.entries(cfg.preprocessing.isolation)) {
+    const k = cfg.variables.indexOf(v);
+    const both = Float64Array.from([...trainX.data[k], ...trainX.mc[k]]);
+    const all = Int32Array.from({ length: both.length }, (_, i) => i);
+    const shift = spec.shift === 'auto' ? fitIsolationShift(both, all, v) : spec.shift;
+    isolation.push({ variable: v, index: k, shift });
+    log(`isolation ${v}: shift ${shift.toPrecision(4)}${spec.shift === 'auto' ? ' (fitted)' : ''}, zeros: data ${(100 * zeroFraction(trainX.data[k], Int32Array.from(trainX.data[k].keys()))).toFixed(1)}%, simulation ${(100 * zeroFraction(trainX.mc[k], Int32Array.from(trainX.mc[k].keys()))).toFixed(1)}%`);
+  }
+  const unstandardised: FittedPreprocessing = {
+    variables: cfg.variables,
+    conditions: cfg.conditions,
+    isolation,
+    inputMean: cfg.variables.map(() => 0),
+    inputStd: cfg.variables.map(() => 1),
+    conditionMean: cfg.conditions.map(() => 0),
+    conditionStd: cfg.conditions.map(() => 1),
+    seed,
+  };
+  const ids = (e: Examples, idx: Int32Array) => ({ files: e.files, file: Int32Array.from(idx, (i) => e.file[i]), row: pick(e.row, idx), collection: Uint8Array.from(idx, (i) => e.collection[i]) });
+  const preprocessing = { ...unstandardised };
+  if (cfg.preprocessing.standardize) {
+    // Statistics of the isolation-transformed inputs: run the (seeded) transform on the training split first.
+    const tx = {
+      data: applyPreprocessing(unstandardised, trainX.data, trainC.data, ids(data, dataSplit.train)).x,
+      mc: applyPreprocessing(unstandardised, trainX.mc, trainC.mc, ids(mc, mcSplit.train)).x,
+    };
+    const w = Float64Array.from([...dataW.train, ...mcWeights.train]);
+    const ms = (d: Float64Array, m: Float64Array) => weightedMeanStd(Float64Array.from([...d, ...m]), w);
+    const xs = cfg.variables.map((_, k) => ms(tx.data[k], tx.mc[k]));
+    const cs = cfg.conditions.map((_, k) => ms(trainC.data[k], trainC.mc[k]));
+    preprocessing.inputMean = xs.map((s) => s.mean);
+    preprocessing.inputStd = xs.map((s) => s.std);
+    preprocessing.conditionMean = cs.map((s) => s.mean);
+    preprocessing.conditionStd = cs.map((s) => s.std);
+  }
+
+  const sampleOf = (e: Examples, idx: Int32Array, w: Float64Array, isData: boolean) => {
+    const p = applyPreprocessing(preprocessing, cols(e, 'x', idx), cols(e, 'c', idx), ids(e, idx));
+    return { x: p.x, c: p.c, w, isData };
+  };
+  const train = buildDataset([sampleOf(data, dataSplit.train, dataW.train, true), sampleOf(mc, mcSplit.train, mcWeights.train, false)]);
+  const val = buildDataset([sampleOf(data, dataSplit.val, dataW.val, true), sampleOf(mc, mcSplit.val, mcWeights.val, false)]);
+  return { data, mc, dataSplit, mcSplit, mcWeights, preprocessing, train, val, summary };
+}
