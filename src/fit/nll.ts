@@ -1,4 +1,4 @@
-import type { Model } from './model.js';
+import type { Constraint, Model } from './model.js';
 import type { Fcn } from './fcn.js';
 import { constraintTerm } from './constraints.js';
 
@@ -18,12 +18,15 @@ export class UnbinnedNll implements Fcn {
   private L: Float64Array;
   private readonly local: Float64Array[];
   private readonly coef: Float64Array;
+  /** The constraint terms in use: the model's, or a toy's resampled ones. */
+  constraints: Constraint[];
 
   constructor(
     readonly model: Model,
     private xs: Float64Array,
     private weights?: Float64Array,
   ) {
+    this.constraints = model.constraints;
     this.n = xs.length;
     const cap = xs.length;
     this.dens = model.components.map(() => new Float64Array(cap));
@@ -72,18 +75,28 @@ export class UnbinnedNll implements Fcn {
     const L = this.L;
     const d0 = this.dens[0];
     const c0 = this.coef[0];
-    for (let i = 0; i < n; i++) L[i] = c0 * d0[i];
-    for (let k = 1; k < K; k++) {
-      const dk = this.dens[k];
-      const ck = this.coef[k];
-      for (let i = 0; i < n; i++) L[i] += ck * dk[i];
+    if (K === 2) {
+      const d1 = this.dens[1];
+      const c1 = this.coef[1];
+      for (let i = 0; i < n; i++) L[i] = c0 * d0[i] + c1 * d1[i];
+    } else {
+      for (let i = 0; i < n; i++) L[i] = c0 * d0[i];
+      for (let k = 1; k < K; k++) {
+        const dk = this.dens[k];
+        const ck = this.coef[k];
+        for (let i = 0; i < n; i++) L[i] += ck * dk[i];
+      }
     }
+    // Plain sums over blocks of 64 terms (error ~64 eps of the block), Neumaier-compensated across blocks:
+    // as accurate as compensating every term for ~1e6 events, at the cost of a plain loop.
     let s = 0;
     let comp = 0;
     const w = this.weights;
-    for (let i = 0; i < n; i++) {
-      const li = L[i];
-      const t = w ? w[i] * Math.log(li) : Math.log(li);
+    for (let b = 0; b < n; b += 64) {
+      const e = Math.min(n, b + 64);
+      let t = 0;
+      if (w) for (let i = b; i < e; i++) t += w[i] * Math.log(L[i]);
+      else for (let i = b; i < e; i++) t += Math.log(L[i]);
       const u = s + t;
       comp += Math.abs(s) >= Math.abs(t) ? s - u + t : t - u + s;
       s = u;
@@ -104,7 +117,7 @@ export class UnbinnedNll implements Fcn {
     if (!this.prepare(p)) return NaN;
     const comps = this.model.components;
     for (let k = 0; k < comps.length; k++) comps[k].pdf.density(this.xs, this.local[k], this.dens[k], this.n);
-    return this.extendedTerm() + this.mixLogSum() + constraintTerm(this.model.constraints, p);
+    return this.extendedTerm() + this.mixLogSum() + constraintTerm(this.constraints, p);
   }
 
   private evalGrad(p: Float64Array, grad: Float64Array): number {
@@ -162,7 +175,7 @@ export class UnbinnedNll implements Fcn {
       else if (k === K - 1) gLast = g;
       else if (c.coefIndex >= 0) grad[c.coefIndex] -= g - gLast;
     }
-    return nll + constraintTerm(this.model.constraints, p, grad);
+    return nll + constraintTerm(this.constraints, p, grad);
   }
 }
 

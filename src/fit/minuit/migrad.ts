@@ -22,6 +22,11 @@ export interface MinimizeOptions {
   hesseMode?: 'auto' | 'minuit' | 'gradient';
   /** Use the analytic gradient in MIGRAD when present (default true). */
   useGradient?: boolean;
+  /**
+   * With an analytic gradient, measure the seed curvature per axis (2n extra calls) instead of taking
+   * g2 = 2 up / step^2 from the steps alone. Helps when the steps are far from the errors.
+   */
+  seedCurvature?: boolean;
 }
 
 export interface FitResult {
@@ -77,7 +82,7 @@ export function minimize(fcn: Fcn, params: ParamDef[], opts: MinimizeOptions = {
   };
   const runHesse = (s: State): HesseResult => {
     const mode = opts.hesseMode ?? 'auto';
-    if (f.hasGrad && (mode === 'gradient' || (mode === 'auto' && useGrad))) return hesseFromGradient(f, s.u, s.V, s.g);
+    if (f.hasGrad && (mode === 'gradient' || (mode === 'auto' && useGrad))) return hesseFromGradient(f, s.u, s.V, s.g, useGrad ? s.g.grad : undefined);
     return hesse(f, s.u, s.f, s.g, st);
   };
 
@@ -86,7 +91,7 @@ export function minimize(fcn: Fcn, params: ParamDef[], opts: MinimizeOptions = {
   const steps = Float64Array.from(f.free, (e, i) => f.trafo.intStep(i, startExt[e], params[e].step));
   const f0 = f.value(u0);
   let g = initialGradient(f, u0, steps);
-  if (useGrad) {
+  if (useGrad && opts.seedCurvature) {
     // Curvature per axis from two function values at the user's steps, as Minuit's seed does numerically.
     const x = Float64Array.from(u0);
     for (let i = 0; i < n; i++) {
