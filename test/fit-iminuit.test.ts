@@ -73,12 +73,16 @@ test('analytic gradient agrees with central differences of the NLL', (t) => {
   }
 });
 
-const cases: Array<[string, MinimizeOptions]> = [
-  ['analytic gradient, default tol', {}],
-  ['numerical gradient and Minuit HESSE (as iminuit runs it)', { useGradient: false, hesseMode: 'minuit' }],
-  ['analytic gradient, tol 1e-6', { tol: 1e-6 }],
+// fit_tight is iminuit at tol 1e-6: at that tolerance values must agree to 0.01 of their error. At the default
+// tol 0.1 (EDM < 1e-4) a converged point may sit up to sqrt(2 EDM / (2 up)) = 0.014 sigma from the exact
+// minimum (iminuit's own tol-0.1 fits are up to 0.0073 sigma from fit_tight), so the bound there is 0.015.
+const cases: Array<[string, MinimizeOptions, number]> = [
+  ['analytic gradient, tol 1e-6', { tol: 1e-6 }, 0.01],
+  ['numerical gradient and Minuit HESSE as iminuit runs it, tol 1e-6', { tol: 1e-6, useGradient: false, hesseMode: 'minuit' }, 0.01],
+  ['analytic gradient, default tol', {}, 0.015],
+  ['numerical gradient and Minuit HESSE, default tol', { useGradient: false, hesseMode: 'minuit' }, 0.015],
 ];
-for (const [label, opts] of cases) {
+for (const [label, opts, maxDv] of cases) {
   for (const cons of [false, true]) {
     test(`fits match iminuit fit${cons ? '_constrained' : ''}_tight on all ten toys (${label})`, (t) => {
       const model = cons ? constrained : plain;
@@ -88,7 +92,7 @@ for (const [label, opts] of cases) {
         t.true(res.valid && res.converged && res.accurateCovar, `toy ${toy.toy} valid`);
         names.forEach((n, i) => {
           const dv = Math.abs(res.values[i] - r.values[n]) / r.errors[n];
-          t.true(dv < 0.01, `toy ${toy.toy} ${n}: value ${res.values[i]} vs ${r.values[n]} (${dv.toExponential(2)} sigma)`);
+          t.true(dv < maxDv, `toy ${toy.toy} ${n}: value ${res.values[i]} vs ${r.values[n]} (${dv.toExponential(2)} sigma)`);
           const de = rel(res.errors[i], r.errors[n]);
           t.true(de < 1e-3, `toy ${toy.toy} ${n}: error ${res.errors[i]} vs ${r.errors[n]} (${de.toExponential(2)})`);
         });
