@@ -64,8 +64,9 @@ test('tiny 2.x-layout model: x < thr goes left, equality right, NaN default; bas
   t.true(logistic.baseMargin === 0); // logit(0.5) (XGBoost computes it as −log(1/0.5 − 1) = −0)
   t.is(predTransform('binary:logistic')(0), 0.5);
   const float32Threshold = parseXgboostJson(tinyModel('reg:squarederror', '0').replace('"split_conditions":[0.5', '"split_conditions":[0.1'));
-  // 0.1 as float32 is 0.100000001490116; an input of 0.1 (float32) is equal -> goes right like XGBoost.
-  t.is(predictMargin(float32Threshold, Float32Array.of(0.1, 0), 1)[0], 4);
+  // The threshold 0.1 is stored as float32 (0.100000001490116); an input 0.1 read as float32 is equal, so it goes
+  // right (→ leaf 3) as in XGBoost, where a float64 comparison 0.1 < 0.100000001490116 would wrongly go left (−1).
+  t.is(predictMargin(float32Threshold, Float32Array.of(0.1, 0), 1)[0], 3);
 });
 
 test('unsupported or broken models fail with a clear error', (t) => {
