@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { NtcorrError } from '../../core/errors.js';
+import { PickleDict, unpickle, type PickleValue } from './pickle.js';
+import { zipEntries, zipRead } from './zip.js';
+
+/**
+ * Reads a `torch.save` checkpoint (zip format, PyTorch >= 1.6) natively: `<archive>/data.pkl` holds the
+ * pickled object, tensors refer to storages `<archive>/data/<key>` by persistent id. Returns every tensor
+ * reachable from the top-level dict (state dicts; `{"state_dict": ...}`-style wrappers are descended)
+ * as a contiguous C-order typed array with its shape.
+ */
+export interface TorchTensor {
+  shape: number[];
+  dtype: 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'uint8';
+  data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
+}
+
+const STORAGES: Record<string, { dtype: TorchTensor['dtype']; size: number }> = {
+  FloatStorage: { dtype: 'float32', size: 4 },
+  DoubleStorage: { dtype: 'float64', size: 8 },
+  LongStorage: { dtype: 'int64', size: 8 },
+  IntStorage: { dtype: 'int32', size: 4 },
+  BoolStorage: { dtype: 'bool', size: 1 },
+  ByteStorage: { dtype: 'uint8', size: 1 },
+};
+
+interface Storage { dtype: TorchTensor['dtype']; bytes: Buffer }
+
+function typed(dtype: TorchTensor['dtype'], bytes: Buffer, count: number, offset: number): TorchTensor['data'] {
+  const size = { float32: 4, float64: 8, int64: 8, int32: 4, bool: 1, uint8: 1 }[dtype];
+  const copy = new Uint8Array(count * size);
+  copy.set(bytes.subarray(offset * size, (offset + count) * size));
+  switch (dtype) {
+    case 'float32': return new Float32Array(copy.buffer);
+    case 'float64': return new Float64Array(copy.buffer);
+    case 'int64': return new BigInt64Array(copy.buffer);
+    case 'int32': return new Int32Array(copy.buffer);
+    default: return copy;
+  }
+}
+
+/** torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...): strided view -> contiguous copy. */
+function rebuildTensor(storage: Storage, offset: number, shape: number[], stride: number[]): TorchTensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const contiguous = shape.every((_, i) => shape[i] === 1 || stride[i] === shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  if (contiguous) return { shape, dtype: storage.dtype, data: typed(storage.dtype, storage.bytes, n, offset) };
+  const full = typed(storage.dtype, storage.bytes, storage.bytes.length / ({ float32: 4, float64: 8, int64: 8, int32: 4, bool: 1, uint8: 1 }[storage.dtype]), 0);
+  const C = full.constructor as new (n: number) => TorchTensor['data'];
+  const out = new C(n);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let k = 0; k < n; k++) {
+    let src = offset;
+    for (let d = 0; d < shape.length; d++) src += idx[d] * stride[d];
+    (out as unknown as unknown[])[k] = (full as unknown as unknown[])[src];
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return { shape, dtype: storage.dtype, data: out };
+}
+
+function isTensor(v: PickleValue): v is TorchTensor {
+  return !!v && typeof v === 'object' && 'shape' in v && 'data' in v && 'dtype' in v;
+}
+
+/** Reads every tensor of a checkpoint, keyed by its (dotted) state-dict name. */
+export function readTorchCheckpoint(path: string): Map<string, TorchTensor> {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new NtcorrError(`${path}: cannot read checkpoint (${(e as Error).message})`, { file: path });
+  }
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) throw new NtcorrError(`${path}: file is gzip-compressed; gunzip it first (torch.load reads the uncompressed .pth)`, { file: path });
+  if (buf.length >= 2 && buf[0] === 0x80) throw new NtcorrError(`${path}: legacy (pre-1.6, non-zip) torch checkpoint; re-save it with a recent PyTorch (torch.save(torch.load(p), p))`, { file: path });
+  try {
+    const entries = zipEntries(buf);
+    const pkl = entries.find((e) => e.name.endsWith('/data.pkl') || e.name === 'data.pkl');
+    if (!pkl) throw new Error('no data.pkl in the archive (not a torch.save checkpoint)');
+    const root = pkl.name.slice(0, pkl.name.length - 'data.pkl'.length);
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    const storages = new Map<string, Storage>();
+    const obj = unpickle(zipRead(buf, pkl), {
+      persistentLoad(pid) {
+        const [kind, type, key] = pid as [string, { name?: string } | string, string];
+        if (kind !== 'storage') throw new Error(`unsupported persistent id ${String(kind)}`);
+        const typeName = typeof type === 'string' ? type : (type as { name?: string }).name ?? '';
+        const info = STORAGES[typeName];
+        if (!info) throw new Error(`unsupported storage type ${typeName}`);
+        let s = storages.get(key);
+        if (!s) {
+          const e = byName.get(`${root}data/${key}`);
+          if (!e) throw new Error(`storage ${key} missing from the archive`);
+          s = { dtype: info.dtype, bytes: zipRead(buf, e) };
+          storages.set(key, s);
+        }
+        return s;
+      },
+      find(module, name) {
+        if (module === 'collections' && name === 'OrderedDict') return () => new PickleDict();
+        if (module === 'torch._utils' && name === '_rebuild_tensor_v2') return (storage, offset, size, stride) => rebuildTensor(storage as Storage, offset as number, size as number[], stride as number[]);
+        if (module === 'torch._utils' && name === '_rebuild_parameter') return (t) => t;
+        if (module === 'torch' && name in STORAGES) return () => ({ name });
+        return undefined;
+      },
+    });
+    const out = new Map<string, TorchTensor>();
+    const walk = (v: PickleValue, prefix: string) => {
+      if (isTensor(v)) out.set(prefix, v);
+      else if (v instanceof Map) for (const [k, x] of v) walk(x, prefix ? `${prefix}.${String(k)}` : String(k));
+    };
+    walk(obj, '');
+    // A wrapper like {"state_dict": {...}} or {"model": {...}}: names keep the wrapper key as a prefix;
+    // strip it when every tensor shares it.
+    const names = [...out.keys()];
+    const first = names[0]?.split('.')[0];
+    if (first && names.every((n) => n.startsWith(first + '.')) && !/^\d+$/.test(first) && first !== 'transform' && first !== 'base') {
+      return new Map([...out].map(([k, v]) => [k.slice(first.length + 1), v]));
+    }
+    return out;
+  } catch (e) {
+    if (e instanceof NtcorrError) throw e;
+    throw new NtcorrError(`${path}: not a readable torch.save checkpoint (${(e as Error).message})`, { file: path });
+  }
+}
