@@ -53,6 +53,9 @@ export const CHECKPOINT_FILE = 'checkpoint/state.ckpt';
 export async function trainFlow(cfg: FlowTrainConfig, opts: TrainFlowOptions): Promise<TrainFlowResult> {
   const log = opts.log;
   const seed = opts.seed ?? cfg.training.seed;
+  const ckpt = join(cfg.output, CHECKPOINT_FILE);
+  // Fail before the (long) data preparation when there is nothing to resume.
+  if (opts.resume && !existsSync(ckpt)) throw new NtcorrError(`${cfg.name}: --resume: no checkpoint at ${ckpt} (nothing to resume; run without --resume)`, { file: ckpt });
   const backend = await initBackend(opts.backend);
   log(`backend ${backend}, seed ${seed}, output ${cfg.output}`);
   const t0 = performance.now();
@@ -83,12 +86,10 @@ export async function trainFlow(cfg: FlowTrainConfig, opts: TrainFlowOptions): P
   const rng = new Rng(seed ^ 0x7a11);
   const state = { params, optimizer, rng, scheduler, earlyStopping };
 
-  const ckpt = join(cfg.output, CHECKPOINT_FILE);
   const hash = configHash(cfg, seed);
   let startEpoch = 0;
   let history: EpochRecord[] = [];
   if (opts.resume) {
-    if (!existsSync(ckpt)) throw new NtcorrError(`${cfg.name}: --resume: no checkpoint at ${ckpt} (nothing to resume; run without --resume)`, { file: ckpt });
     const info = loadCheckpoint(ckpt, state);
     if (info.extra.configHash !== hash) {
       throw new NtcorrError(`${cfg.name}: --resume: checkpoint ${ckpt} was made with a different configuration or seed (hash ${String(info.extra.configHash)}, now ${hash}); train afresh without --resume`, { file: ckpt });
