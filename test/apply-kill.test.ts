@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { tempDir } from './helpers/fixtures.js';
@@ -25,18 +25,35 @@ test('kill -9 during --in-place never damages the original; the next run cleans 
     config: { columns: { p: 'pt * cosh(eta)' } }, provenance: { createdBy: 'test', created: '2026-11-23', source: 'hand-written' },
   }));
   const args = ['apply', file, '-m', model, '--in-place', '--chunk-rows', '100000', '--quiet'];
-  let sawTemp = false;
-  for (const delay of [1000, 2500, 4000, 5500]) {
+  // Kill at chosen moments of the write: while new columns stream into the side file, and while DuckDB
+  // writes the rewritten temp file (the side file is gone, the temp file exists), by polling the folder.
+  const phases: { name: string; ready: (names: string[]) => boolean; extraMs: number }[] = [
+    { name: 'side file started', ready: (n) => n.some((x) => x.endsWith('.side')), extraMs: 0 },
+    { name: 'side file half written', ready: (n) => n.some((x) => x.endsWith('.side')), extraMs: 400 },
+    { name: 'rewrite started', ready: (n) => n.some((x) => x.startsWith('.ntcorr-tmp-') && !x.endsWith('.side')), extraMs: 0 },
+    { name: 'rewrite under way', ready: (n) => n.some((x) => x.startsWith('.ntcorr-tmp-') && !x.endsWith('.side')), extraMs: 150 },
+  ];
+  let landed = 0;
+  let leftovers = 0;
+  for (const phase of phases) {
+    // Remove the previous kill's temp files so that the poll below sees this run's (the final clean run
+    // checks that ntcorr itself removes stale ones).
+    for (const n of readdirSync(dir)) if (n.startsWith('.ntcorr-tmp-')) { unlinkSync(join(dir, n)); leftovers++; }
     const child = spawnCli(args);
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    await sleep(delay);
-    child.kill('SIGKILL');
-    const code = await exited;
-    if (readdirSync(dir).some((n) => n.startsWith('.ntcorr-tmp-'))) sawTemp = true;
-    if (code === 0) break; // finished before the kill (slow kill / fast machine): checked below
-    t.is(sha(file), original, `original changed by a kill after ${delay} ms`);
+    let code: number | null | undefined;
+    const exited = new Promise<void>((r) => child.on('exit', (c) => { code = c; r(); }));
+    while (code === undefined && !phase.ready(readdirSync(dir))) await sleep(5);
+    if (code === undefined) {
+      await sleep(phase.extraMs);
+      child.kill('SIGKILL');
+    }
+    await exited;
+    if (code === 0) continue; // it finished before the kill: nothing to check for this phase
+    landed++;
+    t.is(sha(file), original, `original changed by a kill at "${phase.name}"`);
   }
-  t.true(sawTemp, 'no kill landed while a temp file existed');
+  t.true(landed >= 2, `only ${landed} kills landed mid-write`);
+  t.true(leftovers > 0 || readdirSync(dir).some((n) => n.startsWith('.ntcorr-tmp-')));
   // A clean run: stale temp files of dead processes are removed, the file gets its column.
   const r = runCli(args);
   t.is(r.code, 0, r.stderr + r.stdout);
