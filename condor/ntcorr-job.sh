@@ -51,6 +51,9 @@ if ! command -v "${NTCORR[0]}" > /dev/null 2>&1; then
 fi
 
 IFS=',' read -r -a files <<< "$inputs"
+# --skip-done makes reruns idempotent: a retried job skips the files an earlier attempt finished.
+skip=(--skip-done)
+for a in ${APPLY_ARGS[@]+"${APPLY_ARGS[@]}"}; do [ "$a" = --force ] && skip=(); done
 log "${#files[@]} file(s), model ${MODEL}, mode ${MODE}, transfer ${TRANSFER}, host $(hostname)"
 
 outputs=()
@@ -60,7 +63,7 @@ if [ "$TRANSFER" = 1 ]; then
   local_inputs=()
   for f in "${files[@]}"; do local_inputs+=("$(basename "$f")"); done
   mkdir -p ntcorr-out
-  "${NTCORR[@]}" apply --quiet --model "$MODEL" --out-dir ntcorr-out ${APPLY_ARGS[@]+"${APPLY_ARGS[@]}"} "${local_inputs[@]}"
+  "${NTCORR[@]}" apply --quiet --model "$MODEL" --out-dir ntcorr-out ${skip[@]+"${skip[@]}"} ${APPLY_ARGS[@]+"${APPLY_ARGS[@]}"} "${local_inputs[@]}"
   rc=$?
   for f in "${local_inputs[@]}"; do
     if [ -s "ntcorr-out/$f" ]; then
@@ -74,12 +77,12 @@ if [ "$TRANSFER" = 1 ]; then
   done
 else
   if [ "$MODE" = in-place ]; then
-    "${NTCORR[@]}" apply --quiet --model "$MODEL" --in-place ${APPLY_ARGS[@]+"${APPLY_ARGS[@]}"} "${files[@]}"
+    "${NTCORR[@]}" apply --quiet --model "$MODEL" --in-place ${skip[@]+"${skip[@]}"} ${APPLY_ARGS[@]+"${APPLY_ARGS[@]}"} "${files[@]}"
     rc=$?
     outputs=("${files[@]}")
   else
     mkdir -p "${OUT_DIR[0]}"
-    "${NTCORR[@]}" apply --quiet --model "$MODEL" --out-dir "${OUT_DIR[0]}" ${APPLY_ARGS[@]+"${APPLY_ARGS[@]}"} "${files[@]}"
+    "${NTCORR[@]}" apply --quiet --model "$MODEL" --out-dir "${OUT_DIR[0]}" ${skip[@]+"${skip[@]}"} ${APPLY_ARGS[@]+"${APPLY_ARGS[@]}"} "${files[@]}"
     rc=$?
     for f in "${files[@]}"; do outputs+=("${OUT_DIR[0]}/$(basename "$f")"); done
   fi

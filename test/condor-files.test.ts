@@ -8,7 +8,7 @@ import { parseDag } from '../src/condor/dag.js';
 import { checkFlavour, parseDuration, parseExtra, parseSize } from '../src/condor/resources.js';
 import { NtcorrError } from '../src/core/errors.js';
 import { parseSubmit, splitQueueItem } from '../src/condor/submitfile.js';
-import { fixture, tempDir } from './helpers/fixtures.js';
+import { ROOT, fixture, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
 
 // The generated files read back field by field. Condor itself cannot run here; where a check needs a
@@ -23,6 +23,12 @@ async function bundle(dir: string): Promise<string> {
     provenance: { createdBy: 'test', created: '2026-01-01', source: 'hand-written' },
   });
   return dir;
+}
+
+/** The CLI run from another folder (the helper's `--import tsx` only resolves from the repo root). */
+function runCliIn(cwd: string, args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli/main.ts'), ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** What bash sees after `source FILE`: each named array, one element per line. */
@@ -131,11 +137,10 @@ test('--files-per-job groups files; the last job takes the remainder', async (t)
 
 test('dag --dry-run: train node, then the apply jobs', async (t) => {
   const tmp = tempDir();
-  const cfg = join(tmp, 'flow.yaml');
-  writeFileSync(cfg, 'name: test\n');
-  const model = join(tmp, 'models', 'zee'); // does not exist yet: training writes it
-  const r = runCli(['condor', 'dag', '--train', cfg, '--apply', join(HIGGSDNA, '*.parquet'), '-m', model, '-o', join(tmp, 'out'), '-d', join(tmp, 'dag'),
-    '--train-gpus', '1', '--train-memory', '8GB', '--flavour', 'longlunch', '--train-args=--name zee', '--dry-run']);
+  const cfg = join(ROOT, 'examples', 'flow', 'flow.yaml');
+  const model = join(tmp, 'models', 'zee-flow'); // the configuration's output (relative to the run folder); not there yet
+  const r = runCliIn(tmp, ['condor', 'dag', '--train', cfg, '--train-name', 'zee-flow', '--apply', join(HIGGSDNA, '*.parquet'), '-o', join(tmp, 'out'), '-d', join(tmp, 'dag'),
+    '--train-gpus', '1', '--train-memory', '8GB', '--flavour', 'longlunch', '--train-args=--seed 7', '--dry-run']);
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /condor_submit_dag ntcorr\.dag/);
   const dir = join(tmp, 'dag');
@@ -150,8 +155,8 @@ test('dag --dry-run: train node, then the apply jobs', async (t) => {
   t.is(tr.commands.get('+JobFlavour'), '"longlunch"');
   t.is(tr.commands.get('transfer_input_files'), 'train.env');
   t.deepEqual(tr.queue, { vars: [], from: undefined, count: 1 });
-  const env = bashArrays(join(dir, 'train.env'), ['CONFIG', 'BUNDLE', 'TRAIN_ARGS']);
-  t.deepEqual(env, { CONFIG: [cfg], BUNDLE: [model], TRAIN_ARGS: ['--name', 'zee'] });
+  const env = bashArrays(join(dir, 'train.env'), ['CONFIG', 'BUNDLE', 'TRAIN_ARGS', 'WORKDIR']);
+  t.deepEqual(env, { CONFIG: [cfg], BUNDLE: [model], TRAIN_ARGS: ['--name', 'zee-flow', '--seed', '7'], WORKDIR: [tmp] });
   // The apply node is the ordinary job folder, reading the bundle the train node writes.
   const ap = parseSubmit(readFileSync(join(dir, 'ntcorr.sub'), 'utf8'));
   t.deepEqual(ap.queue?.vars, ['job', 'inputs']);
@@ -161,6 +166,11 @@ test('dag --dry-run: train node, then the apply jobs', async (t) => {
   const js = JSON.parse(st.stdout);
   t.false(js.modelReady);
   t.deepEqual(js.counts, { done: 0, failed: 0, held: 0, pending: inputs.length });
+  // A file with several configurations needs --train-name; --model must agree with the config.
+  const many = runCliIn(tmp, ['condor', 'dag', '--train', cfg, '--apply', inputs[0], '-o', join(tmp, 'out'), '-d', join(tmp, 'dag2'), '--dry-run']);
+  t.regex(many.stderr, /has \d+ configurations .*--train-name/);
+  const wrong = runCliIn(tmp, ['condor', 'dag', '--train', cfg, '--train-name', 'smoke', '-m', 'models/other', '--apply', inputs[0], '-o', join(tmp, 'out'), '-d', join(tmp, 'dag3'), '--dry-run']);
+  t.regex(wrong.stderr, /is not where configuration "smoke" writes its bundle/);
 });
 
 test('bad options fail with a message naming what was expected', async (t) => {

@@ -11,6 +11,8 @@ export const TRAIN_WRAPPER = 'ntcorr-train.sh';
 
 export interface TrainSpec {
   config: string;
+  /** Folder the training runs in (the config's relative paths resolve there). */
+  workdir: string;
   /** Extra `ntcorr train flow` arguments (e.g. --name zee-2022). */
   trainArgs: string[];
   gpus?: number;
@@ -36,6 +38,8 @@ export function writeDag(dir: string, m: JobFolderManifest, t: TrainSpec): void 
     `NTCORR=${bashArray(m.ntcorr)}`,
     `SETUP=${bashArray(m.setup ? [m.setup] : [])}`,
     `CONFIG=${bashArray([config])}`,
+    `# WORKDIR: where the config's relative paths (data, mc, output) are resolved.`,
+    `WORKDIR=${bashArray([t.workdir])}`,
     `BUNDLE=${bashArray([m.model])}`,
     `TRAIN_ARGS=${bashArray(t.trainArgs)}`,
     '',

@@ -182,7 +182,7 @@ const resubmit: CommandModule<object, { dir: string; 'dry-run': boolean; held: b
   },
 };
 
-type DagArgs = CommonJobArgs & { train: string; apply: string[]; 'train-args'?: string; 'train-gpus'?: number; 'train-memory'?: string; 'train-flavour'?: string; 'train-max-runtime'?: string; 'train-retries': number };
+type DagArgs = CommonJobArgs & { train: string; 'train-name'?: string; apply: string[]; 'train-args'?: string; 'train-gpus'?: number; 'train-memory'?: string; 'train-flavour'?: string; 'train-max-runtime'?: string; 'train-retries': number };
 
 const dag: CommandModule<object, DagArgs> = {
   command: 'dag',
@@ -191,27 +191,39 @@ const dag: CommandModule<object, DagArgs> = {
     jobOptions(y)
       .option('train', { type: 'string', demandOption: true, describe: 'Training config (YAML) for ntcorr train flow' })
       .option('apply', { type: 'string', array: true, demandOption: true, describe: 'Files or quoted globs to correct' })
-      .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'Where training writes the bundle (the apply jobs read it)' })
+      .option('train-name', { type: 'string', describe: 'Which configuration of the YAML to train (needed when it has several)' })
+      .option('model', { alias: 'm', type: 'string', describe: "The bundle training writes (default: the configuration's output)" })
       .option('train-args', { type: 'string', describe: 'More ntcorr train flow options' })
       .option('train-gpus', { type: 'number', describe: 'request_gpus for the training node' })
       .option('train-memory', { type: 'string', describe: 'request_memory for the training node' })
       .option('train-flavour', { type: 'string', describe: '+JobFlavour for the training node' })
       .option('train-max-runtime', { type: 'string', describe: '+MaxRuntime for the training node' })
       .option('train-retries', { type: 'number', default: 1, describe: 'DAGMan RETRY for the training node' })
-      .example("$0 condor dag --train examples/flow/flow.yaml --model models/zee-2022 --apply '/eos/.../*.parquet' --out-dir /eos/.../corr --train-gpus 1", 'train on a GPU node, then correct every file')
-      .example("$0 condor dag --train flow.yaml -m models/zee --apply 'samples/*.parquet' -o out --dry-run", 'write ntcorr.dag and the job folder only') as unknown as Argv<DagArgs>,
+      .example("$0 condor dag --train examples/flow/flow.yaml --train-name zee-flow --apply '/eos/.../*.parquet' --out-dir /eos/.../corr --train-gpus 1", 'train on a GPU node, then correct every file')
+      .example("$0 condor dag --train flow.yaml --apply 'samples/*.parquet' -o out --dry-run", 'write ntcorr.dag and the job folder only') as unknown as Argv<DagArgs>,
   handler: async (a) => {
     const { resolve } = await import('node:path');
     const { existsSync } = await import('node:fs');
     if (!existsSync(a.train)) throw new NtcorrError(`--train ${a.train}: no such file`, { file: a.train });
-    const { dir, manifest } = await createFrom({ ...a, globs: a.apply }, true);
+    // The config is validated now (not hours later on the worker) and names where the bundle goes.
+    const { loadFlowConfigs } = await import('../../train/flow/config.js');
+    const configs = loadFlowConfigs(a.train, a['train-name'] ? [a['train-name']] : undefined);
+    if (configs.length !== 1) {
+      throw new NtcorrError(`${a.train} has ${configs.length} configurations (${configs.map((c) => c.name).join(', ')}); pick the one to train with --train-name`, { file: a.train });
+    }
+    const output = resolve(configs[0].output);
+    if (a.model && resolve(a.model) !== output) {
+      throw new NtcorrError(`--model ${a.model} is not where configuration "${configs[0].name}" writes its bundle (${configs[0].output}); leave --model out or change output: in ${a.train}`, { file: a.train });
+    }
+    const { dir, manifest } = await createFrom({ ...a, model: output, globs: a.apply }, true);
     const { writeDag, DAG_FILE } = await import('../../condor/dag.js');
     const { checkFlavour, parseDuration, parseSize } = await import('../../condor/resources.js');
     const { shellSplit } = await import('../../condor/quote.js');
     const { SUBMIT_FILE, LIST_FILE, writeManifest } = await import('../../condor/jobfolder.js');
     writeDag(dir, manifest, {
       config: resolve(a.train),
-      trainArgs: a['train-args'] ? shellSplit(a['train-args']) : [],
+      workdir: process.cwd(),
+      trainArgs: [...(a['train-name'] ? ['--name', a['train-name']] : []), ...(a['train-args'] ? shellSplit(a['train-args']) : [])],
       gpus: a['train-gpus'],
       memory: a['train-memory'] ? parseSize(a['train-memory'], '--train-memory', 'MB') : undefined,
       flavour: a['train-flavour'] ? checkFlavour(a['train-flavour']) : undefined,
