@@ -4,9 +4,9 @@ import type { CorrectionKind } from './types.js';
 /** Kinds are loaded lazily so that `ntcorr apply` with a derived model never loads tfjs. One line per kind. */
 const KINDS: Record<string, () => Promise<{ kind: CorrectionKind }>> = {
   derived: () => import('./derived/kind.js'),
-  // flow: () => import('./flow/kind.js'),
-  // 'jet-regression': () => import('./jet/kind.js'),
-  // xgboost: () => import('./xgboost/kind.js'),
+  flow: () => import('./flow/kind.js'),
+  'jet-regression': () => import('./jet/kind.js'),
+  xgboost: () => import('./xgboost/kind.js'),
 };
 
 export function knownKinds(): string[] {
