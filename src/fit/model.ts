@@ -47,6 +47,11 @@ export function paramIndex(model: Model, name: string): number {
 
 /** Reads and validates a model YAML file. Errors name the file and the offending key. */
 export function loadModel(path: string): Model {
+  return buildModel(readModelDoc(path), path);
+}
+
+/** The parsed YAML of a model file (what toy workers receive to rebuild the model). */
+export function readModelDoc(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -59,7 +64,7 @@ export function loadModel(path: string): Model {
   } catch (e) {
     throw new NtcorrError(`${path}: not valid YAML (${(e as Error).message})`, { file: path });
   }
-  return buildModel(doc, path);
+  return doc;
 }
 
 type Obj = Record<string, unknown>;

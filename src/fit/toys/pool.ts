@@ -1,0 +1,164 @@
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { buildModel } from '../model.js';
+import type { MinimizeOptions } from '../minuit/migrad.js';
+import { runToys, type ToyResult } from './run-toy.js';
+import type { Vary } from './generate.js';
+
+export interface PoolOptions {
+  toys: number;
+  seed: number;
+  vary: Vary;
+  jobs: number;
+  /** Toys per work item handed to a worker (small: keeps workers balanced and memory flat). */
+  chunk?: number;
+  minimize?: MinimizeOptions;
+}
+
+/** What travels to a worker: the parsed YAML (PDF objects do not cross threads; the worker rebuilds them). */
+export interface WorkerInit {
+  doc: unknown;
+  source: string;
+  seed: number;
+  vary: Vary;
+  minimize?: MinimizeOptions;
+}
+
+/** Results of toys [from, to) packed into transferable arrays. */
+export interface PackedChunk {
+  from: number;
+  to: number;
+  np: number;
+  values: Float64Array;
+  errors: Float64Array;
+  /** per toy: nll, edm */
+  nll: Float64Array;
+  edm: Float64Array;
+  /** per toy: events, nfcn, flags (1 valid, 2 converged, 4 accurate covariance) */
+  ints: Int32Array;
+  errorsText: Array<string | null>;
+}
+
+export function packChunk(from: number, to: number, np: number, results: ToyResult[]): PackedChunk {
+  const n = to - from;
+  const c: PackedChunk = {
+    from, to, np,
+    values: new Float64Array(n * np), errors: new Float64Array(n * np),
+    nll: new Float64Array(n), edm: new Float64Array(n), ints: new Int32Array(3 * n), errorsText: [],
+  };
+  results.forEach((r, k) => {
+    c.values.set(r.values, k * np);
+    c.errors.set(r.errors, k * np);
+    c.nll[k] = r.nll;
+    c.edm[k] = r.edm;
+    c.ints[3 * k] = r.events;
+    c.ints[3 * k + 1] = r.nfcn;
+    c.ints[3 * k + 2] = (r.valid ? 1 : 0) | (r.converged ? 2 : 0) | (r.accurateCovar ? 4 : 0);
+    c.errorsText.push(r.error ?? null);
+  });
+  return c;
+}
+
+export function unpackChunk(c: PackedChunk): ToyResult[] {
+  const out: ToyResult[] = [];
+  for (let k = 0; k < c.to - c.from; k++) {
+    const flags = c.ints[3 * k + 2];
+    const r: ToyResult = {
+      toy: c.from + k,
+      events: c.ints[3 * k],
+      values: c.values.slice(k * c.np, (k + 1) * c.np),
+      errors: c.errors.slice(k * c.np, (k + 1) * c.np),
+      valid: (flags & 1) !== 0,
+      converged: (flags & 2) !== 0,
+      accurateCovar: (flags & 4) !== 0,
+      nll: c.nll[k],
+      edm: c.edm[k],
+      nfcn: c.ints[3 * k + 1],
+    };
+    if (c.errorsText[k]) r.error = c.errorsText[k]!;
+    out.push(r);
+  }
+  return out;
+}
+
+/**
+ * Starts the worker script next to this module: worker.js in dist; under tsx (tests, bench, running from
+ * source) worker.ts, through a tiny bootstrap that registers tsx in the thread first, because Node 20 does
+ * not apply `--import tsx` loader hooks to a worker's entry module.
+ */
+function startWorker(workerData: WorkerInit): Worker {
+  if (!fileURLToPath(import.meta.url).endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true, workerData });
+}
+
+/**
+ * Runs toys 0..N-1 over `jobs` worker threads (in this thread when jobs = 1) and calls `onResult` in toy order.
+ * Every toy's random stream depends only on (seed, toy), so the output is identical for any `jobs`.
+ * Out-of-order chunks wait in a small buffer (at most jobs x 2 chunks), so memory does not grow with N.
+ */
+export async function runToyPool(doc: unknown, source: string, opts: PoolOptions, onResult: (r: ToyResult) => void): Promise<void> {
+  const chunk = opts.chunk ?? 16;
+  if (opts.jobs <= 1) {
+    const model = buildModel(doc, source);
+    for (let from = 0; from < opts.toys; from += chunk) {
+      runToys(model, from, Math.min(opts.toys, from + chunk), { seed: opts.seed, vary: opts.vary, minimize: opts.minimize }, onResult);
+      // Yield to the event loop between chunks so progress bars and signals get through.
+      await new Promise((r) => setImmediate(r));
+    }
+    return;
+  }
+  const init: WorkerInit = { doc, source, seed: opts.seed, vary: opts.vary, minimize: opts.minimize };
+  const pending = new Map<number, PackedChunk>();
+  let nextToEmit = 0;
+  let nextToSend = 0;
+  const workers: Worker[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let active = 0;
+      const send = (w: Worker): boolean => {
+        if (nextToSend >= opts.toys) return false;
+        const from = nextToSend;
+        const to = Math.min(opts.toys, from + chunk);
+        nextToSend = to;
+        active++;
+        w.postMessage({ from, to });
+        return true;
+      };
+      const flush = () => {
+        for (let c = pending.get(nextToEmit); c; c = pending.get(nextToEmit)) {
+          pending.delete(nextToEmit);
+          for (const r of unpackChunk(c)) onResult(r);
+          nextToEmit = c.to;
+        }
+      };
+      const nw = Math.min(opts.jobs, Math.ceil(opts.toys / chunk));
+      if (nw === 0) return resolve();
+      for (let i = 0; i < nw; i++) {
+        const w = startWorker(init);
+        workers.push(w);
+        w.on('message', (c: PackedChunk) => {
+          active--;
+          pending.set(c.from, c);
+          try {
+            flush();
+          } catch (e) {
+            return reject(e);
+          }
+          // Keep each worker at most two chunks ahead of the writer.
+          if (!send(w) && active === 0) resolve();
+        });
+        w.on('error', reject);
+        w.on('exit', (code) => {
+          if (code !== 0 && nextToEmit < opts.toys) reject(new Error(`toy worker exited with code ${code}`));
+        });
+        send(w);
+        send(w);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

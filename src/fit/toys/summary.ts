@@ -1,0 +1,150 @@
+import type { ToyResult } from './run-toy.js';
+
+/** Fixed-binning histogram with under/overflow counts: memory does not grow with the number of toys. */
+export class Hist {
+  readonly counts: Float64Array;
+  under = 0;
+  over = 0;
+  constructor(readonly lo: number, readonly hi: number, readonly bins: number) {
+    this.counts = new Float64Array(bins);
+  }
+  fill(x: number): void {
+    if (!Number.isFinite(x)) return;
+    if (x < this.lo) this.under++;
+    else if (x >= this.hi) this.over++;
+    else this.counts[Math.floor(((x - this.lo) / (this.hi - this.lo)) * this.bins)]++;
+  }
+  edges(): Float64Array {
+    return Float64Array.from({ length: this.bins + 1 }, (_, i) => this.lo + ((this.hi - this.lo) * i) / this.bins);
+  }
+}
+
+/** Running mean and variance (Welford): numerically stable in one pass. */
+export class Running {
+  n = 0;
+  mean = 0;
+  private m2 = 0;
+  add(x: number): void {
+    this.n++;
+    const d = x - this.mean;
+    this.mean += d / this.n;
+    this.m2 += d * (x - this.mean);
+  }
+  get std(): number {
+    return this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : NaN;
+  }
+}
+
+export interface ParamSummary {
+  gen: number;
+  /** Toys whose fit was valid and gave a finite error for this parameter. */
+  n: number;
+  fraction_valid: number;
+  pull_mean: number;
+  pull_mean_error: number;
+  pull_width: number;
+  pull_width_error: number;
+  value_mean: number;
+  value_rms: number;
+  error_mean: number;
+}
+
+/**
+ * Accumulates per-parameter pull, value and error statistics over valid toys, streaming. Histogram ranges
+ * for values and errors are fixed from the first `warmup` valid toys (held until then), pulls use [-5, 5].
+ */
+export class ToySummary {
+  total = 0;
+  valid = 0;
+  failed = 0;
+  readonly pulls: Running[];
+  readonly values: Running[];
+  readonly errs: Running[];
+  readonly pullHist: Hist[];
+  valueHist: Hist[] | null = null;
+  errorHist: Hist[] | null = null;
+  private warm: ToyResult[] = [];
+
+  constructor(
+    readonly names: string[],
+    readonly gen: Float64Array,
+    readonly free: boolean[],
+    private readonly warmup = 200,
+  ) {
+    const np = names.length;
+    this.pulls = Array.from({ length: np }, () => new Running());
+    this.values = Array.from({ length: np }, () => new Running());
+    this.errs = Array.from({ length: np }, () => new Running());
+    this.pullHist = Array.from({ length: np }, () => new Hist(-5, 5, 40));
+  }
+
+  add(r: ToyResult): void {
+    this.total++;
+    if (r.error) this.failed++;
+    if (!r.valid) return;
+    this.valid++;
+    for (let j = 0; j < this.names.length; j++) {
+      if (!this.free[j] || !(r.errors[j] > 0)) continue;
+      const pull = (r.values[j] - this.gen[j]) / r.errors[j];
+      this.pulls[j].add(pull);
+      this.values[j].add(r.values[j]);
+      this.errs[j].add(r.errors[j]);
+      this.pullHist[j].fill(pull);
+    }
+    if (this.valueHist) this.fillRanges(r);
+    else {
+      this.warm.push(r);
+      if (this.warm.length >= this.warmup) this.fixRanges();
+    }
+  }
+
+  private fillRanges(r: ToyResult): void {
+    for (let j = 0; j < this.names.length; j++) {
+      this.valueHist![j].fill(r.values[j]);
+      this.errorHist![j].fill(r.errors[j]);
+    }
+  }
+
+  /** Value histograms span gen +- 5 x the typical error; error histograms 0.5 .. 1.5 x it (from the warm-up toys). */
+  private fixRanges(): void {
+    const np = this.names.length;
+    this.valueHist = [];
+    this.errorHist = [];
+    for (let j = 0; j < np; j++) {
+      const e = this.warm.map((r) => r.errors[j]).filter((v) => v > 0).sort((a, b) => a - b);
+      const med = e.length ? e[Math.floor(e.length / 2)] : Math.abs(this.gen[j]) * 0.1 || 1;
+      this.valueHist.push(new Hist(this.gen[j] - 5 * med, this.gen[j] + 5 * med, 50));
+      this.errorHist.push(new Hist(0.5 * med, 1.5 * med, 50));
+    }
+    for (const r of this.warm) this.fillRanges(r);
+    this.warm = [];
+  }
+
+  /** Call once at the end: fixes histogram ranges if fewer than `warmup` valid toys were seen. */
+  finish(): void {
+    if (!this.valueHist) this.fixRanges();
+  }
+
+  params(): Record<string, ParamSummary> {
+    const out: Record<string, ParamSummary> = {};
+    this.names.forEach((name, j) => {
+      if (!this.free[j]) return;
+      const p = this.pulls[j];
+      const n = p.n;
+      out[name] = {
+        gen: this.gen[j],
+        n,
+        fraction_valid: this.total ? n / this.total : 0,
+        pull_mean: p.mean,
+        pull_mean_error: p.std / Math.sqrt(n),
+        pull_width: p.std,
+        // Standard error of a standard deviation for Gaussian data.
+        pull_width_error: p.std / Math.sqrt(2 * (n - 1)),
+        value_mean: this.values[j].mean,
+        value_rms: this.values[j].std,
+        error_mean: this.errs[j].mean,
+      };
+    });
+    return out;
+  }
+}

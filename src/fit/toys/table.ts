@@ -1,0 +1,110 @@
+import { rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { ParquetWriter, fileWriter } from 'hyparquet-writer';
+import { fsyncDir, fsyncPath, tempPathFor } from '../../core/atomic.js';
+import { TOOL } from '../../core/version.js';
+import type { ToyResult } from './run-toy.js';
+
+/** Long-format columns: one row per (toy, parameter). */
+const SCHEMA = [
+  { name: 'schema', num_children: 15 },
+  { name: 'toy', type: 'INT32', repetition_type: 'REQUIRED' },
+  { name: 'parameter', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+  { name: 'value', type: 'DOUBLE', repetition_type: 'REQUIRED' },
+  { name: 'error', type: 'DOUBLE', repetition_type: 'REQUIRED' },
+  { name: 'gen', type: 'DOUBLE', repetition_type: 'REQUIRED' },
+  { name: 'pull', type: 'DOUBLE', repetition_type: 'REQUIRED' },
+  { name: 'fixed', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
+  { name: 'valid', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
+  { name: 'converged', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
+  { name: 'accurate_covar', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
+  { name: 'nll', type: 'DOUBLE', repetition_type: 'REQUIRED' },
+  { name: 'edm', type: 'DOUBLE', repetition_type: 'REQUIRED' },
+  { name: 'nfcn', type: 'INT32', repetition_type: 'REQUIRED' },
+  { name: 'events', type: 'INT32', repetition_type: 'REQUIRED' },
+  { name: 'status', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+];
+
+/**
+ * Streams toy results into a parquet file, one row group per `groupToys` toys, so memory stays flat for
+ * any number of toys. Written to a temp file and renamed on finish (a killed run leaves no partial file).
+ * hyparquet-writer is used directly rather than io/parquet's writeParquetTable because that takes whole
+ * columns at once and has no string columns.
+ */
+export class ToyTableWriter {
+  private readonly tmp: string;
+  private readonly writer: ParquetWriter;
+  private rows: ToyResult[] = [];
+
+  constructor(
+    readonly path: string,
+    private readonly names: string[],
+    private readonly gen: Float64Array,
+    private readonly fixed: boolean[],
+    kv: Record<string, string>,
+    private readonly groupToys = 20_000,
+  ) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.tmp = tempPathFor(path);
+    this.writer = new ParquetWriter({
+      writer: fileWriter(this.tmp),
+      schema: SCHEMA as never,
+      codec: 'SNAPPY',
+      kvMetadata: Object.entries(kv).map(([key, value]) => ({ key, value })),
+      createdBy: TOOL,
+    });
+  }
+
+  async add(r: ToyResult): Promise<void> {
+    this.rows.push(r);
+    if (this.rows.length >= this.groupToys) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const np = this.names.length;
+    const n = this.rows.length * np;
+    if (n === 0) return;
+    const toy = new Int32Array(n), nfcn = new Int32Array(n), events = new Int32Array(n);
+    const value = new Float64Array(n), error = new Float64Array(n), gen = new Float64Array(n), pull = new Float64Array(n);
+    const nll = new Float64Array(n), edm = new Float64Array(n);
+    const param: string[] = new Array(n), status: string[] = new Array(n);
+    const fixed: boolean[] = new Array(n), valid: boolean[] = new Array(n), conv: boolean[] = new Array(n), acc: boolean[] = new Array(n);
+    let k = 0;
+    for (const r of this.rows) {
+      const st = r.error ? `failed: ${r.error}` : r.valid ? 'ok' : !r.converged ? 'not converged' : !r.accurateCovar ? 'covariance not accurate' : 'covariance forced positive definite';
+      for (let j = 0; j < np; j++, k++) {
+        toy[k] = r.toy;
+        param[k] = this.names[j];
+        value[k] = r.values[j];
+        error[k] = r.errors[j];
+        gen[k] = this.gen[j];
+        pull[k] = this.fixed[j] ? NaN : (r.values[j] - this.gen[j]) / r.errors[j];
+        fixed[k] = this.fixed[j];
+        valid[k] = r.valid;
+        conv[k] = r.converged;
+        acc[k] = r.accurateCovar;
+        nll[k] = r.nll;
+        edm[k] = r.edm;
+        nfcn[k] = r.nfcn;
+        events[k] = r.events;
+        status[k] = st;
+      }
+    }
+    const data: Record<string, ArrayLike<unknown>> = { toy, parameter: param, value, error, gen, pull, fixed, valid, converged: conv, accurate_covar: acc, nll, edm, nfcn, events, status };
+    await this.writer.write({ columnData: SCHEMA.slice(1).map((s) => ({ name: s.name, data: data[s.name] as never })), rowGroupSize: n });
+    this.rows = [];
+  }
+
+  async finish(): Promise<void> {
+    await this.flush();
+    this.writer.finish();
+    await fsyncPath(this.tmp);
+    await rename(this.tmp, this.path);
+    await fsyncDir(dirname(this.path));
+  }
+
+  async abort(): Promise<void> {
+    await unlink(this.tmp).catch(() => {});
+  }
+}

@@ -1,0 +1,15 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { buildModel } from '../model.js';
+import { runToys, type ToyResult } from './run-toy.js';
+import { packChunk, type WorkerInit } from './pool.js';
+
+/** Toy worker: rebuilds the model from its YAML document, then fits the chunks [from, to) it is sent. */
+const init = workerData as WorkerInit;
+const model = buildModel(init.doc, init.source);
+const np = model.params.length;
+parentPort!.on('message', (msg: { from: number; to: number }) => {
+  const results: ToyResult[] = [];
+  runToys(model, msg.from, msg.to, { seed: init.seed, vary: init.vary, minimize: init.minimize }, (r) => results.push(r));
+  const c = packChunk(msg.from, msg.to, np, results);
+  parentPort!.postMessage(c, [c.values.buffer, c.errors.buffer, c.nll.buffer, c.edm.buffer, c.ints.buffer] as ArrayBuffer[]);
+});
