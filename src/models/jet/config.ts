@@ -54,6 +54,14 @@ export interface JetConfig {
   /** Non-linear steps per feature for build-transform, and fixed category lists. */
   transform: { steps: Record<string, TransformStepSpec[]>; categorical: Record<string, number[]> };
   output: string;
+  /** Written into the bundle for `apply`: output names, per-event collection layout. */
+  apply: ApplySection;
+}
+
+export interface ApplySection {
+  output?: string;
+  raw_output?: string;
+  collection?: { prefix: string; event_columns?: string[]; constituent_jet_index: Record<string, string> };
 }
 
 export type TransformStepSpec = { type: 'log' } | { type: 'abs' } | { type: 'arcsinh'; scale: number };
@@ -121,7 +129,7 @@ export function parseJetConfig(text: string, file: string): JetConfig {
     throw new NtcorrError(`${file}: not valid YAML (${(e as Error).message})`, { file });
   }
   const root = obj(file, '(top level)', doc);
-  noUnknown(file, '', root, ['run', 'predict', 'data', 'features', 'model', 'loss', 'train', 'transform', 'output', 'jet']);
+  noUnknown(file, '', root, ['run', 'predict', 'data', 'features', 'model', 'loss', 'train', 'transform', 'output', 'jet', 'apply']);
   const base = dirname(resolve(file));
   const d = obj(file, 'data', root.data);
   noUnknown(file, 'data', d, ['location', 'tree', 'split', 'batch_size', 'transform']);
@@ -204,7 +212,19 @@ export function parseJetConfig(text: string, file: string): JetConfig {
   }
   const run = obj(file, 'run', root.run, false);
   const output = typeof root.output === 'string' ? resolve(base, root.output) : resolve(base, typeof run.name === 'string' ? `models/jet-${run.name}` : 'models/jet');
-  return { file, data, jet, global, types, head, loss, train, transform: { steps, categorical }, output };
+  const ap = obj(file, 'apply', root.apply, false);
+  noUnknown(file, 'apply', ap, ['output', 'raw_output', 'collection']);
+  const apply: ApplySection = {};
+  if (ap.output !== undefined) apply.output = String(ap.output);
+  if (ap.raw_output !== undefined) apply.raw_output = String(ap.raw_output);
+  if (ap.collection !== undefined) {
+    const c = obj(file, 'apply.collection', ap.collection);
+    if (typeof c.prefix !== 'string') fail(file, 'apply.collection.prefix', 'expected the jet column prefix, e.g. Jet_');
+    const idx = obj(file, 'apply.collection.constituent_jet_index', c.constituent_jet_index);
+    for (const t of types) if (typeof idx[t.name] !== 'string') fail(file, `apply.collection.constituent_jet_index.${t.name}`, 'expected the column with each constituent\'s jet index in its event');
+    apply.collection = { prefix: c.prefix, event_columns: strs(file, 'apply.collection.event_columns', c.event_columns, []), constituent_jet_index: idx as Record<string, string> };
+  }
+  return { file, data, jet, global, types, head, loss, train, transform: { steps, categorical }, output, apply };
 }
 
 export function loadJetConfig(file: string): JetConfig {

@@ -119,7 +119,7 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
     name: cfg.output.split('/').pop() ?? 'jet',
     kind: 'jet-regression',
     inputs: jetInputColumnsForBundle(cfg),
-    outputs: [{ name: 'pt_corr', type: 'float32', description: 'pt * exp(prediction)' }],
+    outputs: [{ name: cfg.apply.output ?? `${cfg.apply.collection?.prefix ?? ''}pt_corr`, type: 'float32', jagged: !!cfg.apply.collection, description: 'pt * exp(prediction)' }],
     config: {
       arch,
       transform: tr,
@@ -127,6 +127,7 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
       jet: cfg.jet,
       tree: cfg.data.tree,
       loss: cfg.loss,
+      apply: cfg.apply,
     },
     provenance: {
       createdBy: TOOL,
