@@ -4,6 +4,14 @@ import { expandMacros, parseRemaps, parseSubmit, splitArguments, splitQueueItem 
 import { logState, parseUserLog } from '../src/condor/userlog.js';
 import { wrapperExit } from '../src/condor/status.js';
 import { shellQuote, shellSplit } from '../src/condor/quote.js';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeBundle } from '../src/bundle/bundle.js';
+import { createJobFolder } from '../src/condor/create.js';
+import { readManifest } from '../src/condor/jobfolder.js';
+import { planResubmit } from '../src/condor/resubmit.js';
+import { folderStatus } from '../src/condor/status.js';
+import { fixture, tempDir } from './helpers/fixtures.js';
 
 // Expected values are the HTCondor manual's own examples (condor_submit man page, "Submitting a Job").
 
@@ -93,4 +101,36 @@ test('shell quoting round-trips through the splitter', (t) => {
   t.deepEqual(r.stdout.split('\0').slice(0, -1), words);
   t.deepEqual(shellSplit(`a 'b c' "d \\"e\\"" f\\ g`), ['a', 'b c', 'd "e"', 'f g']);
   t.throws(() => shellSplit(`'open`), { message: /unbalanced single quote/ });
+});
+
+test('status of a job folder from HTCondor logs alone: held, removed, running, exit codes; resubmit picks by state', async (t) => {
+  const tmp = tempDir();
+  await writeBundle(join(tmp, 'm'), {
+    name: 'm', kind: 'derived', inputs: ['x'], outputs: [{ name: 'y' }], config: { columns: { y: 'x' } },
+    provenance: { createdBy: 'test', created: '2026-01-01', source: 'hand-written' },
+  });
+  const src = fixture('parquet', 'higgsdna', 'Data_2016_job1.parquet');
+  const inDir = join(tmp, 'in');
+  mkdirSync(inDir);
+  for (const n of ['a', 'b', 'c', 'd', 'e']) copyFileSync(src, join(inDir, `${n}.parquet`));
+  const dir = join(tmp, 'jobs');
+  await createJobFolder({ dir, globs: [join(inDir, '*.parquet')], model: join(tmp, 'm'), outDir: join(tmp, 'out'), transfer: false, filesPerJob: 1, applyArgs: [], resources: { maxRetries: 2, extra: [] } });
+  const head = LOG.split('005 (')[0];
+  writeFileSync(join(dir, 'logs', 'job-0000.log'), LOG); // exited 3
+  writeFileSync(join(dir, 'logs', 'job-0001.log'), head + '012 (1234.001.000) 2026-11-23 10:02:30 Job was held.\n\tExcessive memory usage\n...\n');
+  writeFileSync(join(dir, 'logs', 'job-0002.log'), head + '009 (1234.002.000) 2026-11-23 10:05:00 Job was aborted.\n\tvia condor_rm (by user jdoe)\n...\n');
+  writeFileSync(join(dir, 'logs', 'job-0003.log'), head); // running
+  writeFileSync(join(dir, 'logs', 'job-0004.log'), LOG.replace('return value 3', 'return value 0')); // exit 0, yet no output
+  const st = await folderStatus(dir, readManifest(dir));
+  t.deepEqual(st.jobs.map((j) => [j.id, j.state]), [['0000', 'failed'], ['0001', 'held'], ['0002', 'failed'], ['0003', 'pending'], ['0004', 'failed']]);
+  t.regex(st.jobs[0].reason!, /exit code 3/);
+  t.regex(st.jobs[1].reason!, /Excessive memory usage/);
+  t.regex(st.jobs[2].reason!, /condor_rm/);
+  t.regex(st.jobs[4].reason!, /exited 0 but output not done .*missing/);
+  const plan = await planResubmit(dir, readManifest(dir));
+  t.deepEqual(plan.round?.jobs, ['0000', '0002', '0004']);
+  t.is(readFileSync(join(dir, 'jobs.resubmit-1.txt'), 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[0]).join(' '), '0000 0002 0004');
+  const plan2 = await planResubmit(dir, readManifest(dir), ['failed', 'held']);
+  t.deepEqual(plan2.round?.jobs, ['0001']); // 0000/0002/0004 were resubmitted: pending until their new attempt reports
+  t.is(plan2.round?.name, 'resubmit-2');
 });
