@@ -2,7 +2,7 @@
  * ROOT's compression envelope: a record is a sequence of blocks, each with a 9-byte header
  * (2-char algorithm tag, method byte, 3-byte little-endian compressed size, 3-byte uncompressed size).
  * zlib goes through node:zlib (native, much faster than jsroot's JS inflate); LZ4 through ./lz4.ts;
- * LZMA and ZSTD through jsroot's exported R__unzip, which bundles decoders for both (node 20 has neither).
+ * ZSTD through @oneidentity/zstd-js (below); LZMA through jsroot's exported R__unzip, which bundles a decoder.
  */
 import { deflateSync, inflateSync, inflateRawSync } from 'node:zlib';
 import { R__unzip } from 'jsroot/io';
@@ -52,7 +52,9 @@ export async function unzipRecord(src: Uint8Array, size: number): Promise<Uint8A
     } else if (tag === 'L4') {
       // 8-byte XXH64 checksum of the compressed block precedes the LZ4 data.
       n = lz4Decompress(body.subarray(8), dst);
-    } else if (tag === 'ZS' || tag === 'XZ') {
+    } else if (tag === 'ZS') {
+      n = copyInto(dst, (await zstd()).decompress(body));
+    } else if (tag === 'XZ') {
       const dv = new DataView(src.buffer, src.byteOffset + p, end - p);
       const res: DataView | null = await R__unzip(dv, usize, true);
       if (!res) throw new Error(`${tag} block could not be decompressed`);
@@ -73,16 +75,40 @@ function copyInto(dst: Uint8Array, src: Uint8Array): number {
   return src.length;
 }
 
-let zstdCompressor: ((b: Uint8Array, level: number) => Uint8Array) | undefined;
+interface Zstd {
+  compress(b: Uint8Array, level: number): Uint8Array;
+  decompress(b: Uint8Array): Uint8Array;
+}
+let zstdCodec: Promise<Zstd> | undefined;
 
-/** Loads zstd compression (WASM, jsroot's own dependency @oneidentity/zstd-js) on first use. */
-async function zstdCompress(): Promise<(b: Uint8Array, level: number) => Uint8Array> {
-  if (!zstdCompressor) {
-    const mod = await import('@oneidentity/zstd-js' as string);
-    const { ZstdSimple } = await mod.ZstdInit();
-    zstdCompressor = (b, level) => ZstdSimple.compress(b, level) as Uint8Array;
-  }
-  return zstdCompressor;
+/**
+ * zstd (WASM, jsroot's own dependency @oneidentity/zstd-js; node 20's zlib has none). Exactly one
+ * instance per process, shared with jsroot through its `internals._ZstdStream` cache: two initialised
+ * instances corrupt each other's decodes. Stream frames, because the stream decoder mis-sizes some
+ * ZstdSimple frames. Results are views into the WASM heap, reused by the next call: copied out.
+ */
+function zstd(): Promise<Zstd> {
+  zstdCodec ??= (async () => {
+    const { internals } = await import('jsroot/core');
+    if (!internals._ZstdStream) {
+      if (internals._ZstdInit !== undefined) {
+        await new Promise((resolve) => internals._ZstdInit.push(resolve)); // jsroot is initialising it
+      } else {
+        internals._ZstdInit = [];
+        const mod = await import('@oneidentity/zstd-js' as string);
+        const { ZstdStream } = await mod.ZstdInit();
+        internals._ZstdStream = ZstdStream;
+        for (const f of internals._ZstdInit) f(ZstdStream);
+        delete internals._ZstdInit;
+      }
+    }
+    const stream = internals._ZstdStream;
+    return {
+      compress: (b: Uint8Array, level: number) => (stream.compress(b, level, false) as Uint8Array).slice(),
+      decompress: (b: Uint8Array) => (stream.decompress(b) as Uint8Array).slice(),
+    };
+  })();
+  return zstdCodec;
 }
 
 /**
@@ -93,7 +119,7 @@ export async function zipRecord(src: Uint8Array, codec: Codec, level = 1): Promi
   if (codec === 'none' || src.length < 64) return src;
   const parts: Uint8Array[] = [];
   let total = 0;
-  const zstd = codec === 'zstd' ? await zstdCompress() : undefined;
+  const zs = codec === 'zstd' ? await zstd() : undefined;
   for (let p = 0; p < src.length; p += MAX_BLOCK) {
     const chunk = src.subarray(p, Math.min(src.length, p + MAX_BLOCK));
     let body: Uint8Array;
@@ -109,7 +135,7 @@ export async function zipRecord(src: Uint8Array, codec: Codec, level = 1): Promi
       body.set(lz, 8);
       tag = 'L4'; method = 1;
     } else if (codec === 'zstd') {
-      body = zstd!(chunk, level);
+      body = zs!.compress(chunk, level);
       tag = 'ZS'; method = 1;
     } else {
       throw new Error(`writing ${codec} is not supported (use zlib, lz4, zstd or none)`);

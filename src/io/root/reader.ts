@@ -42,7 +42,7 @@ export class RootTable implements TableSource {
   readonly columns: ColumnInfo[];
   /** Branches ntcorr cannot read, with the reason (also in `columns` without a dtype). */
   readonly skipped: Array<{ name: string; reason: string }>;
-  private readonly plans: Map<string, BranchPlan>;
+  private readonly plans_: Map<string, BranchPlan>;
 
   private constructor(
     readonly path: string,
@@ -54,7 +54,7 @@ export class RootTable implements TableSource {
     readonly trees: TreeKey[],
   ) {
     const plans = planBranches(treeObj);
-    this.plans = new Map(plans.map((p) => [p.name, p]));
+    this.plans_ = new Map(plans.map((p) => [p.name, p]));
     this.columns = plans.map(columnInfo);
     this.skipped = plans.filter((p) => p.unsupported).map((p) => ({ name: p.name, reason: p.unsupported! }));
   }
@@ -90,7 +90,7 @@ export class RootTable implements TableSource {
 
   /** The plan of a readable branch, or an NtcorrError naming file, tree and branch. */
   plan(name: string): BranchPlan {
-    const p = this.plans.get(name);
+    const p = this.plans_.get(name);
     if (!p) throw new NtcorrError(`${this.path}: tree "${this.tree}" has no branch "${name}"`, { file: this.path, column: name });
     if (p.unsupported) {
       throw new NtcorrError(`${this.path}: tree "${this.tree}", branch "${name}" (${p.rootType}) cannot be read: ${p.unsupported}`, { file: this.path, column: name });
@@ -114,6 +114,21 @@ export class RootTable implements TableSource {
     const out = new Map<string, Column>();
     for (const c of columns) out.set(c, await new BranchCursor(this, this.plan(c)).take(0, this.rows));
     return out;
+  }
+
+  /** Every branch's read plan by name (readable or not). */
+  plans(): ReadonlyMap<string, BranchPlan> { return this.plans_; }
+
+  /** Random-access-forward reader of the given branches (entry ranges must come in increasing order). */
+  rangeReader(columns: string[]): { read(start: number, rows: number): Promise<Map<string, Column>> } {
+    const cursors = columns.map((c) => new BranchCursor(this, this.plan(c)));
+    return {
+      read: async (start, rows) => {
+        const m = new Map<string, Column>();
+        for (let i = 0; i < columns.length; i++) m.set(columns[i]!, await cursors[i]!.take(start, rows));
+        return m;
+      },
+    };
   }
 
   /** Decodes basket k of a branch (used by the cursor). */
@@ -163,7 +178,7 @@ export class RootTable implements TableSource {
 
   /** Trees, branches, types, entries and compression, for `ntcorr inspect`. */
   describe(): { trees: TreeKey[]; tree: TreeDescription; skipped: Array<{ name: string; reason: string }> } {
-    const branches: BranchDescription[] = [...this.plans.values()].map((p) => {
+    const branches: BranchDescription[] = [...this.plans_.values()].map((p) => {
       const b = p.branch;
       return {
         name: p.name,

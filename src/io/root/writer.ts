@@ -1,0 +1,255 @@
+/**
+ * TTree writing: branches buffered per column and flushed as compressed TBasket keys (~64 kB of payload
+ * each), then the TTree object, the provenance TObjString and the directory. Output goes to a temp file
+ * in the target's folder and is renamed into place by finish() (atomic, also for --in-place).
+ */
+import { rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { allocate, isJagged, type Column, type DType, type NumericArray } from '../../core/columns.js';
+import { fsyncDir, tempPathFor } from '../../core/atomic.js';
+import { NtcorrError } from '../../core/errors.js';
+import type { OutputSpec } from '../../bundle/manifest.js';
+import type { OutputWriter, ProvenanceRecord, TableSource, WriteOptions } from '../table.js';
+import { ByteWriter } from './bytes.js';
+import { zipRecord, type Codec } from './compression.js';
+import { encodeBE } from './endian.js';
+import { RootFileWriter, keyLength } from './file-writer.js';
+import { PROVENANCE_KEY } from './provenance.js';
+import { RootTable } from './reader.js';
+import { leafSize, serializeTree, type BranchRecord, type LeafSpec } from './tree-object.js';
+
+/** Uncompressed bytes per basket before it is flushed. */
+export const BASKET_BYTES = 64 * 1024;
+
+const CODECS: Record<string, { codec: Codec; code: number }> = {
+  zlib: { codec: 'zlib', code: 101 }, lz4: { codec: 'lz4', code: 404 }, zstd: { codec: 'zstd', code: 505 },
+  none: { codec: 'none', code: 0 }, uncompressed: { codec: 'none', code: 0 },
+};
+
+export interface TreeColumnSpec {
+  name: string;
+  dtype: DType;
+  /** 'flat', 'fixed' (x[fixed]) or 'jagged' (x[counter]). */
+  layout: 'flat' | 'fixed' | 'jagged';
+  fixed?: number;
+  counter?: string;
+}
+
+/** Buffers one branch's entries and writes them out as baskets. */
+class BranchBuffer {
+  readonly rec: BranchRecord;
+  private parts: NumericArray[] = [];
+  private counts: number[] = [];
+  private bytes = 0;
+  private entries = 0;
+  private firstEntry = 0;
+  private readonly size: number;
+
+  constructor(spec: LeafSpec, private readonly tree: string, private readonly file: RootFileWriter, private readonly codec: Codec) {
+    this.rec = { ...spec, basketBytes: [], basketEntry: [], basketSeek: [], totBytes: 0, zipBytes: 0 };
+    this.size = leafSize(spec.dtype);
+  }
+
+  /** Adds `values` for `counts.length` entries (counts only for jagged branches). */
+  async add(values: NumericArray, rows: number, counts?: Int32Array): Promise<void> {
+    this.parts.push(values);
+    if (counts) for (let i = 0; i < rows; i++) this.counts.push(counts[i]!);
+    this.entries += rows;
+    this.bytes += values.length * this.size;
+    if (this.bytes >= BASKET_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.entries === 0) return;
+    const n = this.entries;
+    const data = new Uint8Array(this.bytes);
+    let o = 0;
+    for (const p of this.parts) { const b = encodeBE(p, this.size); data.set(b, o); o += b.length; }
+    const name = this.rec.name;
+    const keylen = keyLength('TBasket', name, this.tree) + 19;
+    let payload: Uint8Array = data;
+    let nevBufSize = this.size * this.rec.fixed;
+    if (this.rec.counter) {
+      // Entry offsets after the data: Int32 count (n + 1), then byte offsets from the key start, last one 0.
+      const w = new ByteWriter();
+      w.bytes(data).i32(n + 1);
+      let at = keylen;
+      for (let i = 0; i < n; i++) { w.i32(at); at += this.counts[i]! * this.size; }
+      w.i32(0);
+      payload = w.result();
+      nevBufSize = n + 2;
+    }
+    const zipped = await zipRecord(payload, this.codec);
+    const head = new ByteWriter();
+    head.i16(3).i32(32000).i32(nevBufSize).i32(n).i32(keylen + data.length).u8(0);
+    const k = this.file.appendKey('TBasket', name, this.tree, zipped, payload.length, head.result());
+    this.rec.basketBytes.push(k.nbytes);
+    this.rec.basketEntry.push(this.firstEntry);
+    this.rec.basketSeek.push(k.seek);
+    this.rec.totBytes += keylen + payload.length;
+    this.rec.zipBytes += k.nbytes;
+    this.firstEntry += n;
+    this.parts = [];
+    this.counts = [];
+    this.bytes = 0;
+    this.entries = 0;
+  }
+}
+
+/**
+ * Low-level TTree writer: declare the columns, append chunks, finish. Counter branches of jagged columns
+ * are derived from the offsets and written just before the first array that uses them.
+ */
+export class TreeWriter {
+  private readonly file: RootFileWriter;
+  private readonly buffers = new Map<string, BranchBuffer>();
+  private readonly order: BranchBuffer[] = [];
+  private readonly counterOf = new Map<string, string>();
+  private rows = 0;
+  private readonly codec: Codec;
+
+  constructor(readonly path: string, readonly tree: string, columns: TreeColumnSpec[], compression = 'zlib') {
+    const c = CODECS[compression.toLowerCase()];
+    if (!c) throw new NtcorrError(`${path}: unknown ROOT compression "${compression}" (expected zlib, lz4, zstd or none)`, { file: path });
+    this.codec = c.codec;
+    const names = new Set(columns.map((s) => s.name));
+    const counters = new Set(columns.filter((s) => s.layout === 'jagged').map((s) => s.counter!));
+    this.file = new RootFileWriter(path, c.code);
+    const add = (spec: LeafSpec): void => {
+      if (this.buffers.has(spec.name)) return;
+      const b = new BranchBuffer(spec, tree, this.file, this.codec);
+      this.buffers.set(spec.name, b);
+      this.order.push(b);
+    };
+    for (const s of columns) {
+      if (s.layout === 'jagged') {
+        const cs = columns.find((x) => x.name === s.counter);
+        if (cs && (cs.layout !== 'flat' || cs.dtype !== 'int32')) {
+          throw new NtcorrError(`${path}: counter branch "${s.counter}" of "${s.name}" must be a flat int32 column`, { file: path, column: s.name });
+        }
+        // The counter comes from the array's offsets unless it is also given as a column.
+        if (!names.has(s.counter!)) this.counterOf.set(s.counter!, s.name);
+        add({ name: s.counter!, dtype: 'int32', fixed: 1, isCounter: true });
+        add({ name: s.name, dtype: s.dtype, fixed: 1, counter: s.counter, isCounter: false });
+      } else {
+        add({ name: s.name, dtype: s.dtype, fixed: s.layout === 'fixed' ? s.fixed ?? 1 : 1, isCounter: counters.has(s.name) });
+      }
+    }
+  }
+
+  /** Appends `rows` entries; every declared column must be present (derived counters excepted). */
+  async append(columns: Map<string, Column>, rows: number): Promise<void> {
+    for (const b of this.order) {
+      const spec = b.rec;
+      const from = this.counterOf.get(spec.name);
+      const col = columns.get(from ?? spec.name);
+      if (!col) throw new NtcorrError(`${this.path}: no data for branch "${spec.name}"`, { file: this.path, column: spec.name });
+      if (from) {
+        if (!isJagged(col)) throw new NtcorrError(`${this.path}: column "${from}" must be jagged`, { file: this.path, column: from });
+        const counts = new Int32Array(rows);
+        for (let i = 0; i < rows; i++) counts[i] = col.offsets[i + 1]! - col.offsets[i]!;
+        await b.add(counts, rows);
+      } else if (spec.counter) {
+        if (!isJagged(col) || col.offsets.length !== rows + 1) throw new NtcorrError(`${this.path}: column "${spec.name}" must be jagged with ${rows} rows`, { file: this.path, column: spec.name });
+        const counts = new Int32Array(rows);
+        for (let i = 0; i < rows; i++) counts[i] = col.offsets[i + 1]! - col.offsets[i]!;
+        await b.add(toType(col.values.subarray(col.offsets[0]!, col.offsets[rows]!), spec.dtype), rows, counts);
+      } else {
+        const per = spec.fixed;
+        const values = isJagged(col) ? col.values.subarray(col.offsets[0]!, col.offsets[rows]!) : col;
+        if (values.length !== rows * per) throw new NtcorrError(`${this.path}: column "${spec.name}" has ${values.length} values for ${rows} rows (expected ${per} per row)`, { file: this.path, column: spec.name });
+        await b.add(toType(values, spec.dtype), rows);
+      }
+    }
+    this.rows += rows;
+  }
+
+  /** Writes the remaining baskets, the TTree, `extra` keys (provenance) and the directory. */
+  async finish(provenance?: ProvenanceRecord[]): Promise<void> {
+    for (const b of this.order) await b.flush();
+    const recs = this.order.map((b) => b.rec);
+    const keylen = keyLength('TTree', this.tree, this.tree);
+    const obj = serializeTree(this.tree, this.tree, this.rows, recs, keylen);
+    this.file.appendKey('TTree', this.tree, this.tree, obj, obj.length, undefined, true);
+    if (provenance) {
+      // TObjString v1: TObject + TString.
+      const w = new ByteWriter();
+      const at = w.begin(1);
+      w.i16(1).u32(0).u32(0x03000000).str(JSON.stringify(provenance));
+      w.end(at);
+      const payload = w.result();
+      this.file.appendKey('TObjString', PROVENANCE_KEY, 'ntcorr provenance (JSON)', payload, payload.length, undefined, true);
+    }
+    this.file.finish();
+  }
+
+  abort(): void { this.file.abort(); }
+}
+
+/** Converts values to the branch's element type (a no-op when they already match). */
+function toType(a: NumericArray, dtype: DType): NumericArray {
+  const want = allocate(dtype, 0);
+  if (Object.getPrototypeOf(want) === Object.getPrototypeOf(a)) return a;
+  const out = allocate(dtype, a.length);
+  const big = out instanceof BigInt64Array || out instanceof BigUint64Array;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    (out as unknown as Array<number | bigint>)[i] = big ? BigInt(Math.trunc(Number(v))) : Number(v);
+  }
+  return out;
+}
+
+/** The OutputWriter for `apply`: 'full' copies the source's readable branches, 'friend' only the new ones. */
+export async function createRootWriter(source: TableSource, outPath: string, outputs: OutputSpec[], opts: WriteOptions): Promise<OutputWriter> {
+  const tree = source.tree ?? 'Events';
+  const outNames = new Set(outputs.map((o) => o.name));
+  const specs: TreeColumnSpec[] = [];
+  let copier: { read(start: number, rows: number): Promise<Map<string, Column>> } | undefined;
+  if (opts.mode === 'full') {
+    if (!(source instanceof RootTable)) throw new NtcorrError(`${outPath}: a full ROOT copy needs a ROOT input (got ${source.format})`, { file: outPath });
+    const copy: string[] = [];
+    for (const c of source.columns) {
+      if (outNames.has(c.name)) continue; // replaced by the new values (--force re-apply)
+      const p = source.plans().get(c.name)!;
+      if (p.unsupported || p.layout === 'vector') {
+        process.stderr.write(`warning: ${source.path}: tree "${tree}": branch "${c.name}" (${p.rootType}) not copied: ${p.unsupported ?? 'vector<T> branches are not written'}\n`);
+        continue;
+      }
+      copy.push(c.name);
+      if (p.layout === 'jagged') {
+        const counterOk = p.counter && source.plans().get(p.counter)?.dtype === 'int32' && !outNames.has(p.counter);
+        specs.push({ name: c.name, dtype: p.dtype!, layout: 'jagged', counter: counterOk ? p.counter! : `n${c.name}` });
+      } else {
+        specs.push({ name: c.name, dtype: p.dtype!, layout: p.layout === 'fixed' ? 'fixed' : 'flat', fixed: p.perEntry });
+      }
+    }
+    copier = source.rangeReader(copy);
+  }
+  for (const o of outputs) {
+    specs.push(o.jagged ? { name: o.name, dtype: o.type ?? 'float32', layout: 'jagged', counter: `n${o.name}` } : { name: o.name, dtype: o.type ?? 'float32', layout: 'flat' });
+  }
+  const tmp = tempPathFor(outPath);
+  const w = new TreeWriter(tmp, tree, specs, opts.compression ?? 'zlib');
+  let start = 0;
+  return {
+    async append(columns, rows) {
+      let all = columns;
+      if (copier) {
+        all = await copier.read(start, rows);
+        for (const [k, v] of columns) all.set(k, v);
+      }
+      await w.append(all, rows);
+      start += rows;
+    },
+    async finish() {
+      if (start !== source.rows) throw new NtcorrError(`${outPath}: wrote ${start} of ${source.rows} entries`, { file: outPath });
+      await w.finish([...source.provenance, opts.provenance]);
+      await rename(tmp, outPath);
+      await fsyncDir(dirname(outPath));
+    },
+    async abort() {
+      w.abort();
+      await unlink(tmp).catch(() => {});
+    },
+  };
+}
