@@ -42,9 +42,20 @@ async function useNative(): Promise<boolean> {
   }
 }
 
-/** Initialises (once) and returns the backend name actually in use. */
+let inFlight: Promise<string> | undefined;
+
+/** Initialises (once) and returns the backend name actually in use. Concurrent callers share one initialisation. */
 export async function initBackend(request: string = 'auto'): Promise<string> {
   if (chosen && (request === 'auto' || request === chosen)) return chosen;
+  if (inFlight) {
+    const got = await inFlight.catch(() => undefined);
+    if (got && (request === 'auto' || request === got)) return got;
+  }
+  inFlight = initBackendOnce(request);
+  return inFlight;
+}
+
+async function initBackendOnce(request: string): Promise<string> {
   const order: (() => Promise<boolean>)[] =
     request === 'tensorflow' ? [useNative]
     : request === 'wasm' ? [useWasm]

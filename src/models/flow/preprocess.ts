@@ -54,6 +54,8 @@ export interface DrawStream {
   file: number;
   /** Row index in the file of the first row of the chunk. */
   rowStart: number;
+  /** Added to the variable index to pick the draw lane (distinct per collection: collection * F). */
+  lane?: number;
 }
 
 /**
@@ -67,7 +69,7 @@ export function forwardInputs(p: PreprocessParams, cols: Float64Array[], rows: n
     const col = cols[j];
     for (let r = 0; r < rows; r++) {
       let x = col[r];
-      if (v.continuous) x = makeContinuous(x, v.continuous.shift, x === 0 ? uniformAt(draws.seed, draws.file, draws.rowStart + r, j) : 0);
+      if (v.continuous) x = makeContinuous(x, v.continuous.shift, x === 0 ? uniformAt(draws.seed, draws.file, draws.rowStart + r, (draws.lane ?? 0) + j) : 0);
       out[r * F + j] = Number.isFinite(x) ? (x - v.mean) / v.std : NaN;
     }
   });
