@@ -24,13 +24,20 @@ test('train flow end to end: bundle, fitted preprocessing, loss curve, checkpoin
   // Preprocessing fitted on data + reweighted simulation: pt in both follows data, 25 + Exp(mean 18),
   // so the fitted condition mean/std must be ~43 and ~18 (simulation alone would give 40 and 15).
   const pre = m.config.preprocessing;
-  t.true(Math.abs(pre.conditionMean[0] - 43) < 1.2, `pt mean ${pre.conditionMean[0]}`);
-  t.true(Math.abs(pre.conditionStd[0] - 18) < 1.5, `pt std ${pre.conditionStd[0]}`);
+  const [pt, eta] = pre.conditions;
+  t.is(pt.name, 'pt');
+  t.true(Math.abs(pt.mean - 43) < 1.2, `pt mean ${pt.mean}`);
+  t.true(Math.abs(pt.std - 18) < 1.5, `pt std ${pt.std}`);
   // eta ~ U(-2.5, 2.5): mean 0, std 5/sqrt(12)
-  t.true(Math.abs(pre.conditionMean[1]) < 0.1);
-  t.true(Math.abs(pre.conditionStd[1] - 5 / Math.sqrt(12)) < 0.05);
+  t.true(Math.abs(eta.mean) < 0.1);
+  t.true(Math.abs(eta.std - 5 / Math.sqrt(12)) < 0.05);
   // iso shift: 10% quantile of the positive values, Exp(mean 2) -> -2 ln(0.9) = 0.211
-  t.true(Math.abs(pre.isolation[0].shift - 0.211) < 0.04, `iso shift ${pre.isolation[0].shift}`);
+  const iso = pre.inputs[2];
+  t.is(iso.name, 'iso');
+  t.true(Math.abs(iso.continuous.shift - 0.211) < 0.04, `iso shift ${iso.continuous.shift}`);
+  t.false('continuous' in pre.inputs[0]);
+  // fixedGridRhoAll is an event-level column: the collection maps the condition to it
+  t.deepEqual(m.config.collections, [{ prefix: 'probe_', columns: { fixedGridRhoAll: 'fixedGridRhoAll' } }]);
   t.is(m.provenance.seed, 3);
   t.true(existsSync(join(out, 'weights.bin')));
   t.true(existsSync(join(out, 'loss.svg')));

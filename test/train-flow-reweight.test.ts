@@ -93,7 +93,7 @@ function fakeExamples(n: number, files: string[]): Examples {
     n, x: [], c: [], w: new Float64Array(n).fill(1),
     file: Int32Array.from({ length: n }, (_, i) => i % files.length),
     row: Float64Array.from({ length: n }, (_, i) => Math.floor(i / files.length)),
-    collection: new Uint8Array(n), files,
+    collection: new Uint8Array(n), files, resolved: [],
   };
 }
 

@@ -1,17 +1,19 @@
-import { writeBundle } from '../../bundle/bundle.js';
-import { TOOL } from '../../core/version.js';
-import type { EpochRecord } from '../../nn/index.js';
-import type { TfFlow } from '../../models/flow/tf-flow.js';
-import type { FlowTrainConfig } from './config.js';
-import type { FittedPreprocessing } from './preprocess-apply.js';
-import { writeFileAtomic } from '../../core/atomic.js';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../core/atomic.js';
+import { saveFlowBundle } from '../../models/flow/bundle-io.js';
+import type { FlowConfig } from '../../models/flow/config.js';
+import type { PreprocessParams } from '../../models/flow/preprocess.js';
+import type { TfFlow } from '../../models/flow/tf-flow.js';
+import type { EpochRecord } from '../../nn/index.js';
+import type { FlowTrainConfig } from './config.js';
 
 export interface TrainedBundleInput {
   cfg: FlowTrainConfig;
   seed: number;
   flow: TfFlow;
-  preprocessing: FittedPreprocessing;
+  preprocessing: PreprocessParams;
+  /** Resolved column names per collection (event-level conditions such as fixedGridRhoAll). */
+  collections: { prefix: string; columns: Record<string, string> }[];
   history: EpochRecord[];
   bestEpoch: number;
   command: string;
@@ -19,40 +21,36 @@ export interface TrainedBundleInput {
   summary: Record<string, unknown>;
 }
 
+/** The bundle config the `flow` kind reads (src/models/flow/config.ts) for a trained configuration. */
+export function trainedFlowConfig(b: Pick<TrainedBundleInput, 'cfg' | 'flow' | 'preprocessing' | 'collections'>): FlowConfig {
+  return {
+    architecture: b.flow.arch,
+    variables: b.cfg.variables,
+    conditions: b.cfg.conditions,
+    isDataFlag: 'is_data',
+    // Conditions found as event-level columns in training (fixedGridRhoAll) are mapped explicitly for every
+    // collection the bundle corrects; everything else is <prefix><name>.
+    collections: b.cfg.apply_collections.map((prefix) => {
+      const eventLevel = Object.entries(b.collections[0]?.columns ?? {}).filter(([name, col]) => col === name);
+      const cols = { ...Object.fromEntries(eventLevel), ...(b.collections.find((c) => c.prefix === prefix)?.columns ?? {}) };
+      return Object.keys(cols).length ? { prefix, columns: cols } : { prefix };
+    }),
+    preprocessing: b.preprocessing,
+  };
+}
+
 /**
- * Writes the trained flow as a `flow` bundle: architecture, variables/conditions/collections, the fitted
- * preprocessing and the MADE weights in zuko's layout (weight (out, in)), plus the training history
- * (checkpoint/ and plots are beside it, not part of the bundle hash).
+ * Writes the trained flow as a `flow` bundle through the model's own writer (same format as import-zuko:
+ * zuko state-dict tensor names), with training provenance; the per-epoch history goes beside it in
+ * checkpoint/ (sub-folders and plots are not part of the bundle hash).
  */
 export async function writeTrainedBundle(dir: string, b: TrainedBundleInput): Promise<void> {
-  const w = b.flow.toWeights();
-  const tensors = w.transforms.flatMap((tr, t) => tr.layers.flatMap((L, l) => [
-    { name: `t${t}.l${l}.weight`, shape: [L.out, L.in], data: L.weight },
-    { name: `t${t}.l${l}.bias`, shape: [L.out], data: L.bias },
-  ]));
   const { cfg } = b;
-  const prefixes = cfg.collections;
-  await writeBundle(dir, {
+  await saveFlowBundle(dir, {
     name: cfg.name,
-    kind: 'flow',
-    inputs: [...new Set(prefixes.flatMap((p) => [...cfg.variables.map((v) => p + v), ...cfg.conditions.map((c) => p + c)]))],
-    outputs: prefixes.flatMap((p) => cfg.variables.map((v) => ({ name: `${p}${v}_corr`, type: 'float32' as const, description: `${p}${v} corrected to data by the flow` }))),
-    config: {
-      arch: w.arch,
-      variables: cfg.variables,
-      conditions: cfg.conditions,
-      collections: prefixes,
-      preprocessing: {
-        isolation: b.preprocessing.isolation.map((i) => ({ variable: i.variable, shift: i.shift })),
-        inputMean: b.preprocessing.inputMean,
-        inputStd: b.preprocessing.inputStd,
-        conditionMean: b.preprocessing.conditionMean,
-        conditionStd: b.preprocessing.conditionStd,
-      },
-    },
+    config: trainedFlowConfig(b),
+    weights: b.flow.toWeights(),
     provenance: {
-      createdBy: TOOL,
-      created: new Date().toISOString(),
       source: `${b.command} (configuration ${cfg.name} of ${cfg.file})`,
       seed: b.seed,
       backend: b.backend,
@@ -60,9 +58,12 @@ export async function writeTrainedBundle(dir: string, b: TrainedBundleInput): Pr
       mc: cfg.mc,
       selection: cfg.selection ?? null,
       bestEpoch: b.bestEpoch,
+      epochs: b.history.length,
+      bestValidationNll: b.history.find((h) => h.epoch === b.bestEpoch)?.val_loss ?? null,
       training: cfg.training,
+      reweight: cfg.reweight,
       ...b.summary,
     },
-  }, tensors);
+  });
   await writeFileAtomic(join(dir, 'checkpoint', 'history.json'), JSON.stringify(b.history, null, 1) + '\n');
 }

@@ -1,15 +1,18 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadBundle } from '../../bundle/bundle.js';
-import type { FlowArch, FlowWeights } from '../../models/flow/arch.js';
-import { buildMasks } from '../../models/flow/masks.js';
-import { transformOrder } from '../../models/flow/arch.js';
+import { flowFromBundle } from '../../models/flow/bundle-io.js';
+import type { FlowConfig } from '../../models/flow/config.js';
+import { inverseInputs } from '../../models/flow/preprocess.js';
 import { TfFlow } from '../../models/flow/tf-flow.js';
 import type { FlowTrainConfig } from './config.js';
 import type { Examples } from './load.js';
 import type { Prepared } from './prepare.js';
-import { applyPreprocessing, invertPreprocessing, type FittedPreprocessing } from './preprocess-apply.js';
+import { preprocessConditions, preprocessInputs } from './preprocess-apply.js';
 import { closureMetrics, writeClosure, type ClosureSummary } from './closure.js';
+
+/** `ntcorr apply`'s default --seed: closure uses it so its corrected values are the ones apply writes. */
+export const APPLY_DEFAULT_SEED = 12345;
 
 export interface ClosureReport {
   summary: ClosureSummary;
@@ -17,64 +20,39 @@ export interface ClosureReport {
   files: string[];
 }
 
-/** Reads a trained flow bundle back (weights + preprocessing), as `apply` would. */
-export function readFlowBundle(dir: string): { flow: TfFlow; preprocessing: FittedPreprocessing; variables: string[]; conditions: string[]; collections: string[] } {
-  const b = loadBundle(dir);
-  const cfg = b.manifest.config as { arch: FlowArch; variables: string[]; conditions: string[]; collections: string[]; preprocessing: Omit<FittedPreprocessing, 'variables' | 'conditions' | 'seed' | 'isolation'> & { isolation: { variable: string; shift: number }[] } };
-  const t = b.tensors();
-  const weights: FlowWeights = {
-    arch: cfg.arch,
-    transforms: Array.from({ length: cfg.arch.transforms }, (_, ti) => {
-      const masks = buildMasks(cfg.arch, ti);
-      return {
-        order: transformOrder(cfg.arch, ti),
-        layers: masks.map((mask, l) => {
-          const w = t.get(`t${ti}.l${l}.weight`)!;
-          return { out: w.shape[0], in: w.shape[1], weight: w.data as Float32Array, bias: t.get(`t${ti}.l${l}.bias`)!.data as Float32Array, mask };
-        }),
-      };
-    }),
-  };
-  const p = cfg.preprocessing;
-  return {
-    flow: TfFlow.fromWeights(weights),
-    variables: cfg.variables,
-    conditions: cfg.conditions,
-    collections: cfg.collections,
-    preprocessing: {
-      variables: cfg.variables,
-      conditions: cfg.conditions,
-      isolation: p.isolation.map((i) => ({ ...i, index: cfg.variables.indexOf(i.variable) })),
-      inputMean: p.inputMean, inputStd: p.inputStd, conditionMean: p.conditionMean, conditionStd: p.conditionStd,
-      seed: 0,
-    },
-  };
-}
-
-/** Corrects simulated examples with a bundle (physical values in, physical values out). */
-export function correctExamples(bundleDir: string, e: Examples, idx: Int32Array, seed: number, batch = 8192): Float64Array[] {
-  const { flow, preprocessing } = readFlowBundle(bundleDir);
+/**
+ * Corrects simulated examples (physical values in, physical values out) with a flow bundle: the bundle's
+ * preprocessing with per-(file, row) draws, z = T(x | c, 0), x_corr = T^-1(z | c, 1), inverse preprocessing.
+ * Rows of scattered files are handled one example at a time in the preprocessing, so the values equal
+ * what `apply --seed S` writes for those rows.
+ */
+export function correctExamples(bundleDir: string, e: Examples, idx: Int32Array, seed: number, batch = 8192): { corrected: Float64Array[]; config: FlowConfig } {
+  const { config, weights } = flowFromBundle(loadBundle(bundleDir));
+  const flow = TfFlow.fromWeights(weights);
   try {
-    const ids = { files: e.files, file: Int32Array.from(idx, (i) => e.file[i]), row: Float64Array.from(idx, (i) => e.row[i]), collection: Uint8Array.from(idx, (i) => e.collection[i]) };
-    const p = applyPreprocessing({ ...preprocessing, seed }, e.x.map((a) => Float64Array.from(idx, (i) => a[i])), e.c.map((a) => Float64Array.from(idx, (i) => a[i])), ids);
-    const F = p.x.length;
-    const C = p.c.length + 1;
+    // The draw lane is the collection's index in the BUNDLE (its apply collections), not in the training list.
+    const toBundle = e.resolved.map((r) => config.collections.findIndex((c) => c.prefix === r.prefix));
+    if (toBundle.some((k) => k < 0)) throw new Error(`bundle ${bundleDir} does not correct collection(s) ${e.resolved.filter((_, k) => toBundle[k] < 0).map((r) => r.prefix).join(', ')}`);
+    const ids = { files: e.files, file: Int32Array.from(idx, (i) => e.file[i]), row: Float64Array.from(idx, (i) => e.row[i]), collection: Uint8Array.from(idx, (i) => toBundle[e.collection[i]]) };
+    const px = preprocessInputs(config.preprocessing, e.x.map((a) => Float64Array.from(idx, (i) => a[i])), ids, seed);
+    const pc = preprocessConditions(config.preprocessing, e.c.map((a) => Float64Array.from(idx, (i) => a[i])));
+    const F = px.length;
+    const C = pc.length + 1;
     const n = idx.length;
-    const out = p.x.map(() => new Float64Array(n));
+    const z = new Float32Array(n * F);
     for (let s = 0; s < n; s += batch) {
       const m = Math.min(batch, n - s);
       const xb = new Float32Array(m * F);
       const cb = new Float32Array(m * C);
       for (let i = 0; i < m; i++) {
-        for (let f = 0; f < F; f++) xb[i * F + f] = p.x[f][s + i];
-        for (let k = 0; k < C - 1; k++) cb[i * C + k] = p.c[k][s + i];
+        for (let f = 0; f < F; f++) xb[i * F + f] = px[f][s + i];
+        for (let k = 0; k < C - 1; k++) cb[i * C + k] = pc[k][s + i];
       }
       const y = tf.tidy(() => flow.correct(tf.tensor2d(xb, [m, F]), tf.tensor2d(cb, [m, C])));
-      const v = y.dataSync();
+      z.set(y.dataSync() as Float32Array, s * F);
       y.dispose();
-      for (let i = 0; i < m; i++) for (let f = 0; f < F; f++) out[f][s + i] = v[i * F + f];
     }
-    return invertPreprocessing(preprocessing, out);
+    return { corrected: inverseInputs(config.preprocessing, z, n), config };
   } finally {
     flow.dispose();
   }
@@ -83,8 +61,8 @@ export function correctExamples(bundleDir: string, e: Examples, idx: Int32Array,
 /** Closure of a freshly trained bundle on the held-out test split; writes `<output>/closure/`. */
 export async function closureOnTestSplit(cfg: FlowTrainConfig, prep: Prepared, opts: { backend: string; log: (s: string) => void; seed?: number }): Promise<ClosureReport> {
   const { data, mc, dataSplit, mcSplit } = prep;
-  const seed = opts.seed ?? 0;
-  const corrected = correctExamples(cfg.output, mc, mcSplit.test, seed);
+  const seed = opts.seed ?? APPLY_DEFAULT_SEED;
+  const { corrected } = correctExamples(cfg.output, mc, mcSplit.test, seed);
   const pick = (e: Examples, idx: Int32Array) => e.x.map((a) => Float64Array.from(idx, (i) => a[i]));
   const input = {
     variables: cfg.variables,

@@ -29,6 +29,8 @@ export interface FlowTrainConfig {
   mc_weight?: string;
   /** Prefixes of the collections whose objects are training examples, e.g. ['probe_']. */
   collections: string[];
+  /** Prefixes the bundle corrects when applied (default: `collections`), e.g. ['tag_', 'probe_']. */
+  apply_collections: string[];
   /** Variables to correct, without collection prefix (r9, sieie, ...). */
   variables: string[];
   /**
@@ -176,7 +178,7 @@ class Reader {
   }
 }
 
-const TOP_KEYS = ['data', 'mc', 'tree', 'selection', 'mc_weight', 'collections', 'variables', 'conditions', 'preprocessing', 'reweight', 'model', 'training', 'closure', 'output'];
+const TOP_KEYS = ['data', 'mc', 'tree', 'selection', 'mc_weight', 'collections', 'apply_collections', 'variables', 'conditions', 'preprocessing', 'reweight', 'model', 'training', 'closure', 'output'];
 
 function validate(raw: Obj, name: string, file: string): FlowTrainConfig {
   const r = new Reader(file, name);
@@ -232,6 +234,11 @@ function validate(raw: Obj, name: string, file: string): FlowTrainConfig {
   const cl = r.obj(raw.closure, 'closure');
   r.checkKeys(cl, 'closure', ['plots', 'classifier_events']);
 
+  const collections = raw.collections === undefined ? [''] : r.strList(raw.collections, 'collections', { nonEmpty: true });
+  if (raw.apply_collections !== undefined) {
+    const ac = r.strList(raw.apply_collections, 'apply_collections', { nonEmpty: true });
+    for (const c of collections) if (!ac.includes(c)) r.fail('apply_collections', `a list containing every training collection (${collections.join(', ')})`, ac);
+  }
   const passes = m.passes === undefined || m.passes === null ? undefined : r.num(m.passes, 'model.passes', { int: true, min: 1, max: variables.length });
   return {
     name,
@@ -241,7 +248,8 @@ function validate(raw: Obj, name: string, file: string): FlowTrainConfig {
     tree: raw.tree === undefined ? undefined : r.str(raw.tree, 'tree'),
     selection: raw.selection === undefined || raw.selection === null ? undefined : r.str(raw.selection, 'selection'),
     mc_weight: raw.mc_weight === undefined || raw.mc_weight === null ? undefined : r.str(raw.mc_weight, 'mc_weight'),
-    collections: raw.collections === undefined ? [''] : r.strList(raw.collections, 'collections', { nonEmpty: true }),
+    collections,
+    apply_collections: raw.apply_collections === undefined ? collections : r.strList(raw.apply_collections, 'apply_collections', { nonEmpty: true }),
     variables,
     conditions,
     preprocessing: {

@@ -23,6 +23,8 @@ export interface Examples {
   /** Index into the collections list. */
   collection: Uint8Array;
   files: string[];
+  /** Column of each variable/condition per collection, as resolved in the first file (conditions may be event-level). */
+  resolved: { prefix: string; columns: Record<string, string> }[];
 }
 
 export interface LoadSpec {
@@ -90,6 +92,7 @@ export async function loadExamples(spec: LoadSpec): Promise<Examples> {
   const gfile = new Growable();
   const grow = new Growable();
   const gcoll = new Growable();
+  let resolved: Examples['resolved'] | undefined;
   for (let fi = 0; fi < files.length; fi++) {
     const path = files[fi];
     const table = await openTable(path, spec.tree ? { tree: spec.tree } : undefined);
@@ -110,6 +113,10 @@ export async function loadExamples(spec: LoadSpec): Promise<Examples> {
         for (const c of [...xs, ...cs]) need.add(c);
         return { xs, cs };
       });
+      resolved ??= spec.collections.map((prefix, ci) => ({
+        prefix,
+        columns: Object.fromEntries(spec.conditions.map((c, k) => [c, perColl[ci].cs[k]] as const).filter(([c, col]) => col !== prefix + c)),
+      }));
       if (sel) {
         const miss = sel.missing(available);
         if (miss.length) throw new NtcorrError(`${path}: ${spec.label}: selection "${spec.selection}" uses column(s) not in the file: ${miss.join(', ')}`, { file: path, column: miss[0] });
@@ -156,6 +163,7 @@ export async function loadExamples(spec: LoadSpec): Promise<Examples> {
     row: grow.done(),
     collection: Uint8Array.from(gcoll.done()),
     files,
+    resolved: resolved ?? [],
   };
 }
 
@@ -184,5 +192,6 @@ export function subset(e: Examples, idx: Int32Array): Examples {
     row: pick(e.row),
     collection: Uint8Array.from(idx, (i) => e.collection[i]),
     files: e.files,
+    resolved: e.resolved,
   };
 }

@@ -5,7 +5,8 @@ import { dropNonFinite, loadExamples, subset, type Examples } from './load.js';
 import { fitIsolationShift, weightedMeanStd, zeroFraction } from './preprocess-fit.js';
 import { kinematicReweight } from './reweight.js';
 import { splitExamples, type SplitIndices } from './split.js';
-import { applyPreprocessing, type FittedPreprocessing } from './preprocess-apply.js';
+import { preprocessConditions, preprocessInputs } from './preprocess-apply.js';
+import type { PreprocessParams } from '../../models/flow/preprocess.js';
 import { buildDataset, type FlowDataset } from './dataset.js';
 
 /**
@@ -21,7 +22,9 @@ export interface Prepared {
   mcSplit: SplitIndices;
   /** Simulation weights per split after kinematic reweighting (each split normalised to its data count). */
   mcWeights: { train: Float64Array; val: Float64Array; test: Float64Array };
-  preprocessing: FittedPreprocessing;
+  preprocessing: PreprocessParams;
+  /** Column names per collection as resolved in the files (conditions may be event-level). */
+  collections: { prefix: string; columns: Record<string, string> }[];
   train: FlowDataset;
   val: FlowDataset;
   /** Numbers for the log and the bundle provenance. */
@@ -101,48 +104,37 @@ export async function prepareTraining(cfg: FlowTrainConfig, seed: number, log: (
   // Preprocessing fit on the training split (data and reweighted simulation together).
   const trainX = { data: cols(data, 'x', dataSplit.train), mc: cols(mc, 'x', mcSplit.train) };
   const trainC = { data: cols(data, 'c', dataSplit.train), mc: cols(mc, 'c', mcSplit.train) };
-  const isolation: FittedPreprocessing['isolation'] = [];
+  const shifts = new Map<number, number>();
   for (const [v, spec] of Object.entries(cfg.preprocessing.isolation)) {
     const k = cfg.variables.indexOf(v);
     const both = Float64Array.from([...trainX.data[k], ...trainX.mc[k]]);
     const all = Int32Array.from({ length: both.length }, (_, i) => i);
     const shift = spec.shift === 'auto' ? fitIsolationShift(both, all, v) : spec.shift;
-    isolation.push({ variable: v, index: k, shift });
-    log(`isolation ${v}: shift ${shift.toPrecision(4)}${spec.shift === 'auto' ? ' (fitted)' : ''}, zeros: data ${(100 * zeroFraction(trainX.data[k], Int32Array.from(trainX.data[k].keys()))).toFixed(1)}%, simulation ${(100 * zeroFraction(trainX.mc[k], Int32Array.from(trainX.mc[k].keys()))).toFixed(1)}%`);
+    shifts.set(k, shift);
+    const zf = (a: Float64Array) => (100 * zeroFraction(a, Int32Array.from(a.keys()))).toFixed(1);
+    log(`isolation ${v}: shift ${shift.toPrecision(4)}${spec.shift === 'auto' ? ' (fitted)' : ''}, exact zeros: data ${zf(trainX.data[k])}%, simulation ${zf(trainX.mc[k])}%`);
   }
-  const unstandardised: FittedPreprocessing = {
-    variables: cfg.variables,
-    conditions: cfg.conditions,
-    isolation,
-    inputMean: cfg.variables.map(() => 0),
-    inputStd: cfg.variables.map(() => 1),
-    conditionMean: cfg.conditions.map(() => 0),
-    conditionStd: cfg.conditions.map(() => 1),
-    seed,
+  const preprocessing: PreprocessParams = {
+    inputs: cfg.variables.map((name, k) => ({ name, mean: 0, std: 1, ...(shifts.has(k) ? { continuous: { shift: shifts.get(k)! } } : {}) })),
+    conditions: cfg.conditions.map((name) => ({ name, mean: 0, std: 1 })),
   };
   const ids = (e: Examples, idx: Int32Array) => ({ files: e.files, file: Int32Array.from(idx, (i) => e.file[i]), row: pick(e.row, idx), collection: Uint8Array.from(idx, (i) => e.collection[i]) });
-  const preprocessing = { ...unstandardised };
   if (cfg.preprocessing.standardize) {
     // Statistics of the isolation-transformed inputs: run the (seeded) transform on the training split first.
     const tx = {
-      data: applyPreprocessing(unstandardised, trainX.data, trainC.data, ids(data, dataSplit.train)).x,
-      mc: applyPreprocessing(unstandardised, trainX.mc, trainC.mc, ids(mc, mcSplit.train)).x,
+      data: preprocessInputs(preprocessing, trainX.data, ids(data, dataSplit.train), seed),
+      mc: preprocessInputs(preprocessing, trainX.mc, ids(mc, mcSplit.train), seed),
     };
     const w = Float64Array.from([...dataW.train, ...mcWeights.train]);
     const ms = (d: Float64Array, m: Float64Array) => weightedMeanStd(Float64Array.from([...d, ...m]), w);
-    const xs = cfg.variables.map((_, k) => ms(tx.data[k], tx.mc[k]));
-    const cs = cfg.conditions.map((_, k) => ms(trainC.data[k], trainC.mc[k]));
-    preprocessing.inputMean = xs.map((s) => s.mean);
-    preprocessing.inputStd = xs.map((s) => s.std);
-    preprocessing.conditionMean = cs.map((s) => s.mean);
-    preprocessing.conditionStd = cs.map((s) => s.std);
+    preprocessing.inputs.forEach((v, k) => Object.assign(v, ms(tx.data[k], tx.mc[k])));
+    preprocessing.conditions.forEach((v, k) => Object.assign(v, ms(trainC.data[k], trainC.mc[k])));
   }
 
   const sampleOf = (e: Examples, idx: Int32Array, w: Float64Array, isData: boolean) => {
-    const p = applyPreprocessing(preprocessing, cols(e, 'x', idx), cols(e, 'c', idx), ids(e, idx));
-    return { x: p.x, c: p.c, w, isData };
+    return { x: preprocessInputs(preprocessing, cols(e, 'x', idx), ids(e, idx), seed), c: preprocessConditions(preprocessing, cols(e, 'c', idx)), w, isData };
   };
   const train = buildDataset([sampleOf(data, dataSplit.train, dataW.train, true), sampleOf(mc, mcSplit.train, mcWeights.train, false)]);
   const val = buildDataset([sampleOf(data, dataSplit.val, dataW.val, true), sampleOf(mc, mcSplit.val, mcWeights.val, false)]);
-  return { data, mc, dataSplit, mcSplit, mcWeights, preprocessing, train, val, summary };
+  return { data, mc, dataSplit, mcSplit, mcWeights, preprocessing, collections: rawMc.resolved, train, val, summary };
 }

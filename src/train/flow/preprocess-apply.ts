@@ -1,74 +1,41 @@
+import { basename } from 'node:path';
 import { hashString, uniformAt } from '../../models/flow/random.js';
+import { makeContinuous, type PreprocessParams } from '../../models/flow/preprocess.js';
 
 /**
- * The fitted preprocessing of a training run and its application to in-memory training examples.
- * The transform is the model's (isolation "make continuous", then standardisation); the zero smearing
- * draws a counter-based random number per (seed, file, row, collection), so the training set is the same
- * on every rerun and on --resume.
+ * The model's preprocessing (src/models/flow/preprocess.ts) applied to training EXAMPLES, which are
+ * scattered rows of several files rather than one contiguous chunk. Each value goes through exactly the
+ * formula of `forwardInputs`: the zero-smearing draw is uniformAt(seed, hashString(file base name), row,
+ * collection index x F + variable index), so an example preprocessed here equals the same row preprocessed by `apply` with the
+ * same seed (tested against forwardInputs).
  */
-export interface FittedPreprocessing {
-  variables: string[];
-  conditions: string[];
-  isolation: { variable: string; index: number; shift: number }[];
-  inputMean: number[];
-  inputStd: number[];
-  conditionMean: number[];
-  conditionStd: number[];
-  /** Seed of the smearing draws used for the training set. */
-  seed: number;
-}
-
 export interface ExampleIds {
   files: string[];
   file: Int32Array;
   row: Float64Array;
+  /** Index of the example's collection in the bundle's collections (draw lane collection x F). */
   collection: Uint8Array;
 }
 
-/** Symmetric triangular draw on [0, 1) from a uniform u (inverse CDF). */
-function triangular(u: number): number {
-  return u < 0.5 ? Math.sqrt(u / 2) : 1 - Math.sqrt((1 - u) / 2);
-}
-
-/** Isolation forward: x > 0 -> x + shift; x == 0 -> triangular draw on [0, 0.99 shift); then log(1e-3 + .). */
-export function isolationForward(x: number, shift: number, u: number): number {
-  const v = x > 0 ? x + shift : 0.99 * shift * triangular(u);
-  return Math.log(1e-3 + v);
-}
-
-export function applyPreprocessing(p: FittedPreprocessing, x: Float64Array[], c: Float64Array[], ids: ExampleIds): { x: Float64Array[]; c: Float64Array[] } {
+/** Inputs -> standardised flow features, one Float64Array per variable. NaN where forwardInputs gives NaN. */
+export function preprocessInputs(p: PreprocessParams, x: ArrayLike<number>[], ids: ExampleIds, seed: number): Float64Array[] {
+  const streams = ids.files.map((f) => hashString(basename(f)));
   const n = ids.file.length;
-  const streams = ids.files.map((f) => hashString(f));
-  const xo = x.map((a) => Float64Array.from(a));
-  for (const iso of p.isolation) {
-    const a = xo[iso.index];
+  const F = p.inputs.length;
+  return p.inputs.map((v, j) => {
+    const col = x[j];
+    const out = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      const u = uniformAt(p.seed, streams[ids.file[i]], ids.row[i], ids.collection[i] * 64 + iso.index);
-      a[i] = isolationForward(a[i], iso.shift, u);
+      let val = col[i];
+      if (v.continuous) val = makeContinuous(val, v.continuous.shift, val === 0 ? uniformAt(seed, streams[ids.file[i]], ids.row[i], ids.collection[i] * F + j) : 0);
+      // float32 like forwardInputs' output, so training sees what apply feeds the flow
+      out[i] = Number.isFinite(val) ? Math.fround((val - v.mean) / v.std) : NaN;
     }
-  }
-  for (let k = 0; k < xo.length; k++) {
-    const a = xo[k];
-    const m = p.inputMean[k];
-    const s = p.inputStd[k];
-    for (let i = 0; i < n; i++) a[i] = (a[i] - m) / s;
-  }
-  const co = c.map((a, k) => Float64Array.from(a, (v) => (v - p.conditionMean[k]) / p.conditionStd[k]));
-  return { x: xo, c: co };
+    return out;
+  });
 }
 
-/** Isolation inverse: back through log(1e-3 + .), values below the shift become exactly 0. */
-export function isolationInverse(y: number, shift: number): number {
-  const v = Math.exp(y) - 1e-3;
-  return v < shift ? 0 : v - shift;
-}
-
-/** Maps flow-space inputs back to physical values (de-standardise, then isolation inverse). */
-export function invertPreprocessing(p: FittedPreprocessing, x: Float64Array[]): Float64Array[] {
-  const out = x.map((a, k) => Float64Array.from(a, (v) => v * p.inputStd[k] + p.inputMean[k]));
-  for (const iso of p.isolation) {
-    const a = out[iso.index];
-    for (let i = 0; i < a.length; i++) a[i] = isolationInverse(a[i], iso.shift);
-  }
-  return out;
+/** Conditions -> standardised context columns (the is-data flag is added by the dataset). */
+export function preprocessConditions(p: PreprocessParams, c: ArrayLike<number>[]): Float64Array[] {
+  return p.conditions.map((v, j) => Float64Array.from(c[j] as ArrayLike<number>, (x) => (Number.isFinite(x) ? Math.fround((x - v.mean) / v.std) : NaN)));
 }

@@ -155,6 +155,7 @@ export async function trainFlow(cfg: FlowTrainConfig, opts: TrainFlowOptions): P
     seed,
     flow,
     preprocessing: prep.preprocessing,
+    collections: prep.collections,
     history: result.history,
     bestEpoch: earlyStopping.bestEpoch,
     command: opts.command,
