@@ -55,6 +55,7 @@ IFS=',' read -r -a files <<< "$inputs"
 skip=(--skip-done)
 for a in ${APPLY_ARGS[@]+"${APPLY_ARGS[@]}"}; do [ "$a" = --force ] && skip=(); done
 log "${#files[@]} file(s), model ${MODEL}, mode ${MODE}, transfer ${TRANSFER}, host $(hostname)"
+log "ntcorr: ${NTCORR[*]}"
 
 outputs=()
 if [ "$TRANSFER" = 1 ]; then
