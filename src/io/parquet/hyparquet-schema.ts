@@ -49,7 +49,8 @@ export function columnDataFor(c: Column, type: DType, rows: number): ArrayLike<u
     const lists: unknown[] = new Array(rows);
     for (let i = 0; i < rows; i++) {
       const v = c.values.subarray(c.offsets[i], c.offsets[i + 1]) as NumericArray;
-      lists[i] = type === 'bool' ? Array.from(v as Uint8Array, (x) => x !== 0) : v;
+      // hyparquet-writer's Dremel encoder wants plain arrays for repeated fields.
+      lists[i] = type === 'bool' ? Array.from(v as Uint8Array, (x) => x !== 0) : Array.from(v as ArrayLike<number | bigint>);
     }
     return lists;
   }
