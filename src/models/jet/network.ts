@@ -85,7 +85,8 @@ export function jetForward(p: Params, arch: JetArch, batch: JetBatch): tf.Tensor
   arch.types.forEach((t, k) => {
     const bt = batch.types[k];
     const inputs: tf.Tensor2D[] = [bt.num];
-    t.categories.forEach((v, j) => inputs.push(tf.matMul(tf.oneHot(bt.cat[j], v, 1, 0, 'float32') as tf.Tensor2D, W(p, `${t.name}/emb${j}`))));
+    // int32 one-hot then cast: tfjs-backend-wasm 4.22's OneHot writes integer bits when asked for float32
+    t.categories.forEach((v, j) => inputs.push(tf.matMul(tf.cast(tf.oneHot(bt.cat[j], v), 'float32') as tf.Tensor2D, W(p, `${t.name}/emb${j}`))));
     const x = inputs.length === 1 ? inputs[0] : tf.concat(inputs, 1);
     const h = tf.mul(runBlock(p, t.name, x, t.block, t.categories.length > 0), bt.mask) as tf.Tensor2D;
     const U = h.shape[1];
