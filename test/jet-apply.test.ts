@@ -1,0 +1,126 @@
+import test from 'ava';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isJagged, type Column, type JaggedColumn, type NumericArray } from '../src/core/columns.js';
+import { openTable } from '../src/io/formats.js';
+import { writeJetsRoot } from '../scripts/make-jet-samples.js';
+import { Rng } from '../src/nn/rng.js';
+import { fixture, ROOT, tempDir } from './helpers/fixtures.js';
+import { runCli } from './helpers/cli.js';
+
+// Bundle trained on the ml-jec fixture (test/data/jet-mljec-model); expected outputs from an independent
+// numpy forward pass (scripts/ref/jet-numpy-ref.py) on the raw branches of shard 5.
+const BUNDLE = join(ROOT, 'test/data/jet-mljec-model');
+const expected = JSON.parse(readFileSync(join(ROOT, 'test/data/jet-mljec-model-expected-5.json'), 'utf8')) as { pred: number[]; pt_corr: number[] };
+
+async function readAll(path: string, tree?: string): Promise<Map<string, Column>> {
+  const t = await openTable(path, { tree });
+  const out = new Map<string, Column>();
+  for await (const ch of t.chunks(t.columns.filter((c) => c.dtype).map((c) => c.name), 1 << 30)) for (const [k, v] of ch.columns) out.set(k, v);
+  await t.close();
+  return out;
+}
+
+function rel(a: number, b: number): number {
+  return Math.abs(a - b) / Math.abs(b);
+}
+
+test('apply jet-regression on an ml-jec ROOT shard matches the numpy reference forward pass', async (t) => {
+  const out = tempDir();
+  const model = join(out, 'model');
+  cpSync(BUNDLE, model, { recursive: true });
+  const mj = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
+  mj.config.apply = { output: 'pt_dnn', raw_output: 'pt_dnn_pred' };
+  writeFileSync(join(model, 'model.json'), JSON.stringify(mj));
+  const r = runCli(['apply', fixture('jets-mljec', '5.root'), '-m', model, '-o', join(out, 'res'), '--tree', 'Jets', '-q', '--backend', 'wasm']);
+  t.is(r.code, 0, r.stderr + r.stdout);
+  const cols = await readAll(join(out, 'res', '5.root'), 'Jets');
+  const corr = cols.get('pt_dnn') as Float32Array;
+  const pred = cols.get('pt_dnn_pred') as Float32Array;
+  t.is(corr.length, 10);
+  for (let i = 0; i < 10; i++) {
+    t.true(rel(corr[i], expected.pt_corr[i]) < 2e-5, `jet ${i}: ${corr[i]} vs ${expected.pt_corr[i]}`);
+    t.true(Math.abs(pred[i] - expected.pred[i]) < 2e-5, `jet ${i}: pred ${pred[i]} vs ${expected.pred[i]}`);
+  }
+  t.truthy(cols.get('ch_pt'), 'original branches are kept');
+});
+
+test('apply on jets stored as per-event collections gives the same per-jet values, as a jagged column', async (t) => {
+  const dir = tempDir();
+  const src = await readAll(fixture('jets-mljec', '5.root'), 'Jets');
+  // 10 jets -> 6 events of 3, 1, 0, 4, 2, 0 jets; constituents listed per event, shuffled, with jet indices
+  const sizes = [3, 1, 0, 4, 2, 0];
+  const evOff = new Int32Array(sizes.length + 1);
+  sizes.forEach((s, e) => { evOff[e + 1] = evOff[e] + s; });
+  const cols = new Map<string, Column>();
+  const rng = new Rng(3);
+  for (const [name, c] of src) {
+    if (!isJagged(c)) {
+      if (name.endsWith('_size')) continue;
+      if (name === 'num_pv' || name === 'rho') {
+        // event-level: the fixture's per-jet value of the event's first jet (all jets of an event must agree)
+        const v = new Float32Array(sizes.length);
+        sizes.forEach((s, e) => { v[e] = Number((c as NumericArray)[evOff[e]]); });
+        cols.set(name, v);
+        continue;
+      }
+      cols.set(`Jet_${name}`, { offsets: evOff, values: c as NumericArray } as JaggedColumn);
+    }
+  }
+  // rewrite the event columns' per-jet copies so each jet sees its event's value (changes the input!)
+  for (const name of ['num_pv', 'rho']) {
+    const per = new Float32Array(10);
+    sizes.forEach((s, e) => { for (let j = evOff[e]; j < evOff[e + 1]; j++) per[j] = (cols.get(name) as Float32Array)[e]; });
+    src.set(name, per);
+  }
+  for (const type of ['ch', 'ne', 'sv']) {
+    const names = [...src.keys()].filter((k) => k.startsWith(`${type}_`) && isJagged(src.get(k)!));
+    const ref = src.get(names[0]) as JaggedColumn;
+    const perm: number[] = [], jetIdx: number[] = [];
+    const off = new Int32Array(sizes.length + 1);
+    sizes.forEach((s, e) => {
+      const items: [number, number][] = [];
+      for (let j = evOff[e]; j < evOff[e + 1]; j++) for (let k = ref.offsets[j]; k < ref.offsets[j + 1]; k++) items.push([k, j - evOff[e]]);
+      rng.shuffle(items);
+      for (const [k, j] of items) { perm.push(k); jetIdx.push(j); }
+      off[e + 1] = perm.length;
+    });
+    for (const n of names) {
+      const v = (src.get(n) as JaggedColumn).values;
+      const out = v instanceof Int32Array ? new Int32Array(perm.length) : new Float32Array(perm.length);
+      perm.forEach((k, i) => { out[i] = Number(v[k]); });
+      cols.set(n, { offsets: off, values: out });
+    }
+    cols.set(`${type}_jet`, { offsets: off, values: Int32Array.from(jetIdx) });
+  }
+  await writeJetsRoot(join(dir, 'events.root'), cols, sizes.length);
+  // reference for the same jets laid out one per entry (with their event's num_pv / rho)
+  await writeJetsRoot(join(dir, 'jets.root'), new Map([...src].filter(([k]) => !k.endsWith('_size'))), 10);
+
+  const model = join(dir, 'model');
+  cpSync(BUNDLE, model, { recursive: true });
+  const mj = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
+  mj.config.apply = { collection: { prefix: 'Jet_', event_columns: ['num_pv', 'rho'], constituent_jet_index: { ch: 'ch_jet', ne: 'ne_jet', sv: 'sv_jet' } } };
+  writeFileSync(join(model, 'model.json'), JSON.stringify(mj));
+  const r1 = runCli(['apply', join(dir, 'events.root'), '-m', model, '-o', join(dir, 'out'), '--tree', 'Jets', '-q', '--backend', 'wasm']);
+  t.is(r1.code, 0, r1.stderr + r1.stdout);
+  const r2 = runCli(['apply', join(dir, 'jets.root'), '-m', BUNDLE, '-o', join(dir, 'out'), '--tree', 'Jets', '-q', '--backend', 'wasm']);
+  t.is(r2.code, 0, r2.stderr + r2.stdout);
+  const ev = (await readAll(join(dir, 'out', 'events.root'), 'Jets')).get('Jet_pt_corr') as JaggedColumn;
+  const flat = (await readAll(join(dir, 'out', 'jets.root'), 'Jets')).get('pt_corr') as Float32Array;
+  t.true(isJagged(ev), 'per-event output is jagged');
+  t.deepEqual(Array.from(ev.offsets), Array.from(evOff));
+  for (let j = 0; j < 10; j++) t.true(rel(Number(ev.values[j]), flat[j]) < 1e-5, `jet ${j}: ${ev.values[j]} vs ${flat[j]}`);
+});
+
+test('apply names the file and column when a constituent branch is missing', async (t) => {
+  const dir = tempDir();
+  const src = await readAll(fixture('jets-mljec', '5.root'), 'Jets');
+  src.delete('ne_hcal_frac');
+  for (const k of [...src.keys()]) if (k.endsWith('_size')) src.delete(k);
+  await writeJetsRoot(join(dir, 'bad.root'), src, 10);
+  const r = runCli(['apply', join(dir, 'bad.root'), '-m', BUNDLE, '-o', join(dir, 'out'), '--tree', 'Jets', '-q']);
+  t.not(r.code, 0);
+  t.regex(r.stdout + r.stderr, /bad\.root/);
+  t.regex(r.stdout + r.stderr, /ne_hcal_frac/);
+});
