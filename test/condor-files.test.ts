@@ -212,7 +212,10 @@ test('bad options fail with a message naming what was expected', async (t) => {
   // An existing job folder is not overwritten without --force.
   await create({ outDir: join(tmp, 'o'), dir: join(tmp, 'again') });
   await t.throwsAsync(create({ outDir: join(tmp, 'o'), dir: join(tmp, 'again') }), { message: /already exists and is not empty/ });
+  writeFileSync(join(tmp, 'again', 'logs', 'job-0000.out'), 'ntcorr-job: job=0000 exit=1\n');
   await t.notThrowsAsync(create({ outDir: join(tmp, 'o'), dir: join(tmp, 'again'), force: true }));
+  t.deepEqual(readdirSync(join(tmp, 'again', 'logs')), []); // the old attempt's logs are set aside, not read as this batch's
+  t.is(readdirSync(join(tmp, 'again')).filter((f) => f.startsWith('logs.before-')).length, 1);
   // Through the CLI: --apply-args may not take over the options ntcorr condor sets itself.
   const r = runCli(['condor', 'submit', inputs[0], '-m', model, '-o', join(tmp, 'o'), '--apply-args=--out-dir x', '-d', join(tmp, 'jx'), '--dry-run']);
   t.is(r.code, 1);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import fg from 'fast-glob';
 import { NtcorrError } from '../core/errors.js';
@@ -100,6 +100,9 @@ export async function createJobFolder(o: CreateOptions): Promise<{ dir: string; 
     jobs: planJobs(inputs, o.filesPerJob, (f) => outputPathFor(f, mode, outDir)),
     rounds: [],
   };
+  // --force over an earlier folder: its logs would make status report the old jobs, so set them aside.
+  const logs = resolve(dir, 'logs');
+  if (existsSync(logs) && readdirSync(logs).length > 0) renameSync(logs, resolve(dir, `logs.before-${m.created.replace(/[:.]/g, '-')}`));
   ensureDir(dir);
   installTemplate(dir, WRAPPER);
   writeFileSync(resolve(dir, 'job.env'), jobEnv(m));
