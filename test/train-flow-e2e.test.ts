@@ -3,11 +3,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flowYaml, writeFlowSamples } from './helpers/flow-samples.js';
 import { runCli } from './helpers/cli.js';
+import { openTable } from '../src/io/formats.js';
 import { tempDir } from './helpers/fixtures.js';
 
 // One tiny training on generated samples whose data/simulation differences are known (see
 // helpers/flow-samples.ts); the assertions compare with those known answers, not with our own output.
-test('train flow end to end: bundle, fitted preprocessing, loss curve, checkpoint, closure improves a known mismodelling', async (t) => {
+test('train flow end to end: bundle, fitted preprocessing, loss curve, checkpoint, closure improves a known mismodelling, apply reproduces the test split', async (t) => {
   const dir = tempDir();
   const s = await writeFlowSamples(dir, 6000, 11);
   const out = join(dir, 'bundle');
@@ -56,7 +57,35 @@ test('train flow end to end: bundle, fitted preprocessing, loss curve, checkpoin
   t.true(c.auc_after < c.auc_before - 0.05, `AUC ${c.auc_before} -> ${c.auc_after}`);
   t.true(existsSync(join(out, 'closure', 'closure.md')));
   t.true(existsSync(join(out, 'closure', 'hist_r9.svg')));
+
+  // `ntcorr apply` with the bundle (a separate process, the kind's own chunked path with worker threads)
+  // must write exactly the corrected values closure computed for the test-split rows.
+  const applied = join(dir, 'applied');
+  const a = runCli(['apply', s.mc, '-m', out, '-o', applied, '--backend', 'wasm', '--quiet']);
+  t.is(a.code, 0, a.stderr + a.stdout);
+  const test = await readColumns(join(out, 'closure', 'test-corrected.parquet'), ['row', 'r9_corr', 'sieie_corr', 'iso_corr']);
+  const app = await readColumns(join(applied, 'mc.parquet'), ['probe_r9_corr', 'probe_sieie_corr', 'probe_iso_corr', 'probe_iso']);
+  t.true(test.row.length > 800, `test split rows ${test.row.length}`);
+  let compared = 0;
+  for (let i = 0; i < test.row.length; i++) {
+    const r = test.row[i];
+    for (const v of ['r9', 'sieie', 'iso']) {
+      if (test[`${v}_corr`][i] !== app[`probe_${v}_corr`][r]) t.fail(`row ${r} ${v}: closure ${test[`${v}_corr`][i]} vs apply ${app[`probe_${v}_corr`][r]}`);
+      compared++;
+    }
+  }
+  t.is(compared, 3 * test.row.length);
+  // isolation zeros survive the round trip: corrected values below the shift are exactly 0
+  t.true(test.iso_corr.some((v) => v === 0) && test.iso_corr.every((v) => v >= 0));
 });
+
+async function readColumns(path: string, cols: string[]): Promise<Record<string, number[]>> {
+  const table = await openTable(path);
+  const out: Record<string, number[]> = Object.fromEntries(cols.map((c) => [c, []]));
+  for await (const ch of table.chunks(cols, 100_000)) for (const c of cols) out[c].push(...Array.from(ch.columns.get(c) as ArrayLike<number | bigint>, Number));
+  await table.close();
+  return out;
+}
 
 test('bad inputs fail with messages naming the file and column', async (t) => {
   const dir = tempDir();

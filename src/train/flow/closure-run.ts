@@ -9,6 +9,7 @@ import type { FlowTrainConfig } from './config.js';
 import type { Examples } from './load.js';
 import type { Prepared } from './prepare.js';
 import { preprocessConditions, preprocessInputs } from './preprocess-apply.js';
+import { writeParquetTable } from '../../io/parquet/index.js';
 import { closureMetrics, writeClosure, type ClosureSummary } from './closure.js';
 
 /** `ntcorr apply`'s default --seed: closure uses it so its corrected values are the ones apply writes. */
@@ -73,6 +74,19 @@ export async function closureOnTestSplit(cfg: FlowTrainConfig, prep: Prepared, o
   const summary = closureMetrics(input, { seed: cfg.training.seed, classifierRows: cfg.closure.classifier_events });
   const dir = join(cfg.output, 'closure');
   const files = await writeClosure(dir, summary, input, { title: `${cfg.name} (test split)`, plots: cfg.closure.plots, extra: { split: 'test', applySeed: seed } });
+  // The corrected test split itself, row-addressed, so anyone can check that `apply --seed S` writes
+  // the same values for those rows (and study the correction beyond the summary numbers).
+  const idx = mcSplit.test;
+  const table = join(dir, 'test-corrected.parquet');
+  await writeParquetTable(table, [
+    { name: 'file', data: Int32Array.from(idx, (i) => mc.file[i]) },
+    { name: 'row', data: BigInt64Array.from(idx, (i) => BigInt(mc.row[i])) },
+    { name: 'collection', data: Uint8Array.from(idx, (i) => mc.collection[i]) },
+    { name: 'weight', data: prep.mcWeights.test },
+    ...cfg.variables.map((v, k) => ({ name: v, data: input.mc.x[k] })),
+    ...cfg.variables.map((v, k) => ({ name: `${v}_corr`, data: Float32Array.from(corrected[k]) })),
+  ], { 'ntcorr.files': JSON.stringify(mc.files), 'ntcorr.collections': JSON.stringify(mc.resolved.map((r) => r.prefix)), 'ntcorr.applySeed': String(seed) });
+  files.push(table);
   opts.log(`closure on the test split: mean KS ${summary.mean_ks_before.toPrecision(3)} -> ${summary.mean_ks_after.toPrecision(3)} (ratio ${summary.mean_ks_ratio.toPrecision(3)}), classifier AUC ${summary.auc_before.toPrecision(3)} -> ${summary.auc_after.toPrecision(3)}; report in ${dir}`);
   return { summary, dir, files };
 }
