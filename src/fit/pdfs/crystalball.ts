@@ -14,14 +14,18 @@ function tail(s: number, alpha: number, n: number): number {
   return Math.exp(-0.5 * alpha * alpha) * Math.pow(r, n);
 }
 
-/** Integral of `tail` over s in [s1, s2] (both >= alpha). */
+/**
+ * Integral of `tail` over s in [s1, s2] (both >= alpha): A (n/alpha)^n [(B+s1)^(1-n) - (B+s2)^(1-n)] / (n-1),
+ * written as A (B+s1) ((n/alpha)/(B+s1))^n * expm1((1-n) L) / (1-n) with L = log((B+s2)/(B+s1)), which stays
+ * accurate as n -> 1 (where it becomes the logarithm).
+ */
 function tailIntegral(s1: number, s2: number, alpha: number, n: number): number {
   const B = n / alpha - alpha;
   const A = Math.exp(-0.5 * alpha * alpha);
-  if (Math.abs(n - 1) < 1e-10) return A * (n / alpha) * (Math.log(B + s2) - Math.log(B + s1));
-  // antiderivative: -A (n/alpha)^n (B+s)^(1-n)/(n-1) = -A (B+s)/(n-1) ((n/alpha)/(B+s))^n
-  const F = (s: number) => (-A * (B + s) * Math.pow(n / alpha / (B + s), n)) / (n - 1);
-  return F(s2) - F(s1);
+  const L = Math.log((B + s2) / (B + s1));
+  const a = 1 - n;
+  const ratio = Math.abs(a * L) < 1e-8 ? L * (1 + 0.5 * a * L) : Math.expm1(a * L) / a;
+  return A * (B + s1) * Math.pow(n / alpha / (B + s1), n) * ratio;
 }
 
 /** Integral of the two-sided shape over t = (x - mu)/sigma in [t1, t2]: left tail below -aL, right above aR. */

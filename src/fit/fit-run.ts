@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Model } from './model.js';
+import { BinnedNll, UnbinnedNll } from './nll.js';
+import type { Fcn } from './fcn.js';
+import { minimize, type FitResult, type MinimizeOptions } from './minuit/migrad.js';
+import { minos, type MinosError } from './minuit/minos.js';
+import { TOOL } from '../core/version.js';
+
+export interface FitRunOptions extends MinimizeOptions {
+  /** Binned Poisson fit with this many equal bins over the observable range (default: unbinned). */
+  binned?: number;
+  weights?: Float64Array;
+  /** Parameters to run MINOS on ('all' or names). */
+  minos?: string[] | 'all';
+}
+
+export interface FitReport {
+  result: FitResult;
+  minos: Record<string, MinosError>;
+  fcn: Fcn;
+}
+
+/** Builds the NLL for the data (unbinned, weighted, or binned) and runs MIGRAD + HESSE (+ MINOS). */
+export function fitModel(model: Model, xs: Float64Array, opts: FitRunOptions = {}): FitReport {
+  let fcn: Fcn;
+  if (opts.binned) {
+    const { lo, hi } = model.observable;
+    const nb = opts.binned;
+    const edges = Float64Array.from({ length: nb + 1 }, (_, i) => lo + ((hi - lo) * i) / nb);
+    const counts = new Float64Array(nb);
+    xs.forEach((x, i) => {
+      counts[Math.min(nb - 1, Math.max(0, Math.floor(((x - lo) / (hi - lo)) * nb)))] += opts.weights ? opts.weights[i] : 1;
+    });
+    fcn = new BinnedNll(model, edges, counts);
+  } else {
+    fcn = new UnbinnedNll(model, xs, opts.weights);
+  }
+  const result = minimize(fcn, model.params, opts);
+  const out: Record<string, MinosError> = {};
+  if (opts.minos) {
+    const names = opts.minos === 'all' ? model.params.filter((p) => !p.fixed).map((p) => p.name) : opts.minos;
+    for (const n of names) {
+      const i = model.params.findIndex((p) => p.name === n);
+      if (i >= 0 && !model.params[i].fixed) out[n] = minos(fcn, model.params, result, i, opts);
+    }
+  }
+  return { result, minos: out, fcn };
+}
+
+/** The JSON written by `ntcorr fit`. */
+export function fitReportJson(model: Model, rep: FitReport, meta: Record<string, unknown>): Record<string, unknown> {
+  const r = rep.result;
+  const names = r.names;
+  return {
+    ...meta,
+    fit: {
+      valid: r.valid,
+      converged: r.converged,
+      accurate_covar: r.accurateCovar,
+      covariance_forced_posdef: r.madePosDef,
+      call_limit: r.callLimit,
+      fmin: r.fmin,
+      edm: r.edm,
+      nfcn: r.nfcn,
+      parameters: Object.fromEntries(
+        names.map((n, i) => [n, {
+          value: r.values[i],
+          error: r.errors[i],
+          fixed: model.params[i].fixed,
+          ...(rep.minos[n] ? { minos_lower: rep.minos[n].lower, minos_upper: rep.minos[n].upper, minos_valid: rep.minos[n].lowerValid && rep.minos[n].upperValid } : {}),
+        }]),
+      ),
+      covariance: { parameters: names, matrix: r.covariance.map((row) => Array.from(row)) },
+    },
+  };
+}
+
+/** Provenance for fit outputs: tool, model file hash, time, command. */
+export function fitProvenance(modelPath: string, command: string): Record<string, unknown> {
+  return {
+    tool: TOOL,
+    model: modelPath,
+    modelHash: createHash('sha256').update(readFileSync(modelPath)).digest('hex'),
+    kind: 'fit',
+    time: new Date().toISOString(),
+    command,
+  };
+}
+
+/** The result table printed by `ntcorr fit`. */
+export function formatFitTable(model: Model, rep: FitReport): string {
+  const r = rep.result;
+  const lines: string[] = [];
+  const status = r.valid ? 'valid' : `NOT VALID (${!r.converged ? 'not converged' : !r.accurateCovar ? 'covariance not accurate' : 'covariance forced positive definite'})`;
+  lines.push(`MIGRAD + HESSE: ${status}; NLL = ${r.fmin.toFixed(6)}, EDM = ${r.edm.toExponential(2)}, ${r.nfcn} calls`);
+  const hasMinos = Object.keys(rep.minos).length > 0;
+  lines.push(`${'parameter'.padEnd(16)}${'value'.padStart(16)}${'error'.padStart(14)}${hasMinos ? `${'minos -'.padStart(13)}${'minos +'.padStart(13)}` : ''}  `);
+  r.names.forEach((n, i) => {
+    const m = rep.minos[n];
+    const fixed = model.params[i].fixed;
+    lines.push(`${n.padEnd(16)}${r.values[i].toPrecision(8).padStart(16)}${(fixed ? 'fixed' : r.errors[i].toPrecision(4)).padStart(14)}${hasMinos ? (m ? `${m.lower.toPrecision(4).padStart(13)}${`+${m.upper.toPrecision(4)}`.padStart(13)}` : ''.padStart(26)) : ''}`);
+  });
+  return lines.join('\n');
+}
