@@ -37,7 +37,8 @@ export async function createParquetWriter(source: TableSource & { kv?: Map<strin
   const pw = new ParquetWriter({
     writer: fileWriter(sidePath),
     schema: schemaFor(specs) as never,
-    codec: 'SNAPPY',
+    // The side file lives for seconds and DuckDB re-encodes it: no compression beats fast compression.
+    codec: opts.mode === 'friend' ? 'SNAPPY' : 'UNCOMPRESSED',
     statistics: opts.mode === 'friend',
     createdBy: TOOL,
     kvMetadata: [],
