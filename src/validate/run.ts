@@ -1,0 +1,288 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NtcorrError, errorMessage } from '../core/errors.js';
+import { TOOL } from '../core/version.js';
+import { comparisonFigure, profileFigure, renderFigure, renderHeatmap, savePlot, ROLE } from '../plot/index.js';
+import {
+  binnedQuantiles, bootstrapPValue, chi2Histograms, classifierTwoSampleTest, correlationDifference, correlationMatrix,
+  histErrors, histogram, ksDistance, quantileEdges, scaleHist, histTotal, uniformEdges, wasserstein1, weightedQuantiles,
+  type Hist, type Sample,
+} from '../stats/index.js';
+import { fmt, renderPage, table, esc, type PageFigure, type PageSection } from './html.js';
+import { columnsOf, expandGlobs, loadSample, type LoadedSample } from './load.js';
+import { mvaidEvaluator } from './mvaid.js';
+import type { ClassifierNumbers, ValidateOptions, ValidateSummary, VarMetrics } from './options.js';
+import { makePlan } from './plan.js';
+
+/** The bundle shipped with ntcorr (package root/models), used when --mvaid-model is not given. */
+export const DEFAULT_MVAID_MODEL = fileURLToPath(new URL('../../models/photon-mvaid-run3', import.meta.url));
+
+interface Region { name: string; label: string; data: Uint32Array; mc: Uint32Array }
+
+function indices(n: number, keep: (i: number) => boolean): Uint32Array {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (keep(i)) out.push(i);
+  return Uint32Array.from(out);
+}
+
+function pick(a: Float64Array, idx: Uint32Array): Float64Array {
+  const o = new Float64Array(idx.length);
+  for (let k = 0; k < idx.length; k++) o[k] = a[idx[k]];
+  return o;
+}
+
+/** Plot range: central 99% of data ∪ simulation (isolations: from their minimum, usually the 0 peak). */
+function rangeFor(values: Float64Array[], weights: (Float64Array | null)[], log: boolean): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  values.forEach((v, k) => {
+    const q = weightedQuantiles(v, log ? [0, 0.995] : [0.005, 0.995], weights[k]);
+    if (Number.isFinite(q[0])) lo = Math.min(lo, q[0]);
+    if (Number.isFinite(q[1])) hi = Math.max(hi, q[1]);
+  });
+  if (!(hi > lo)) { hi = (Number.isFinite(lo) ? lo : 0) + 1; lo = hi - 2; }
+  return [lo, hi];
+}
+
+const r4 = (v: number) => Number(v.toPrecision(4));
+
+export async function runValidate(o: ValidateOptions, log: (s: string) => void = () => {}): Promise<ValidateSummary> {
+  const dataFiles = await expandGlobs(o.data, 'data');
+  const mcFiles = await expandGlobs(o.mc, 'mc');
+  const dataCols = await columnsOf(dataFiles[0], o.tree);
+  const mcCols = await columnsOf(mcFiles[0], o.tree);
+  const plan = makePlan(o, dataCols, mcCols);
+  if (o.weights && !mcCols.has(o.weights)) throw new NtcorrError(`--weights: column "${o.weights}" not found in ${mcFiles[0]}`, { file: mcFiles[0], column: o.weights });
+  if (o.dataWeights && !dataCols.has(o.dataWeights)) throw new NtcorrError(`--data-weights: column "${o.dataWeights}" not found in ${dataFiles[0]}`, { file: dataFiles[0], column: o.dataWeights });
+  const notes: string[] = [];
+  const uncorrected = plan.vars.filter((v) => !v.corr).map((v) => v.name);
+  if (uncorrected.length) notes.push(`no ${o.suffix} column in the simulation for: ${uncorrected.join(', ')} (shown before correction only)`);
+
+  // mvaID: the sample's own columns when the corrected one exists, else recomputed with the XGBoost bundle.
+  const mv = `${plan.prefix}mvaID`;
+  let mvaSource: 'columns' | 'bundle' | null = null;
+  let evaluator: ReturnType<typeof mvaidEvaluator> | null = null;
+  const extraData: string[] = [], extraMc: string[] = [];
+  if (mcCols.has(mv + o.suffix) && mcCols.has(mv) && dataCols.has(mv)) {
+    mvaSource = 'columns';
+    extraData.push(mv); extraMc.push(mv, mv + o.suffix);
+  } else {
+    const model = o.mvaidModel ?? DEFAULT_MVAID_MODEL;
+    try {
+      if (!existsSync(model)) throw new Error(`bundle ${model} not found`);
+      evaluator = mvaidEvaluator(model, plan.prefix, o.suffix);
+      extraData.push(...evaluator.columnsFor(dataCols, 'raw'));
+      extraMc.push(...evaluator.columnsFor(mcCols, 'raw'), ...evaluator.columnsFor(mcCols, 'corrected'));
+      mvaSource = 'bundle';
+    } catch (e) {
+      notes.push(`mvaID not compared: no ${mv}${o.suffix} column and the mvaID model cannot be evaluated (${errorMessage(e)})`);
+    }
+  }
+
+  const base = [...plan.vars.map((v) => v.name), ...(plan.regionVar ? [plan.regionVar] : []), ...plan.profileVars];
+  log(`reading ${dataFiles.length} data file(s) and ${mcFiles.length} simulation file(s)`);
+  const data = await loadSample(dataFiles, [...base, ...extraData], { weight: o.dataWeights, where: o.where, maxEvents: o.maxEvents, tree: o.tree });
+  const mc = await loadSample(mcFiles, [...base, ...plan.vars.flatMap((v) => (v.corr ? [v.corr] : [])), ...extraMc], { weight: o.weights, where: o.where, maxEvents: o.maxEvents, tree: o.tree });
+  if (data.rows === 0 || mc.rows === 0) throw new NtcorrError(`no events to compare (data ${data.rows}, simulation ${mc.rows})${o.where ? ` after --where "${o.where}"` : ''}`);
+  log(`data ${data.rows} events, simulation ${mc.rows} events`);
+
+  let mvaData: Float64Array | null = null, mvaMc: Float64Array | null = null, mvaCorr: Float64Array | null = null;
+  if (mvaSource === 'columns') {
+    mvaData = data.columns.get(mv)!; mvaMc = mc.columns.get(mv)!; mvaCorr = mc.columns.get(mv + o.suffix)!;
+  } else if (evaluator) {
+    log(`re-evaluating mvaID with ${evaluator.name}`);
+    mvaData = evaluator.evaluate(data.columns, data.rows, 'raw');
+    mvaMc = evaluator.evaluate(mc.columns, mc.rows, 'raw');
+    mvaCorr = evaluator.evaluate(mc.columns, mc.rows, 'corrected');
+  }
+
+  const regions: Region[] = [{ name: 'all', label: 'all', data: indices(data.rows, () => true), mc: indices(mc.rows, () => true) }];
+  if (plan.regionVar) {
+    const de = data.columns.get(plan.regionVar)!, me = mc.columns.get(plan.regionVar)!;
+    regions.push(
+      { name: 'barrel', label: `barrel |${plan.regionVar}| < 1.5`, data: indices(data.rows, (i) => Math.abs(de[i]) < 1.5), mc: indices(mc.rows, (i) => Math.abs(me[i]) < 1.5) },
+      { name: 'endcap', label: `endcap |${plan.regionVar}| ≥ 1.5`, data: indices(data.rows, (i) => Math.abs(de[i]) >= 1.5), mc: indices(mc.rows, (i) => Math.abs(me[i]) >= 1.5) },
+    );
+  }
+
+  const plotDir = join(o.out, 'plots');
+  mkdirSync(plotDir, { recursive: true });
+  const plots: string[] = [];
+  const save = async (name: string, svg: string, caption: string): Promise<PageFigure> => {
+    const s = await savePlot(join(plotDir, name), svg, { png: o.png });
+    if (s.warning && !notes.some((n) => n.startsWith('PNG'))) notes.push(`PNG copies not written: ${s.warning}`);
+    plots.push(relative(o.out, s.svg), ...(s.png ? [relative(o.out, s.png)] : []));
+    return { svg: relative(o.out, s.svg), png: s.png ? relative(o.out, s.png) : undefined, caption };
+  };
+
+  /** Histograms of data, simulation and corrected simulation in one region (simulation scaled to data). */
+  const compare = async (name: string, title: string, region: Region, d: Float64Array, s: Float64Array, c: Float64Array | null, logy: boolean, xrange?: [number, number]) => {
+    const dw = data.weights ? pick(data.weights, region.data) : null;
+    const mw = mc.weights ? pick(mc.weights, region.mc) : null;
+    const [lo, hi] = xrange ?? rangeFor(c ? [d, s, c] : [d, s], c ? [dw, mw, mw] : [dw, mw], logy);
+    const edges = uniformEdges(lo, hi, o.bins);
+    const hd = histogram(d, edges, dw, { clamp: true });
+    const norm = (h: Hist) => { const t = histTotal(h); return t > 0 ? scaleHist(h, histTotal(hd) / t) : h; };
+    const hs = norm(histogram(s, edges, mw, { clamp: true }));
+    const hc = c ? norm(histogram(c, edges, mw, { clamp: true })) : null;
+    const ks = { before: ksDistance(d, s, dw, mw), after: c ? ksDistance(d, c, dw, mw) : null };
+    const w1 = { before: wasserstein1(d, s, dw, mw), after: c ? wasserstein1(d, c, dw, mw) : null };
+    const chi = { before: chi2Histograms(hd, hs), after: hc ? chi2Histograms(hd, hc) : null };
+    const fig = comparisonFigure({
+      edges, title: `${title}`, xlabel: title, logy,
+      data: { values: hd.sumw, errors: histErrors(hd) },
+      sim: { values: hs.sumw, errors: histErrors(hs) },
+      corrected: hc ? { values: hc.sumw, errors: histErrors(hc) } : undefined,
+      notes: [region.label, `KS ${fmt(ks.before, 3)}${ks.after !== null ? ` → ${fmt(ks.after, 3)}` : ''}`],
+    });
+    const figure = await save(`${name}_${region.name}`, renderFigure(fig), `${title}, ${region.label}`);
+    return {
+      figure,
+      ks, w1,
+      chi2ndf: { before: chi.before.chi2 / Math.max(1, chi.before.ndf), after: chi.after ? chi.after.chi2 / Math.max(1, chi.after.ndf) : null },
+    };
+  };
+
+  const metrics: VarMetrics[] = [];
+  const sections: PageSection[] = [];
+  const histFigures: PageFigure[] = [];
+  for (const v of plan.vars) {
+    log(`histograms: ${v.name}`);
+    for (const region of regions) {
+      const d = pick(data.columns.get(v.name)!, region.data);
+      const s = pick(mc.columns.get(v.name)!, region.mc);
+      const c = v.corr ? pick(mc.columns.get(v.corr)!, region.mc) : null;
+      if (d.length === 0 || s.length === 0) continue;
+      const r = await compare(v.name, v.name, region, d, s, c, v.log);
+      histFigures.push(r.figure);
+      metrics.push({
+        variable: v.name, region: region.name, corrected: !!c,
+        ks: { before: r4(r.ks.before), after: r.ks.after === null ? null : r4(r.ks.after) },
+        wasserstein: { before: r4(r.w1.before), after: r.w1.after === null ? null : r4(r.w1.after) },
+        chi2ndf: { before: r4(r.chi2ndf.before), after: r.chi2ndf.after === null ? null : r4(r.chi2ndf.after) },
+      });
+    }
+  }
+  const allCorr = metrics.filter((m) => m.region === 'all' && m.corrected && m.ks.before > 0);
+  const meanKsRatio = allCorr.length ? allCorr.reduce((s, m) => s + m.ks.after! / m.ks.before, 0) / allCorr.length : null;
+
+  // mvaID before/after: the analysis' headline plot.
+  let mvaid: ValidateSummary['mvaid'] = null;
+  const mvaFigures: PageFigure[] = [];
+  if (mvaData && mvaMc) {
+    for (const region of regions) {
+      const d = pick(mvaData, region.data), s = pick(mvaMc, region.mc), c = mvaCorr ? pick(mvaCorr, region.mc) : null;
+      if (d.length === 0 || s.length === 0) continue;
+      const r = await compare('mvaID', `${mv}${mvaSource === 'bundle' ? ' (re-evaluated)' : ''}`, region, d, s, c, false, [-1, 1]);
+      mvaFigures.push(r.figure);
+      if (region.name === 'all') mvaid = { source: mvaSource === 'bundle' ? `re-evaluated with ${evaluator!.name}` : `columns ${mv}, ${mv}${o.suffix}`, ks: { before: r4(r.ks.before), after: r.ks.after === null ? null : r4(r.ks.after) } };
+    }
+  }
+
+  // Profiles: median and 25/75% quantiles of each variable versus pt, eta, phi, rho.
+  const profFigures: PageFigure[] = [];
+  const dw = data.weights, mw = mc.weights;
+  for (const pv of plan.profileVars) {
+    const dx = data.columns.get(pv)!, mx = mc.columns.get(pv)!;
+    const edges = quantileEdges(dx, 10, dw);
+    if (edges.length < 3) continue;
+    for (const v of plan.vars) {
+      const qs = [0.25, 0.5, 0.75];
+      const pd = binnedQuantiles(dx, data.columns.get(v.name)!, edges, qs, dw);
+      const ps = binnedQuantiles(mx, mc.columns.get(v.name)!, edges, qs, mw);
+      const pc = v.corr ? binnedQuantiles(mx, mc.columns.get(v.corr)!, edges, qs, mw) : null;
+      const series = [
+        { label: 'Simulation', color: ROLE.sim, median: ps.quantiles[1], q25: ps.quantiles[0], q75: ps.quantiles[2] },
+        ...(pc ? [{ label: 'Corrected simulation', color: ROLE.corrected, median: pc.quantiles[1], q25: pc.quantiles[0], q75: pc.quantiles[2] }] : []),
+        { label: 'Data', color: ROLE.data, median: pd.quantiles[1], q25: pd.quantiles[0], q75: pd.quantiles[2], dashed: true },
+      ];
+      const svg = renderFigure(profileFigure({ edges, series, xlabel: pv, ylabel: `${v.name}: median, 25–75%`, title: `${v.name} vs ${pv}` }));
+      profFigures.push(await save(`profile_${v.name}_vs_${pv}`, svg, `${v.name} versus ${pv}`));
+    }
+  }
+
+  // Correlation matrices and their differences (x100), per region.
+  const correlations: ValidateSummary['correlations'] = {};
+  const corrFigures: PageFigure[] = [];
+  const labels = plan.vars.map((v) => v.name.slice(plan.prefix.length));
+  if (plan.vars.length >= 2) {
+    for (const region of regions) {
+      if (region.data.length < 3 || region.mc.length < 3) continue;
+      const cd = correlationMatrix(plan.vars.map((v) => pick(data.columns.get(v.name)!, region.data)), dw ? pick(dw, region.data) : null);
+      const rw = mw ? pick(mw, region.mc) : null;
+      const cs = correlationMatrix(plan.vars.map((v) => pick(mc.columns.get(v.name)!, region.mc)), rw);
+      const cc = correlationMatrix(plan.vars.map((v) => pick(mc.columns.get(v.corr ?? v.name)!, region.mc)), rw);
+      const db = correlationDifference(cd, cs), da = correlationDifference(cd, cc);
+      correlations[region.name] = { meanAbsDiffBefore: r4(db.meanAbs * 100), meanAbsDiffAfter: r4(da.meanAbs * 100) };
+      const heat = (m: Float64Array[], title: string, name: string, diff: boolean) => save(`corr_${name}_${region.name}`,
+        renderHeatmap({ matrix: m, rowLabels: labels, title: `${title} (${region.label})`, valueScale: 100, decimals: diff ? 1 : 0, zlim: diff ? undefined : [-1, 1] }), `${title}, ${region.label}`);
+      corrFigures.push(await heat(cd, 'Correlation ×100, data', 'data', false));
+      corrFigures.push(await heat(cs, 'Correlation ×100, simulation', 'sim', false));
+      corrFigures.push(await heat(cc, 'Correlation ×100, corrected simulation', 'corrected', false));
+      corrFigures.push(await heat(db.diff, `Data − simulation ×100 (mean |Δ| ${fmt(db.meanAbs * 100, 2)})`, 'diff_sim', true));
+      corrFigures.push(await heat(da.diff, `Data − corrected simulation ×100 (mean |Δ| ${fmt(da.meanAbs * 100, 2)})`, 'diff_corrected', true));
+    }
+  }
+
+  // Classifier two-sample test on all variables, p-value from bootstrap toys (two halves of data).
+  let classifier: ValidateSummary['classifier'] = null;
+  if (o.toys >= 0) {
+    log(`classifier two-sample test (${o.toys} bootstrap toys)`);
+    const sample = (s: LoadedSample, cols: string[]): Sample => ({ columns: cols.map((c) => s.columns.get(c)!), weights: s.weights });
+    const dSample = sample(data, plan.vars.map((v) => v.name));
+    const opts = { seed: o.seed, maxRows: o.classifierRows };
+    const before = classifierTwoSampleTest(dSample, sample(mc, plan.vars.map((v) => v.name)), opts);
+    const anyCorr = plan.vars.some((v) => v.corr);
+    const after = anyCorr ? classifierTwoSampleTest(dSample, sample(mc, plan.vars.map((v) => v.corr ?? v.name)), opts) : null;
+    // Toys depend on the data only, so one set serves both p-values.
+    const boot = bootstrapPValue(before.auc, dSample, (x, y, seed) => classifierTwoSampleTest(x, y, { ...opts, seed }).auc, { toys: o.toys, seed: o.seed });
+    const p = (auc: number) => (1 + boot.toys.filter((t) => t >= auc).length) / (1 + boot.toys.length);
+    const nums = (r: typeof before): ClassifierNumbers => ({ auc: r4(r.auc), pValue: r4(p(r.auc)), toys: boot.toys.map(r4), nTrain: r.nTrain, nTest: r.nTest });
+    classifier = { before: nums(before), after: after ? nums(after) : null };
+  }
+
+  const summary: ValidateSummary = {
+    tool: TOOL, time: new Date().toISOString(), command: `ntcorr ${process.argv.slice(2).join(' ')}`, seed: o.seed,
+    data: { files: dataFiles, rows: data.rows, sumWeights: data.weights ? r4(data.weights.reduce((a, b) => a + b, 0)) : data.rows },
+    mc: { files: mcFiles, rows: mc.rows, sumWeights: mc.weights ? r4(mc.weights.reduce((a, b) => a + b, 0)) : mc.rows, weights: o.weights },
+    variables: plan.vars.map((v) => v.name), regions: regions.map((r) => r.name),
+    metrics, meanKsRatio: meanKsRatio === null ? null : r4(meanKsRatio), classifier, correlations, mvaid, plots, notes,
+  };
+
+  // Tables and page.
+  const cls = (before: number, after: number | null) => (after === null ? '' : after < before ? 'good' : 'bad');
+  const metricRows = metrics.map((m) => [esc(m.variable), m.region,
+    fmt(m.ks.before), `<span class="${cls(m.ks.before, m.ks.after)}">${fmt(m.ks.after)}</span>`, m.ks.after === null ? '–' : fmt(m.ks.after / m.ks.before, 3),
+    fmt(m.wasserstein.before), fmt(m.wasserstein.after), fmt(m.chi2ndf.before, 2), fmt(m.chi2ndf.after, 2)]);
+  const metricTable = table(['variable', 'region', 'KS before', 'KS after', 'after/before', 'W<sub>1</sub> before', 'W<sub>1</sub> after', 'χ²/ndf before', 'χ²/ndf after'], metricRows);
+  const clsRows = classifier ? [['simulation vs data', fmt(classifier.before.auc), fmt(classifier.before.pValue, 3)], ...(classifier.after ? [['corrected simulation vs data', fmt(classifier.after.auc), fmt(classifier.after.pValue, 3)]] : [])] : [];
+  const corrRows = Object.entries(correlations).map(([r, c]) => [r, fmt(c.meanAbsDiffBefore, 3), fmt(c.meanAbsDiffAfter, 3)]);
+  sections.push({
+    id: 'numbers', title: 'Numbers', figures: [],
+    intro: `Distances between data and simulation before and after correction (smaller is better). Mean KS after/before over corrected variables: <b>${fmt(summary.meanKsRatio, 3)}</b>.`,
+    html: metricTable
+      + (classifier ? `<h3>Classifier two-sample test</h3><p>ROC AUC of boosted trees trained to separate data from simulation on all variables (held-out half; 0.5 = indistinguishable). p-value from ${o.toys} bootstrap toys: the AUC between two random halves of data.</p>${table(['comparison', 'AUC', 'p-value'], clsRows)}<p>Toy AUCs: ${classifier.before.toys.map((t) => fmt(t, 3)).join(', ')}</p>` : '')
+      + (corrRows.length ? `<h3>Correlations</h3>${table(['region', 'mean |Δ corr| ×100 before', 'after'], corrRows)}` : ''),
+  });
+  if (mvaFigures.length) sections.push({ id: 'mvaid', title: 'Photon mvaID', intro: `mvaID distributions (${esc(mvaid?.source ?? '')}); KS ${fmt(mvaid?.ks.before)} → ${fmt(mvaid?.ks.after ?? null)}.`, figures: mvaFigures });
+  sections.push({ id: 'histograms', title: 'Histograms', intro: 'Simulation (filled), corrected simulation (orange) and data (points), simulation normalised to data; ratio pad data/simulation.', figures: histFigures });
+  if (profFigures.length) sections.push({ id: 'profiles', title: 'Profiles', intro: 'Median (line) and 25–75% quantile band in bins of equal data population.', figures: profFigures });
+  if (corrFigures.length) sections.push({ id: 'correlations', title: 'Correlation matrices', figures: corrFigures });
+
+  writeFileSync(join(o.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  writeFileSync(join(o.out, 'summary.md'), markdownSummary(summary));
+  writeFileSync(join(o.out, 'index.html'), renderPage(summary, sections));
+  return summary;
+}
+
+export function markdownSummary(s: ValidateSummary): string {
+  const lines = ['# ntcorr validation summary', '', `Data: ${s.data.rows} events; simulation: ${s.mc.rows} events.`, ''];
+  lines.push('| variable | region | KS before | KS after | W1 before | W1 after | chi2/ndf before | chi2/ndf after |', '|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const m of s.metrics) lines.push(`| ${m.variable} | ${m.region} | ${fmt(m.ks.before)} | ${fmt(m.ks.after)} | ${fmt(m.wasserstein.before)} | ${fmt(m.wasserstein.after)} | ${fmt(m.chi2ndf.before, 2)} | ${fmt(m.chi2ndf.after, 2)} |`);
+  lines.push('', `Mean KS after/before: ${fmt(s.meanKsRatio, 3)}`);
+  if (s.classifier) lines.push('', `Classifier AUC: before ${fmt(s.classifier.before.auc)} (p ${fmt(s.classifier.before.pValue, 3)}), after ${fmt(s.classifier.after?.auc ?? null)} (p ${fmt(s.classifier.after?.pValue ?? null, 3)})`);
+  if (s.mvaid) lines.push('', `mvaID (${s.mvaid.source}): KS ${fmt(s.mvaid.ks.before)} → ${fmt(s.mvaid.ks.after)}`);
+  for (const [r, c] of Object.entries(s.correlations)) lines.push(`Correlations (${r}): mean |Δ|×100 ${fmt(c.meanAbsDiffBefore, 3)} → ${fmt(c.meanAbsDiffAfter, 3)}`);
+  if (s.notes.length) lines.push('', ...s.notes.map((n) => `- ${n}`));
+  return lines.join('\n') + '\n';
+}
