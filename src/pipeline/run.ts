@@ -44,6 +44,8 @@ interface RunContext {
   binder: { bind(file: FileContext): Corrector };
   where?: CompiledExpression;
   eventsBar: ProgressBar;
+  /** Called once per opened file with its row count (grows the events bar's total). */
+  addRows(rows: number): void;
 }
 
 async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
@@ -58,6 +60,7 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
     cleanStaleTemps(outPath);
     source = await openTable(file, { tree: opts.tree });
     result.rows = source.rows;
+    ctx.addRows(source.rows);
     if (source.rows === 0) throw new NtcorrError(`${file}: the file has 0 rows; nothing to correct`, { file });
     const corrector = ctx.binder.bind({ file, columns: source.columns.map((c) => c.name), rows: source.rows });
     const outputs = corrector.outputs.map((o) => o.name);
@@ -163,12 +166,14 @@ export async function runApply(opts: ApplyOptions): Promise<ApplySummary> {
     opts, bundle, where,
     binder: loaded,
     eventsBar,
+    addRows(n) {
+      totalRows += n;
+      eventsBar.setTotal(Math.max(totalRows, 1));
+    },
   };
   const limit = pLimit(opts.jobs);
   const results = await Promise.all(files.map((f) => limit(async () => {
     const r = await processFile(f, ctx);
-    totalRows += r.rows;
-    eventsBar.setTotal(Math.max(totalRows, 1));
     filesBar.increment(1);
     opts.log?.(`${r.status.padEnd(7)} ${r.status === 'failed' ? r.reason : `${f}${r.reason ? `: ${r.reason}` : ` (${r.rows} rows, ${r.seconds.toFixed(1)} s)`}`}`);
     return r;
