@@ -124,3 +124,13 @@ test('apply names the file and column when a constituent branch is missing', asy
   t.regex(r.stdout + r.stderr, /bad\.root/);
   t.regex(r.stdout + r.stderr, /ne_hcal_frac/);
 });
+
+test('apply jet-regression on parquet list columns (written by pyarrow) matches the numpy reference', async (t) => {
+  const out = tempDir();
+  // test/data/jets-mljec-5.parquet: the branches of fixture shard 5 as pyarrow list<float>/list<int32> columns
+  const r = runCli(['apply', join(ROOT, 'test/data/jets-mljec-5.parquet'), '-m', BUNDLE, '-o', out, '-q', '--backend', 'wasm']);
+  t.is(r.code, 0, r.stderr + r.stdout);
+  const corr = (await readAll(join(out, 'jets-mljec-5.parquet'))).get('pt_corr') as Float32Array;
+  t.is(corr.length, 10);
+  for (let i = 0; i < 10; i++) t.true(rel(corr[i], expected.pt_corr[i]) < 2e-5, `jet ${i}: ${corr[i]} vs ${expected.pt_corr[i]}`);
+});
