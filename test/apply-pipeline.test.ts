@@ -170,3 +170,26 @@ test('bad files fail alone with the file and column named; NaN/inf inputs are co
   const { readdirSync } = await import('node:fs');
   t.deepEqual(readdirSync(out).sort(), ['good.parquet', 'nan.parquet']);
 });
+
+test('every readable fixture file (strings, timestamps, nested lists, nulls, every codec) round-trips through apply unchanged', async (t) => {
+  const dir = tempDir();
+  const model = bundle(dir, 'const', { one: '1' }, [{ name: 'one' }]);
+  const { default: fg } = await import('fast-glob');
+  const inputs = fg.sync(join(fixture('parquet'), '**/*.parquet')).filter((f) => !f.endsWith('dict-malformed.parquet'));
+  const s = await runApply(base({ inputs, model, outDir: join(dir, 'out'), jobs: 2 }));
+  t.is(s.failed, 0, JSON.stringify(s.files.filter((f) => f.status === 'failed')));
+  for (const input of inputs) await originalsUnchanged(t, input, join(dir, 'out', input.split('/').pop()!));
+});
+
+test('a null in an int64 column widens that chunk to float64 with NaN', async (t) => {
+  const dir = tempDir();
+  const f = join(dir, 'nulls.parquet');
+  await q(`COPY (SELECT CASE WHEN i = 5000 THEN NULL ELSE i END::BIGINT AS n FROM range(10000) t(i)) TO '${f}' (FORMAT parquet)`);
+  const model = bundle(dir, 'twice', { m: 'n * 2' }, [{ name: 'm', type: 'float64' }]);
+  const s = await runApply(base({ inputs: [f], model, outDir: join(dir, 'out'), chunkRows: 10000 }));
+  t.is(s.done, 1, s.files[0].reason);
+  t.is(s.files[0].nonFiniteInputs, 1);
+  const [bad, nans] = (await q(`SELECT count(*) FILTER (WHERE n IS NOT NULL AND m <> n * 2), count(*) FILTER (WHERE isnan(m)) FROM '${join(dir, 'out', 'nulls.parquet')}'`))[0];
+  t.is(bad, 0n);
+  t.is(nans, 1n);
+});

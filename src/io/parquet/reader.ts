@@ -41,7 +41,12 @@ function flatBuilder(dtype: DType, size: number, file: string, name: string): Bu
     take(v, from, n, at) {
       const r = raw(v);
       if (!r.items) throw new NtcorrError(`${file}: column "${name}": unexpected vector type from DuckDB`, { file, column: name });
-      (out as Float64Array).set(r.items.subarray(from, from + n) as unknown as Float64Array, at);
+      const src = r.items.subarray(from, from + n);
+      if (out instanceof Float64Array && (src instanceof BigInt64Array || src instanceof BigUint64Array)) {
+        for (let i = 0; i < n; i++) out[at + i] = Number(src[i]); // int64 column already widened by a null
+      } else {
+        (out as Float64Array).set(src as unknown as Float64Array, at);
+      }
       const valid = r.validity;
       if (valid && valid.data) {
         for (let i = 0; i < n; i++) {
