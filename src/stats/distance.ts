@@ -21,7 +21,11 @@ function sweep(a: SortedSample, b: SortedSample, f: (x: number, nextX: number, F
 
 /** Kolmogorov-Smirnov distance sup |F_a - F_b| (weighted ECDFs; equals scipy's ks_2samp statistic for unit weights). */
 export function ksDistance(a: ArrayLike<number>, b: ArrayLike<number>, wa?: ArrayLike<number> | null, wb?: ArrayLike<number> | null): number {
-  const sa = sortSample(a, wa), sb = sortSample(b, wb);
+  return ksDistanceSorted(sortSample(a, wa), sortSample(b, wb));
+}
+
+/** KS distance of samples already sorted by sortSample (reuse one sort for KS, Wasserstein and quantiles). */
+export function ksDistanceSorted(sa: SortedSample, sb: SortedSample): number {
   if (sa.total <= 0 || sb.total <= 0) return NaN;
   let d = 0;
   sweep(sa, sb, (_x, _n, Fa, Fb) => { d = Math.max(d, Math.abs(Fa - Fb)); });
@@ -30,7 +34,10 @@ export function ksDistance(a: ArrayLike<number>, b: ArrayLike<number>, wa?: Arra
 
 /** 1-D Wasserstein-1 (earth mover's) distance = integral |F_a - F_b| dx (as scipy.stats.wasserstein_distance). */
 export function wasserstein1(a: ArrayLike<number>, b: ArrayLike<number>, wa?: ArrayLike<number> | null, wb?: ArrayLike<number> | null): number {
-  const sa = sortSample(a, wa), sb = sortSample(b, wb);
+  return wasserstein1Sorted(sortSample(a, wa), sortSample(b, wb));
+}
+
+export function wasserstein1Sorted(sa: SortedSample, sb: SortedSample): number {
   if (sa.total <= 0 || sb.total <= 0) return NaN;
   let s = 0;
   sweep(sa, sb, (x, nx, Fa, Fb) => { if (Number.isFinite(nx)) s += Math.abs(Fa - Fb) * (nx - x); });

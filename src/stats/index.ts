@@ -19,4 +19,5 @@ export * from './two-sample.js';
 export { trainGbdt, predictGbdt } from './gbdt.js';
 export type { GbdtModel, GbdtOptions } from './gbdt.js';
 export { seededRng, permutation } from './rng.js';
+export { sortSample, type SortedSample } from './sorted.js';
 export type { Rng } from './rng.js';

@@ -6,8 +6,8 @@ import { TOOL } from '../core/version.js';
 import { comparisonFigure, profileFigure, renderFigure, renderHeatmap, savePlot, ROLE } from '../plot/index.js';
 import {
   binnedQuantiles, bootstrapPValue, chi2Histograms, classifierTwoSampleTest, correlationDifference, correlationMatrix,
-  histErrors, histogram, ksDistance, quantileEdges, scaleHist, histTotal, uniformEdges, wasserstein1, weightedQuantiles,
-  type Hist, type Sample,
+  histErrors, histogram, ksDistanceSorted, quantileEdges, quantilesSorted, scaleHist, histTotal, sortSample, uniformEdges,
+  wasserstein1Sorted, type Hist, type Sample, type SortedSample,
 } from '../stats/index.js';
 import { fmt, renderPage, table, esc, type PageFigure, type PageSection } from './html.js';
 import { columnsOf, expandGlobs, loadSample, type LoadedSample } from './load.js';
@@ -33,10 +33,10 @@ function pick(a: Float64Array, idx: Uint32Array): Float64Array {
 }
 
 /** Plot range: central 99% of data ∪ simulation (isolations: from their minimum, usually the 0 peak). */
-function rangeFor(values: Float64Array[], weights: (Float64Array | null)[], log: boolean): [number, number] {
+function rangeFor(sorted: SortedSample[], log: boolean): [number, number] {
   let lo = Infinity, hi = -Infinity;
-  values.forEach((v, k) => {
-    const q = weightedQuantiles(v, log ? [0, 0.995] : [0.005, 0.995], weights[k]);
+  sorted.forEach((v) => {
+    const q = quantilesSorted(v, log ? [0, 0.995] : [0.005, 0.995]);
     if (Number.isFinite(q[0])) lo = Math.min(lo, q[0]);
     if (Number.isFinite(q[1])) hi = Math.max(hi, q[1]);
   });
@@ -119,14 +119,16 @@ export async function runValidate(o: ValidateOptions, log: (s: string) => void =
   const compare = async (name: string, title: string, region: Region, d: Float64Array, s: Float64Array, c: Float64Array | null, logy: boolean, xrange?: [number, number]) => {
     const dw = data.weights ? pick(data.weights, region.data) : null;
     const mw = mc.weights ? pick(mc.weights, region.mc) : null;
-    const [lo, hi] = xrange ?? rangeFor(c ? [d, s, c] : [d, s], c ? [dw, mw, mw] : [dw, mw], logy);
+    // One sort per sample serves the range, KS and Wasserstein.
+    const sd = sortSample(d, dw), ss = sortSample(s, mw), sc = c ? sortSample(c, mw) : null;
+    const [lo, hi] = xrange ?? rangeFor(sc ? [sd, ss, sc] : [sd, ss], logy);
     const edges = uniformEdges(lo, hi, o.bins);
     const hd = histogram(d, edges, dw, { clamp: true });
     const norm = (h: Hist) => { const t = histTotal(h); return t > 0 ? scaleHist(h, histTotal(hd) / t) : h; };
     const hs = norm(histogram(s, edges, mw, { clamp: true }));
     const hc = c ? norm(histogram(c, edges, mw, { clamp: true })) : null;
-    const ks = { before: ksDistance(d, s, dw, mw), after: c ? ksDistance(d, c, dw, mw) : null };
-    const w1 = { before: wasserstein1(d, s, dw, mw), after: c ? wasserstein1(d, c, dw, mw) : null };
+    const ks = { before: ksDistanceSorted(sd, ss), after: sc ? ksDistanceSorted(sd, sc) : null };
+    const w1 = { before: wasserstein1Sorted(sd, ss), after: sc ? wasserstein1Sorted(sd, sc) : null };
     const chi = { before: chi2Histograms(hd, hs), after: hc ? chi2Histograms(hd, hc) : null };
     const fig = comparisonFigure({
       edges, title: `${title}`, xlabel: title, logy,
