@@ -52,14 +52,14 @@ function lastErrorLine(path: string): string | undefined {
   return lines.length ? lines[lines.length - 1].slice(0, 300) : undefined;
 }
 
-export async function jobStatus(dir: string, job: JobSpec, modelHash: string | undefined, columns: string[]): Promise<JobStatus> {
+export async function jobStatus(dir: string, job: JobSpec, modelHash: string | undefined): Promise<JobStatus> {
   const files: FileStatus[] = [];
   for (let i = 0; i < job.inputs.length; i++) {
     if (!modelHash) {
       files.push({ input: job.inputs[i], output: job.outputs[i], done: false, reason: 'model not trained yet' });
       continue;
     }
-    const c = await checkOutput(job.outputs[i], modelHash, columns);
+    const c = await checkOutput(job.outputs[i], modelHash);
     files.push({ input: job.inputs[i], output: job.outputs[i], done: c.ok, reason: c.reason });
   }
   if (files.every((f) => f.done)) return { id: job.id, state: 'done', files };
@@ -82,16 +82,10 @@ export async function jobStatus(dir: string, job: JobSpec, modelHash: string | u
 }
 
 export async function folderStatus(dir: string, m: JobFolderManifest, onlyJobs?: Set<string>): Promise<FolderStatus> {
-  let modelHash: string | undefined;
-  let columns: string[] = [];
   const modelReady = existsSync(join(m.model, 'model.json'));
-  if (modelReady) {
-    const b = loadBundle(m.model);
-    modelHash = b.hash;
-    columns = b.manifest.outputs.map((o) => o.name);
-  }
+  const modelHash = modelReady ? loadBundle(m.model).hash : undefined;
   const jobs: JobStatus[] = [];
-  for (const j of m.jobs) if (!onlyJobs || onlyJobs.has(j.id)) jobs.push(await jobStatus(dir, j, modelHash, columns));
+  for (const j of m.jobs) if (!onlyJobs || onlyJobs.has(j.id)) jobs.push(await jobStatus(dir, j, modelHash));
   const counts: Record<JobState, number> = { done: 0, failed: 0, held: 0, pending: 0 };
   for (const j of jobs) counts[j.state]++;
   return { jobs, counts, modelReady };

@@ -10,11 +10,12 @@ export interface OutputCheck {
 }
 
 /**
- * An output counts as done when it opens, and its provenance has a record of this model (same content
- * hash) that added all the model's columns, and those columns are in the file. Used by the job wrapper
+ * An output counts as done when it opens, has rows, and its provenance has a record of this model (same
+ * content hash) whose added columns are all in the file. The record's list, not the bundle's outputs, is
+ * what counts: some kinds write optional outputs only where their inputs exist. Used by the job wrapper
  * on the worker and by `condor status` on the submit side.
  */
-export async function checkOutput(file: string, modelHash: string, columns: string[]): Promise<OutputCheck> {
+export async function checkOutput(file: string, modelHash: string): Promise<OutputCheck> {
   if (!existsSync(file)) return { file, ok: false, reason: 'missing' };
   if (statSync(file).size === 0) return { file, ok: false, reason: 'empty file (the job failed before writing it)' };
   try {
@@ -23,7 +24,7 @@ export async function checkOutput(file: string, modelHash: string, columns: stri
       const rec = t.provenance.find((p) => p.modelHash === modelHash);
       if (!rec) return { file, ok: false, reason: `no provenance record of this model (hash ${modelHash.slice(0, 12)}...)` };
       const have = new Set(t.columns.map((c) => c.name));
-      const lacking = columns.filter((c) => !have.has(c));
+      const lacking = (rec.columnsAdded ?? []).filter((c) => !have.has(c));
       if (lacking.length) return { file, ok: false, reason: `columns missing: ${lacking.join(', ')}` };
       if (t.rows <= 0) return { file, ok: false, reason: 'no rows' };
       return { file, ok: true };

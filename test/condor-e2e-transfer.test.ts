@@ -1,0 +1,98 @@
+import test from 'ava';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadBundle, writeBundle } from '../src/bundle/bundle.js';
+import { readManifest } from '../src/condor/jobfolder.js';
+import { runLocal } from '../src/condor/local.js';
+import { folderStatus } from '../src/condor/status.js';
+import { openTable } from '../src/io/formats.js';
+import { fixture, tempDir } from './helpers/fixtures.js';
+import { runCli } from './helpers/cli.js';
+
+// Continues condor-e2e.test.ts (split to keep each file short): jobs run from their queue lines as
+// HTCondor would run them, here with transfers (scratch folder) and --in-place, on real HiggsDNA files
+// through the real `ntcorr apply`; values checked against DuckDB computing the same expression.
+
+const DATA = fixture('parquet', 'higgsdna', 'Data_2016_job1.parquet');
+const TTH = fixture('parquet', 'higgsdna', 'ttH_M125_2018_job1.parquet');
+const EXPR = 'LeadPhoton_pt / Diphoton_mass';
+
+/** An output column and DuckDB's own computation of it on the input (SQL over the input's columns). */
+interface Check { column: string; sql: string; relTol: number }
+const LEAD: Check = { column: 'lead_pt_over_m', sql: 'i.LeadPhoton_pt::DOUBLE / i.Diphoton_mass::DOUBLE', relTol: 0 };
+
+async function model(dir: string): Promise<string> {
+  await writeBundle(dir, {
+    name: 'lead-pt-over-m', kind: 'derived', inputs: ['LeadPhoton_pt', 'Diphoton_mass'], outputs: [{ name: 'lead_pt_over_m', type: 'float64' }],
+    config: { columns: { lead_pt_over_m: EXPR } }, provenance: { createdBy: 'test', created: '2026-01-01', source: 'hand-written' },
+  });
+  return dir;
+}
+
+/** A truncated copy: a file a job must fail on. */
+function truncated(src: string, dst: string): void {
+  const b = readFileSync(src);
+  writeFileSync(dst, b.subarray(0, Math.floor(b.length / 2)));
+}
+
+const duck = DuckDBInstance.create(':memory:').then((d) => d.connect());
+
+/** Rows of `out`, and how many differ from the expression DuckDB computes on `input` (row by row). */
+async function compare(input: string, out: string, check: Check = LEAD): Promise<{ rows: number; inputRows: number; bad: number }> {
+  const con = await duck;
+  const q = `SELECT (SELECT count(*) FROM read_parquet('${out}')) AS n, (SELECT count(*) FROM read_parquet('${input}')) AS m,
+    (SELECT count(*) FROM (SELECT o.${check.column}::DOUBLE AS v, ${check.sql} AS ref
+       FROM read_parquet('${out}') o POSITIONAL JOIN read_parquet('${input}') i)
+     WHERE ${check.relTol ? `NOT (abs(v - ref) <= ${check.relTol} * abs(ref))` : 'v IS DISTINCT FROM ref'}) AS bad`;
+  const [n, m, bad] = (await con.runAndReadAll(q)).getRows()[0];
+  return { rows: Number(n), inputRows: Number(m), bad: Number(bad) };
+}
+
+async function lastProvenanceHash(file: string): Promise<string | undefined> {
+  const t = await openTable(file);
+  try { return t.provenance.at(-1)?.modelHash; } finally { await t.close(); }
+}
+
+test('no shared filesystem (--transfer): scratch folder, transferred inputs and model, output remapped to --out-dir', async (t) => {
+  const tmp = tempDir();
+  const bundle = await model(join(tmp, 'model'));
+  const hash = loadBundle(bundle).hash;
+  const inDir = join(tmp, 'in');
+  mkdirSync(inDir);
+  copyFileSync(TTH, join(inDir, 'a_tth.parquet'));
+  truncated(TTH, join(inDir, 'b_truncated.parquet'));
+  const out = join(tmp, 'out');
+  const dir = join(tmp, 'jobs');
+  t.is(runCli(['condor', 'submit', join(inDir, '*.parquet'), '-m', bundle, '-o', out, '-d', dir, '--transfer', '--dry-run']).code, 0);
+  const good = runLocal(dir, 'ntcorr.sub', '0000');
+  const bad = runLocal(dir, 'ntcorr.sub', '0001');
+  t.is(good.exitCode, 0, readFileSync(join(dir, 'logs', 'job-0000.err'), 'utf8'));
+  t.is(good.held, undefined);
+  t.not(bad.exitCode, 0);
+  t.is(bad.held, undefined); // the wrapper leaves a placeholder, so the exit code (not a hold) decides
+  const c = await compare(TTH, join(out, 'a_tth.parquet'));
+  t.is(c.bad, 0);
+  t.is(c.rows, c.inputRows);
+  t.is(await lastProvenanceHash(join(out, 'a_tth.parquet')), hash);
+  t.is(statSync(join(out, 'b_truncated.parquet')).size, 0);
+  t.regex(readFileSync(join(dir, 'logs', 'job-0000.out'), 'utf8'), /transfer 1/); // it really ran in transfer mode
+  const st = await folderStatus(dir, readManifest(dir));
+  t.deepEqual(st.jobs.map((j) => j.state), ['done', 'failed']);
+  t.regex(st.jobs[1].files[0].reason!, /empty file/);
+});
+
+test('--in-place on a shared filesystem: the inputs gain the columns; status reads their provenance', async (t) => {
+  const tmp = tempDir();
+  const bundle = await model(join(tmp, 'model'));
+  const inDir = join(tmp, 'in');
+  mkdirSync(inDir);
+  copyFileSync(DATA, join(inDir, 'a.parquet'));
+  const dir = join(tmp, 'jobs');
+  t.is(runCli(['condor', 'submit', join(inDir, 'a.parquet'), '-m', bundle, '--in-place', '-d', dir, '--dry-run']).code, 0);
+  const before = await folderStatus(dir, readManifest(dir));
+  t.deepEqual(before.counts, { done: 0, failed: 0, held: 0, pending: 1 });
+  t.is(runLocal(dir, 'ntcorr.sub', '0000').exitCode, 0, readFileSync(join(dir, 'logs', 'job-0000.err'), 'utf8'));
+  t.is((await compare(DATA, join(inDir, 'a.parquet'))).bad, 0);
+  t.deepEqual((await folderStatus(dir, readManifest(dir))).counts, { done: 1, failed: 0, held: 0, pending: 0 });
+});
