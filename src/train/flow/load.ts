@@ -36,6 +36,8 @@ export interface LoadSpec {
   collections: string[];
   variables: string[];
   conditions: string[];
+  /** Explicit column names per collection prefix (a flow bundle's `columns` maps), tried first. */
+  columnMaps?: Record<string, Record<string, string>>;
   /** For messages: "data" / "simulation". */
   label: string;
   chunkRows?: number;
@@ -100,13 +102,14 @@ export async function loadExamples(spec: LoadSpec): Promise<Examples> {
       const available = new Set(table.columns.map((c) => c.name));
       const need = new Set<string>();
       const perColl = spec.collections.map((prefix) => {
+        const map = spec.columnMaps?.[prefix] ?? {};
         const xs = spec.variables.map((v) => {
-          const col = prefix + v;
+          const col = map[v] ?? prefix + v;
           if (!available.has(col)) throw new NtcorrError(`${path}: ${spec.label}: variable column ${col} not found (collection "${prefix}", variable "${v}")`, { file: path, column: col });
           return col;
         });
         const cs = spec.conditions.map((c) => {
-          const col = resolveColumn(available, prefix, c);
+          const col = map[c] ?? resolveColumn(available, prefix, c);
           if (!col) throw new NtcorrError(`${path}: ${spec.label}: condition ${c} not found (looked for ${prefix}${c} and ${c})`, { file: path, column: prefix + c });
           return col;
         });
