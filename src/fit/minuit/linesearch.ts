@@ -6,7 +6,7 @@ import { EPS, EPS2 } from './strategy.js';
  * step, accept it when the parabola from (f0, slope, f1) puts the minimum there, else iterate parabolas
  * through the three best points with bounded extrapolation. Returns the best step length seen and f there.
  */
-export function lineSearch(f: InternalFcn, x0: Float64Array, f0: number, step: Float64Array, gdel: number): { alpha: number; f: number } {
+export function lineSearch(f: InternalFcn, x0: Float64Array, f0: number, step: Float64Array, gdel: number, gradAt1?: Float64Array): { alpha: number; f: number } {
   const n = x0.length;
   const x = new Float64Array(n);
   const at = (a: number): number => {
@@ -28,7 +28,13 @@ export function lineSearch(f: InternalFcn, x0: Float64Array, f0: number, step: F
   slamin = slamin === 0 ? EPS : slamin * EPS2;
 
   let a1 = 1;
-  let f1 = at(a1);
+  // With an analytic gradient the full step is evaluated with its gradient: it is accepted most of the
+  // time near the minimum, and then MIGRAD needs no separate gradient call (gradAt1 is NaN-filled otherwise).
+  let f1: number;
+  if (gradAt1) {
+    for (let i = 0; i < n; i++) x[i] = x0[i] + step[i];
+    f1 = f.valueGrad(x, gradAt1);
+  } else f1 = at(a1);
   let iter = 1;
   // Step into a region where the function is undefined: halve until it is finite.
   while (!Number.isFinite(f1) && iter < maxIter) {
@@ -37,6 +43,7 @@ export function lineSearch(f: InternalFcn, x0: Float64Array, f0: number, step: F
     iter++;
     overal = a1 * 2;
   }
+  if (gradAt1 && a1 !== 1) gradAt1.fill(NaN);
   if (!Number.isFinite(f1)) return best;
   if (f1 < best.f) best = { alpha: a1, f: f1 };
 
@@ -47,6 +54,9 @@ export function lineSearch(f: InternalFcn, x0: Float64Array, f0: number, step: F
   slam = Math.min(Math.max(slam, toler), slamax);
   if (slam < slamin) return best;
   if (Math.abs(slam - a1) < toler * a1 && f1 < f0) return best;
+  // With the gradient already known at the full step, accept it on sufficient decrease (Armijo): the
+  // quasi-Newton update then has its gradient for free and a refinement would rarely pay for its calls.
+  if (gradAt1 && a1 === 1 && f1 < f0 + 1e-4 * gdel) return best;
   if (Math.abs(slam - a1) < toler * a1) slam = a1 * (1 + toler);
   let f2 = at(slam);
   iter++;
