@@ -29,8 +29,9 @@ function startWorker(workerData: unknown): Worker {
   return new Worker(new URL('./worker.js', import.meta.url), { workerData });
 }
 
-export async function openCorrections(bundleDir: string, backend: string, threads: number): Promise<Corrections> {
-  if (threads <= 1) {
+/** `workers: true` uses worker threads even for threads = 1 (benchmarks: speed-up per added worker). */
+export async function openCorrections(bundleDir: string, backend: string, threads: number, opts: { workers?: boolean } = {}): Promise<Corrections> {
+  if (threads <= 1 && !opts.workers) {
     const e = await FlowEngine.open(bundleDir, backend);
     return {
       backend: e.backend,
@@ -42,6 +43,7 @@ export async function openCorrections(bundleDir: string, backend: string, thread
   const workers: Worker[] = [];
   const pending = new Map<number, { resolve: (y: Float32Array) => void; reject: (e: Error) => void }>();
   let nextId = 0;
+  threads = Math.max(1, threads);
   const started = await Promise.all(Array.from({ length: threads }, () => new Promise<string>((resolve, reject) => {
     const w = startWorker({ bundleDir, backend });
     workers.push(w);
