@@ -6,10 +6,12 @@ import type { Forest } from './forest.js';
  * missing follows the default direction, and the per-row sum accumulates in float32 starting from the base
  * margin, tree by tree in model order.
  *
- * Loop order (measured in bench/xgboost.ts): blocks of rows, trees outside rows within a block, so one
- * tree's nodes stay in L1 while a block of rows walks it and the block's rows stay in cache across trees.
+ * Loop order (measured in bench/xgboost.ts, CPU time on the mvaID models): blocks of rows, trees outside
+ * rows within a block, so one tree's nodes stay in L1 while the block walks it and the block's inputs
+ * (1024 rows x 18 features = 72 KB) stay in L2 across all trees: ~1.6x the rows-outside-trees order;
+ * 1024-row blocks beat 32 and 128 by ~20%.
  */
-export function predictMargin(f: Forest, x: Float32Array, rows: number, out = new Float32Array(rows), block = 128): Float32Array {
+export function predictMargin(f: Forest, x: Float32Array, rows: number, out = new Float32Array(rows), block = 1024): Float32Array {
   const nf = f.numFeatures;
   const { roots, feature, value, left, right, defaultLeft } = f;
   const T = roots.length;
