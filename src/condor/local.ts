@@ -24,14 +24,18 @@ export interface LocalRun {
 export function runLocal(dir: string, submitFile: string, jobId: string, opts: { env?: Record<string, string>; keepSandbox?: boolean } = {}): LocalRun {
   const sub = parseSubmit(readFileSync(join(dir, submitFile), 'utf8'));
   const q = sub.queue;
-  if (!q?.from) throw new NtcorrError(`${submitFile}: no "queue ... from <list>" statement`, { file: join(dir, submitFile) });
-  const lines = readFileSync(resolve(dir, q.from), 'utf8').split(/\r?\n/).filter((l) => l.trim() && !l.trim().startsWith('#'));
-  const items = lines.map((l) => {
-    const vals = splitQueueItem(l, q.vars.length);
-    return Object.fromEntries(q.vars.map((v, i) => [v, vals[i]])) as Record<string, string>;
-  });
-  const item = items.find((it) => it.job === jobId);
-  if (!item) throw new NtcorrError(`job ${jobId} is not in ${q.from} (jobs: ${items.map((i) => i.job).join(' ')})`, { file: join(dir, q.from) });
+  if (!q) throw new NtcorrError(`${submitFile}: no queue statement`, { file: join(dir, submitFile) });
+  let item: Record<string, string> = {};
+  if (q.from) {
+    const lines = readFileSync(resolve(dir, q.from), 'utf8').split(/\r?\n/).filter((l) => l.trim() && !l.trim().startsWith('#'));
+    const items = lines.map((l) => {
+      const vals = splitQueueItem(l, q.vars.length);
+      return Object.fromEntries(q.vars.map((v, i) => [v, vals[i]])) as Record<string, string>;
+    });
+    const found = items.find((it) => it.job === jobId);
+    if (!found) throw new NtcorrError(`job ${jobId} is not in ${q.from} (jobs: ${items.map((i) => i.job).join(' ')})`, { file: join(dir, q.from) });
+    item = found;
+  }
   const get = (key: string): string | undefined => {
     const v = sub.commands.get(key);
     return v === undefined ? undefined : expandMacros(v, item, sub.commands);

@@ -245,7 +245,8 @@ const runLocalCmd: CommandModule<object, { dir: string; job?: string[]; 'submit-
       .option('job', { type: 'string', array: true, describe: 'Job id(s) to run (default: all in the submit file\'s list)' })
       .option('submit-file', { type: 'string', describe: 'Submit description to take the jobs from (default ntcorr.sub)' })
       .option('keep', { type: 'boolean', default: false, describe: 'Keep the scratch folders (with --transfer)' })
-      .example('$0 condor run-local condor-jobs/zee-flow --job 0000', 'try the first job before submitting the batch'),
+      .example('$0 condor run-local condor-jobs/zee-flow --job 0000', 'try the first job before submitting the batch')
+      .example('$0 condor run-local dag-folder --submit-file train.sub && $0 condor run-local dag-folder', 'a DAG by hand: train, then every apply job'),
   handler: async (a) => {
     const { resolve } = await import('node:path');
     const { readFileSync } = await import('node:fs');
@@ -258,7 +259,8 @@ const runLocalCmd: CommandModule<object, { dir: string; job?: string[]; 'submit-
     let ids = a.job;
     if (!ids?.length) {
       const q = parseSubmit(readFileSync(resolve(dir, submitFile), 'utf8')).queue;
-      ids = readFileSync(resolve(dir, q?.from ?? ''), 'utf8').split('\n').filter((l) => l.trim()).map((l) => splitQueueItem(l, 2)[0]);
+      // A plain `queue` (the DAG's train.sub) is one job; a list has one per line.
+      ids = q?.from ? readFileSync(resolve(dir, q.from), 'utf8').split('\n').filter((l) => l.trim()).map((l) => splitQueueItem(l, 2)[0]) : [submitFile];
     }
     let failed = 0;
     for (const id of ids) {
