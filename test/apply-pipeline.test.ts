@@ -193,3 +193,15 @@ test('a null in an int64 column widens that chunk to float64 with NaN', async (t
   t.is(bad, 0n);
   t.is(nans, 1n);
 });
+
+test('a list column used where one value per row is needed fails that file, naming file and column', async (t) => {
+  const dir = tempDir();
+  const input = fixture('parquet/writers/c_zstd.parquet');
+  const model = bundle(dir, 'jp', { j2: 'jet_pt * 2' }, [{ name: 'j2' }]);
+  const s = await runApply(base({ inputs: [input], model, outDir: join(dir, 'o1') }));
+  t.is(s.failed, 1);
+  t.regex(s.files[0].reason!, /c_zstd\.parquet: .*column "jet_pt" is a list/);
+  const model2 = bundle(dir, 'f2', { g: 'f32 * 2' }, [{ name: 'g' }]);
+  const s2 = await runApply(base({ inputs: [input], model: model2, outDir: join(dir, 'o2'), where: 'jet_pt > 10' }));
+  t.regex(s2.files[0].reason!, /c_zstd\.parquet: --where: .*column "jet_pt" is a list/);
+});

@@ -133,7 +133,9 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
     result.status = 'done';
   } catch (e) {
     result.status = 'failed';
-    result.reason = errorMessage(e);
+    // Every reason names its file (a corrector's or expression's error may only name the column).
+    const msg = errorMessage(e);
+    result.reason = msg.includes(file) ? msg : `${file}: ${msg}`;
     if (!(e instanceof NtcorrError) && process.env.NTCORR_DEBUG) console.error(e);
   } finally {
     await writer?.abort().catch(() => {});
