@@ -16,7 +16,10 @@ import type { ToyResult } from '../src/fit/toys/run-toy.js';
 
 const MODEL = join(ROOT, 'examples/fit/gauss-exp.yaml');
 
-interface PSum { n: number; pull_mean: number; pull_mean_error: number; pull_width: number; pull_width_error: number; fraction_valid: number }
+interface PSum {
+  n: number; pull_mean: number; pull_mean_error: number; pull_width: number; pull_width_error: number; fraction_valid: number;
+  pull_fit: { mean: number; mean_error: number; width: number; width_error: number; valid: boolean };
+}
 
 test('1000 toys: pulls unbiased with unit width, all fits valid, parquet has every toy', async (t) => {
   const out = tempDir();
@@ -30,6 +33,10 @@ test('1000 toys: pulls unbiased with unit width, all fits valid, parquet has eve
     t.true(Math.abs(p.pull_mean) < 3 * p.pull_mean_error, `${name}: pull mean ${p.pull_mean} ± ${p.pull_mean_error}`);
     t.true(Math.abs(p.pull_width - 1) < 3 * p.pull_width_error, `${name}: pull width ${p.pull_width} ± ${p.pull_width_error}`);
     t.true(Math.abs(p.pull_mean_error - 1 / Math.sqrt(p.n)) < 0.1 / Math.sqrt(p.n));
+    // The Gaussian fitted to the pull histogram agrees with them (and is itself unbiased, unit width).
+    t.true(p.pull_fit.valid);
+    t.true(Math.abs(p.pull_fit.mean - p.pull_mean) < 0.3 * p.pull_mean_error, `${name}: fit mean ${p.pull_fit.mean}`);
+    t.true(Math.abs(p.pull_fit.width - 1) < 3 * p.pull_fit.width_error, `${name}: fit width ${p.pull_fit.width}`);
   }
   const rows = (await parquetReadObjects({ file: await fileBuffer(join(out, 'toys.parquet')) })) as Array<Record<string, unknown>>;
   t.is(rows.length, 5000);

@@ -21,7 +21,11 @@ export async function writeToyPlots(dir: string, s: ToySummary): Promise<{ files
     const ph = s.pullHist[j];
     const bw = (ph.hi - ph.lo) / ph.bins;
     const xs = Float64Array.from({ length: 201 }, (_, i) => ph.lo + ((ph.hi - ph.lo) * i) / 200);
-    const gauss = Float64Array.from(xs, (x) => (st.n * bw * Math.exp(-0.5 * ((x - st.pull_mean) / st.pull_width) ** 2)) / (st.pull_width * Math.sqrt(2 * Math.PI)));
+    // The binned ML Gaussian fit when there is one, else the Gaussian of the pulls' mean and rms.
+    const f = st.pull_fit;
+    const [gm, gw] = f ? [f.mean, f.width] : [st.pull_mean, st.pull_width];
+    const inRange = ph.counts.reduce((a, b) => a + b, 0);
+    const gauss = Float64Array.from(xs, (x) => (inRange * bw * Math.exp(-0.5 * ((x - gm) / gw) ** 2)) / (gw * Math.sqrt(2 * Math.PI)));
     const pullSvg = renderFigure({
       title: `Pull of ${name}`,
       main: {
@@ -29,11 +33,12 @@ export async function writeToyPlots(dir: string, s: ToySummary): Promise<{ files
         ylabel: 'toys',
         series: [
           { type: 'points', x: centers(ph), y: ph.counts, yerr: sqrtErr(ph), xerr: new Float64Array(ph.bins).fill(bw / 2), label: `${st.n} valid toys`, color: ROLE.data },
-          { type: 'line', x: xs, y: gauss, label: 'Gaussian (mean, width of pulls)', color: ROLE.model },
+          { type: 'line', x: xs, y: gauss, label: f ? 'Gaussian fit' : 'Gaussian (mean, rms)', color: ROLE.model },
         ],
         notes: [
           `mean = ${st.pull_mean.toFixed(3)} ± ${st.pull_mean_error.toFixed(3)}`,
-          `width = ${st.pull_width.toFixed(3)} ± ${st.pull_width_error.toFixed(3)}`,
+          `rms = ${st.pull_width.toFixed(3)} ± ${st.pull_width_error.toFixed(3)}`,
+          ...(f ? [`fit: μ = ${f.mean.toFixed(3)} ± ${f.mean_error.toFixed(3)}`, `fit: σ = ${f.width.toFixed(3)} ± ${f.width_error.toFixed(3)}`] : []),
           ...(ph.under + ph.over ? [`outside ±5: ${ph.under + ph.over}`] : []),
         ],
       },

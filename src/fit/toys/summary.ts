@@ -1,4 +1,7 @@
 import type { ToyResult } from './run-toy.js';
+import { buildModel } from '../model.js';
+import { BinnedNll } from '../nll.js';
+import { minimize } from '../minuit/migrad.js';
 
 /** Fixed-binning histogram with under/overflow counts: memory does not grow with the number of toys. */
 export class Hist {
@@ -47,6 +50,24 @@ export interface ParamSummary {
   value_mean: number;
   value_rms: number;
   error_mean: number;
+  /** Binned maximum-likelihood Gaussian fit to the pull histogram (what the pull plot draws). */
+  pull_fit?: { mean: number; mean_error: number; width: number; width_error: number; valid: boolean };
+}
+
+/**
+ * Fits a Gaussian (extended, Poisson bins) to a pull histogram with ntcorr's own minimiser: the usual
+ * "fitted Gaussian" of pull plots, less sensitive to a few outliers than the plain mean and rms.
+ */
+export function fitPullHistogram(h: Hist): ParamSummary['pull_fit'] | undefined {
+  const n = h.counts.reduce((a, b) => a + b, 0);
+  if (n < 20) return undefined;
+  const model = buildModel({
+    observable: { name: 'pull', range: [h.lo, h.hi] },
+    parameters: { n: { value: n, step: Math.sqrt(n) }, mean: { value: 0, step: 0.05 }, width: { value: 1, step: 0.05, limits: [0.05, 20] } },
+    components: [{ name: 'pulls', pdf: 'gauss', mu: 'mean', sigma: 'width', yield: 'n' }],
+  }, 'pull fit');
+  const r = minimize(new BinnedNll(model, h.edges(), h.counts), model.params);
+  return { mean: r.values[1], mean_error: r.errors[1], width: r.values[2], width_error: r.errors[2], valid: r.valid };
 }
 
 /**
@@ -144,6 +165,8 @@ export class ToySummary {
         value_rms: this.values[j].std,
         error_mean: this.errs[j].mean,
       };
+      const fit = fitPullHistogram(this.pullHist[j]);
+      if (fit) out[name].pull_fit = fit;
     });
     return out;
   }
