@@ -11,7 +11,7 @@ export interface ValidatePlan {
 
 /** Isolation-like variables (peak at 0, long tails) are drawn with a log y axis, as the analysis did. */
 export function isLogVariable(name: string): boolean {
-  return /iso|hoe|esEnergyOverRawE/i.test(name);
+  return /iso|trkSumPt|hoe|esEnergyOverRawE/i.test(name);
 }
 
 function commonPrefix(names: string[]): string {
