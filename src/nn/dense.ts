@@ -38,10 +38,12 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D | tf.Variable, b: tf.Tensor
         let g = dy as tf.Tensor2D;
         if (act === 'relu') g = tf.mul(g, tf.step(ys));
         else if (act === 'elu') g = tf.mul(g, tf.add(tf.minimum(ys, 0), 1)); // elu' = 1 for y>0, y+1 below
-        const dx = inputGrad ? tf.matMul(g, ws, false, true) : tf.zerosLike(xs);
-        let dw: tf.Tensor = tf.matMul(xs, g, true, false);
+        // explicit transposes: wasm's matMul with transpose flags is many times slower (strided reads)
+        const dx = inputGrad ? tf.matMul(g, tf.transpose(ws)) : tf.zerosLike(xs);
+        let dw: tf.Tensor = tf.matMul(tf.transpose(xs), g);
         if (mask) dw = tf.mul(dw, mask);
-        const db = tf.sum(g, 0);
+        // column sums as a [1, n] x [n, out] matmul: wasm's Sum over axis 0 walks memory with a stride
+        const db = tf.reshape(tf.matMul(tf.ones([1, g.shape[0]]), g), [g.shape[1]]);
         return [dx, dw, db];
       },
     };
