@@ -70,5 +70,6 @@ test('savePlot writes SVG and a PNG of twice the size; heatmap and profile rende
   t.is(width, 2 * Number(/width="(\d+)"/.exec(h)![1]));
   const p = renderFigure(profileFigure({ edges: [0, 1, 2], series: [{ label: 'data', median: [1, 2], q25: [0.5, 1.5], q75: [1.5, 2.5] }] }));
   // Band (2 bins -> one polygon) and median line are drawn.
-  t.is((p.match(/fill-opacity="0.18"/g) ?? []).length, 1);
+  t.is((p.match(/fill-opacity="0.07"/g) ?? []).length, 1);
+  t.is((p.match(/stroke-dasharray/g) ?? []).length, 2);
 });

@@ -8,6 +8,7 @@ export interface ProfileSeries {
   median: ArrayLike<number>;
   q25: ArrayLike<number>;
   q75: ArrayLike<number>;
+  /** Unused since quantile lines are always dashed; kept for callers that set it. */
   dashed?: boolean;
 }
 
@@ -22,7 +23,10 @@ export interface ProfileInput {
   notes?: string[];
 }
 
-/** Profile plot: median as a step line and the 25-75% interquantile range as a band, per sample. */
+/**
+ * Profile plot: per sample the median as a thick step line and the 25% / 75% quantiles as thin dashed
+ * step lines over a faint band (overlapping opaque bands of three samples would hide each other).
+ */
 export function profileFigure(p: ProfileInput): Figure {
   const n = p.edges.length - 1;
   // Steps: repeat each bin's value at both edges so a band/line covers the whole bin.
@@ -32,8 +36,10 @@ export function profileFigure(p: ProfileInput): Figure {
   const series: Series[] = [];
   p.series.forEach((s, k) => {
     const color = s.color ?? paletteColor(k);
-    series.push({ type: 'band', x: xs, lo: twice(s.q25), hi: twice(s.q75), color, opacity: 0.18 });
-    series.push({ type: 'line', x: xs, y: twice(s.median), color, label: s.label, dashed: s.dashed, width: 2 });
+    series.push({ type: 'band', x: xs, lo: twice(s.q25), hi: twice(s.q75), color, opacity: 0.07 });
+    series.push({ type: 'line', x: xs, y: twice(s.q25), color, dashed: true, width: 1 });
+    series.push({ type: 'line', x: xs, y: twice(s.q75), color, dashed: true, width: 1 });
+    series.push({ type: 'line', x: xs, y: twice(s.median), color, label: s.label, width: 2.4 });
   });
   return { title: p.title, main: { series, xlabel: p.xlabel, ylabel: p.ylabel ?? 'median, 25-75%', logx: p.logx, notes: p.notes, xlim: [p.edges[0], p.edges[n]] } };
 }
