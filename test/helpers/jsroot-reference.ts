@@ -8,7 +8,7 @@ import { TSelector, treeProcess } from 'jsroot/tree';
 export type RefValue = number | bigint | boolean | ArrayLike<number | bigint | boolean>;
 
 /** Reads `branches` of `treeName` in `path` with jsroot; result[branch][entry]. */
-export async function jsrootRead(path: string, treeName: string, branches: string[]): Promise<Map<string, RefValue[]>> {
+export async function jsrootRead(path: string, treeName: string, branches: string[], range?: { first: number; count: number }): Promise<Map<string, RefValue[]>> {
   const file = await openFile(path);
   const tree = await file.readObject(treeName);
   const out = new Map<string, RefValue[]>(branches.map((b) => [b, []]));
@@ -21,7 +21,7 @@ export async function jsrootRead(path: string, treeName: string, branches: strin
       out.get(b)!.push(Array.isArray(v) || ArrayBuffer.isView(v) ? Array.from(v as ArrayLike<number>) : (v as RefValue));
     });
   };
-  await treeProcess(tree, sel);
+  await treeProcess(tree, sel, range ? { firstentry: range.first, numentries: range.count } : undefined);
   return out;
 }
 

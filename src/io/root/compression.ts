@@ -2,7 +2,7 @@
  * ROOT's compression envelope: a record is a sequence of blocks, each with a 9-byte header
  * (2-char algorithm tag, method byte, 3-byte little-endian compressed size, 3-byte uncompressed size).
  * zlib goes through node:zlib (native, much faster than jsroot's JS inflate); LZ4 through ./lz4.ts;
- * ZSTD through @oneidentity/zstd-js (below); LZMA through jsroot's exported R__unzip, which bundles a decoder.
+ * ZSTD through @bokuweb/zstd-wasm (below); LZMA through jsroot's exported R__unzip, which bundles a decoder.
  */
 import { deflateSync, inflateSync, inflateRawSync } from 'node:zlib';
 import { R__unzip } from 'jsroot/io';
@@ -82,30 +82,17 @@ interface Zstd {
 let zstdCodec: Promise<Zstd> | undefined;
 
 /**
- * zstd (WASM, jsroot's own dependency @oneidentity/zstd-js; node 20's zlib has none). Exactly one
- * instance per process, shared with jsroot through its `internals._ZstdStream` cache: two initialised
- * instances corrupt each other's decodes. Stream frames, because the stream decoder mis-sizes some
- * ZstdSimple frames. Results are views into the WASM heap, reused by the next call: copied out.
+ * zstd via @bokuweb/zstd-wasm (the reference C library in WASM; node 20's zlib has none). Not jsroot's
+ * @oneidentity/zstd-js: its decoders return a few bytes too many or too few on some frames.
  */
 function zstd(): Promise<Zstd> {
   zstdCodec ??= (async () => {
-    const { internals } = await import('jsroot/core');
-    if (!internals._ZstdStream) {
-      if (internals._ZstdInit !== undefined) {
-        await new Promise((resolve) => internals._ZstdInit.push(resolve)); // jsroot is initialising it
-      } else {
-        internals._ZstdInit = [];
-        const mod = await import('@oneidentity/zstd-js' as string);
-        const { ZstdStream } = await mod.ZstdInit();
-        internals._ZstdStream = ZstdStream;
-        for (const f of internals._ZstdInit) f(ZstdStream);
-        delete internals._ZstdInit;
-      }
-    }
-    const stream = internals._ZstdStream;
+    const z = await import('@bokuweb/zstd-wasm');
+    await z.init();
     return {
-      compress: (b: Uint8Array, level: number) => (stream.compress(b, level, false) as Uint8Array).slice(),
-      decompress: (b: Uint8Array) => (stream.decompress(b) as Uint8Array).slice(),
+      // Results may be views into the WASM heap, reused by the next call: copied out.
+      compress: (b: Uint8Array, level: number) => Uint8Array.from(z.compress(b, level)),
+      decompress: (b: Uint8Array) => Uint8Array.from(z.decompress(b)),
     };
   })();
   return zstdCodec;

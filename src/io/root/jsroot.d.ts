@@ -4,6 +4,3 @@ declare module 'jsroot/io' {
   export const FileProxy: any;
   export const R__unzip: any;
 }
-declare module 'jsroot/core' {
-  export const internals: any;
-}

@@ -45,18 +45,34 @@ class BranchBuffer {
   private firstEntry = 0;
   private readonly size: number;
 
-  constructor(spec: LeafSpec, private readonly tree: string, private readonly file: RootFileWriter, private readonly codec: Codec) {
+  constructor(spec: LeafSpec, private readonly tree: string, private readonly file: RootFileWriter, private readonly codec: Codec, private readonly limit: number) {
     this.rec = { ...spec, basketBytes: [], basketEntry: [], basketSeek: [], totBytes: 0, zipBytes: 0 };
     this.size = leafSize(spec.dtype);
   }
 
-  /** Adds `values` for `counts.length` entries (counts only for jagged branches). */
+  /** Adds `rows` entries (`counts` per entry for jagged branches), cutting baskets at ~BASKET_BYTES. */
   async add(values: NumericArray, rows: number, counts?: Int32Array): Promise<void> {
-    this.parts.push(values);
-    if (counts) for (let i = 0; i < rows; i++) this.counts.push(counts[i]!);
-    this.entries += rows;
-    this.bytes += values.length * this.size;
-    if (this.bytes >= BASKET_BYTES) await this.flush();
+    const per = counts ? 0 : rows > 0 ? values.length / rows : 0;
+    let e = 0;
+    let v = 0;
+    while (e < rows) {
+      const room = Math.max(0, this.limit - this.bytes);
+      let take = 0;
+      let nv = 0;
+      if (counts) {
+        while (e + take < rows && (take === 0 || (nv + counts[e + take]!) * this.size <= room)) nv += counts[e + take++]!;
+        for (let i = 0; i < take; i++) this.counts.push(counts[e + i]!);
+      } else {
+        take = Math.max(1, Math.min(rows - e, Math.floor(room / Math.max(1, per * this.size))));
+        nv = take * per;
+      }
+      this.parts.push(values.subarray(v, v + nv));
+      this.entries += take;
+      this.bytes += nv * this.size;
+      e += take;
+      v += nv;
+      if (this.bytes >= this.limit) await this.flush();
+    }
   }
 
   async flush(): Promise<void> {
@@ -108,7 +124,7 @@ export class TreeWriter {
   private rows = 0;
   private readonly codec: Codec;
 
-  constructor(readonly path: string, readonly tree: string, columns: TreeColumnSpec[], compression = 'zlib') {
+  constructor(readonly path: string, readonly tree: string, columns: TreeColumnSpec[], compression = 'zlib', basketBytes = BASKET_BYTES) {
     const c = CODECS[compression.toLowerCase()];
     if (!c) throw new NtcorrError(`${path}: unknown ROOT compression "${compression}" (expected zlib, lz4, zstd or none)`, { file: path });
     this.codec = c.codec;
@@ -117,7 +133,7 @@ export class TreeWriter {
     this.file = new RootFileWriter(path, c.code);
     const add = (spec: LeafSpec): void => {
       if (this.buffers.has(spec.name)) return;
-      const b = new BranchBuffer(spec, tree, this.file, this.codec);
+      const b = new BranchBuffer(spec, tree, this.file, this.codec, basketBytes);
       this.buffers.set(spec.name, b);
       this.order.push(b);
     };
