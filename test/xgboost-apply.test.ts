@@ -115,3 +115,23 @@ test('inputs read <prefix><var>_corr when present (ScEta and rho stay raw); miss
   t.not(bad.code, 0);
   t.regex(bad.stderr + bad.stdout, /probe_sieie/);
 });
+
+test('--where: unselected rows get NaN (default) and keep the file\'s value with --fill keep', async (t) => {
+  const dir = tempDir();
+  const { columns, expected } = photonTable();
+  const eta = columns.find((c) => c.name === 'probe_ScEta')!.data as Float32Array;
+  const old = new Float32Array(eta.length).fill(7);
+  const input = join(dir, 'photons.parquet');
+  await writeParquetTable(input, [...columns, { name: 'probe_mvaID_corr', data: old }]);
+  for (const fill of ['nan', 'keep']) {
+    const r = runCli(['apply', input, '-m', BUNDLE, '-o', join(dir, fill), '--quiet', '--force', '--where', 'abs(probe_ScEta) < 1.0', '--fill', fill]);
+    t.is(r.code, 0, r.stderr + r.stdout);
+    const got = await readColumn(join(dir, fill, 'photons.parquet'), 'probe_mvaID_corr');
+    let bad = 0;
+    for (let i = 0; i < eta.length; i++) {
+      const want = Math.abs(eta[i]) < 1.0 ? expected[i] : fill === 'nan' ? NaN : 7;
+      if (Number.isNaN(want) ? !Number.isNaN(got[i]) : !(Math.abs(got[i] - want) <= 1e-5)) bad++;
+    }
+    t.is(bad, 0, `fill ${fill}`);
+  }
+});
