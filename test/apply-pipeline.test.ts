@@ -124,10 +124,17 @@ test('provenance is recorded; re-applying is refused, --skip-done skips, --force
   const orig = join(dir, 'orig.parquet');
   writeFileSync(orig, before);
   await originalsUnchanged(t, orig, file);
-  // A different model whose column already exists (no provenance match) is refused by column name.
+  // A different model whose column already exists (no provenance match) is refused by column name,
+  // and --skip-done does not skip it (it is not this model's correction).
   const other = bundle(dir, 'other', { lead_ptm: 'LeadPhoton_pt' }, [{ name: 'lead_ptm' }]);
-  const s5 = await runApply(base({ inputs: [file], model: other, inPlace: true }));
-  t.regex(s5.files[0].reason!, /already has column lead_ptm/);
+  const s5 = await runApply(base({ inputs: [file], model: other, inPlace: true, skipDone: true }));
+  t.is(s5.failed, 1);
+  t.regex(s5.files[0].reason!, /already has column lead_ptm; use --force/);
+  // A new version of the same model (same name, other contents) is refused too, never skipped as done.
+  const v2 = bundle(join(dir, 'v2'), 'ptm', { lead_ptm: 'LeadPhoton_pt / Diphoton_mass * 1.01' }, [{ name: 'lead_ptm' }]);
+  const s6 = await runApply(base({ inputs: [file], model: v2, inPlace: true, skipDone: true }));
+  t.is(s6.failed, 1);
+  t.regex(s6.files[0].reason!, /already corrected by another version of model ptm/);
 });
 
 test('bad files fail alone with the file and column named; NaN/inf inputs are counted and give NaN', async (t) => {

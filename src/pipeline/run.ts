@@ -13,13 +13,20 @@ import { createProgress, type ProgressBar } from '../cli/progress.js';
 import { cleanStaleTemps, expandInputs, outputPathFor } from './files.js';
 import type { ApplyOptions, ApplySummary, FileResult } from './options.js';
 
-/** Why a file counts as already corrected by this model, or undefined. */
-export function alreadyDone(source: TableSource, bundle: Bundle, outputs: string[]): string | undefined {
-  const rec = [...source.provenance].reverse().find((p) => p.modelHash === bundle.hash || (p.model === bundle.manifest.name && p.kind === bundle.manifest.kind));
-  if (rec) return `already corrected by model ${rec.model} (${rec.modelHash.slice(0, 12)}) at ${rec.time}`;
+/**
+ * Whether a file already went through this model. `same`: the identical bundle (content hash) was applied,
+ * so --skip-done may skip it; otherwise (same model name with other contents, or the output columns exist)
+ * the file is only refused without --force, never silently skipped with a stale correction.
+ */
+export function alreadyDone(source: TableSource, bundle: Bundle, outputs: string[]): { reason: string; same: boolean } | undefined {
+  const prov = [...source.provenance].reverse();
+  const exact = prov.find((p) => p.modelHash === bundle.hash);
+  if (exact) return { reason: `already corrected by model ${exact.model} (${exact.modelHash.slice(0, 12)}) at ${exact.time}`, same: true };
+  const named = prov.find((p) => p.model === bundle.manifest.name && p.kind === bundle.manifest.kind);
+  if (named) return { reason: `already corrected by another version of model ${named.model} (${String(named.modelHash).slice(0, 12)}, this one is ${bundle.hash.slice(0, 12)}) at ${named.time}`, same: false };
   const have = new Set(source.columns.map((c) => c.name));
   const present = outputs.filter((o) => have.has(o));
-  if (present.length) return `already has column${present.length > 1 ? 's' : ''} ${present.join(', ')}`;
+  if (present.length) return { reason: `already has column${present.length > 1 ? 's' : ''} ${present.join(', ')}`, same: false };
   return undefined;
 }
 
@@ -68,15 +75,15 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
     const done = alreadyDone(source, bundle, outputs);
     const outExists = !opts.inPlace && existsSync(outPath);
     if (done && !opts.force) {
-      if (opts.skipDone) { result.status = 'skipped'; result.reason = done; return result; }
-      throw new NtcorrError(`${file}: ${done}; use --force to re-apply or --skip-done to skip such files`, { file });
+      if (opts.skipDone && done.same) { result.status = 'skipped'; result.reason = done.reason; return result; }
+      throw new NtcorrError(`${file}: ${done.reason}; use --force to re-apply${done.same ? ' or --skip-done to skip such files' : ''}`, { file });
     }
     if (outExists && !opts.force) {
       if (opts.skipDone) {
         const prev = await openTable(outPath, { tree: opts.tree }).catch(() => undefined);
         const why = prev && alreadyDone(prev, bundle, outputs);
         await prev?.close();
-        if (why) { result.status = 'skipped'; result.reason = `output ${outPath} exists: ${why}`; return result; }
+        if (why?.same) { result.status = 'skipped'; result.reason = `output ${outPath} exists: ${why.reason}`; return result; }
       }
       throw new NtcorrError(`${file}: output ${outPath} already exists; use --force to overwrite`, { file });
     }
