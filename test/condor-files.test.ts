@@ -95,10 +95,12 @@ test('submit --dry-run writes a submit description that queues one job per file 
   t.like(m.rounds[0], { name: 'submit', submitFile: 'ntcorr.sub', list: 'jobs.txt', submitted: false });
 });
 
-test('--transfer: inputs, model and job.env go in; the one output comes back to --out-dir by remap', async (t) => {
+test('--transfer (inputs from --files-from): inputs, model and job.env go in; the one output comes back to --out-dir by remap', async (t) => {
   const tmp = tempDir();
   const model = await bundle(join(tmp, 'smm'));
-  const r = runCli(['condor', 'submit', ...inputs, '-m', model, '-o', join(tmp, 'out'), '-d', join(tmp, 'jobs'), '--transfer', '--dry-run']);
+  const list = join(tmp, 'files.txt'); // inputs from a listing, as from EOS or DAS
+  writeFileSync(list, `# listing\n${inputs.join('\n')}\n\n`);
+  const r = runCli(['condor', 'submit', '--files-from', list, '-m', model, '-o', join(tmp, 'out'), '-d', join(tmp, 'jobs'), '--transfer', '--dry-run']);
   t.is(r.code, 0, r.stderr);
   const dir = join(tmp, 'jobs');
   const c = parseSubmit(readFileSync(join(dir, 'ntcorr.sub'), 'utf8'));

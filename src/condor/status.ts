@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pLimit from 'p-limit';
 import { loadBundle } from '../bundle/bundle.js';
 import { checkOutput } from './verify.js';
 import { logState, parseUserLog, type LogState } from './userlog.js';
@@ -84,8 +85,10 @@ export async function jobStatus(dir: string, job: JobSpec, modelHash: string | u
 export async function folderStatus(dir: string, m: JobFolderManifest, onlyJobs?: Set<string>): Promise<FolderStatus> {
   const modelReady = existsSync(join(m.model, 'model.json'));
   const modelHash = modelReady ? loadBundle(m.model).hash : undefined;
-  const jobs: JobStatus[] = [];
-  for (const j of m.jobs) if (!onlyJobs || onlyJobs.has(j.id)) jobs.push(await jobStatus(dir, j, modelHash));
+  // Opening thousands of outputs one by one is slow on network filesystems (EOS, AFS); a few at a time.
+  const limit = pLimit(8);
+  const picked = m.jobs.filter((j) => !onlyJobs || onlyJobs.has(j.id));
+  const jobs: JobStatus[] = await Promise.all(picked.map((j) => limit(() => jobStatus(dir, j, modelHash))));
   const counts: Record<JobState, number> = { done: 0, failed: 0, held: 0, pending: 0 };
   for (const j of jobs) counts[j.state]++;
   return { jobs, counts, modelReady };

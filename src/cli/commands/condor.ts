@@ -25,6 +25,7 @@ interface CommonJobArgs {
   ntcorr?: string;
   tarball?: string;
   setup?: string;
+  'files-from'?: string;
   force: boolean;
   'dry-run': boolean;
 }
@@ -49,6 +50,7 @@ function jobOptions<T>(y: Argv<T>): Argv<T> {
     .option('tarball', { type: 'string', describe: 'ntcorr tarball shipped to the worker and unpacked there (with --transfer)' })
     .option('setup', { type: 'string', describe: "Shell line run first on the worker, e.g. 'source /cvmfs/sft.cern.ch/lcg/views/LCG_107/x86_64-el9-gcc13-opt/setup.sh'" })
     .option('force', { type: 'boolean', default: false, describe: 'Write into an existing, non-empty job folder' })
+    .option('files-from', { type: 'string', describe: 'Text file listing input files, one per line (# comments), e.g. from an EOS or DAS listing' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Write the job folder but do not call condor_submit' });
 }
 
@@ -58,12 +60,19 @@ async function createFrom(a: CommonJobArgs & { globs: string[] }, modelMayBeMiss
   const { shellSplit } = await import('../../condor/quote.js');
   const { basename } = await import('node:path');
   const applyArgs = a['apply-args'] ? shellSplit(a['apply-args']) : [];
+  const globs = [...(a.globs ?? [])];
+  if (a['files-from']) {
+    const { readFileSync, existsSync } = await import('node:fs');
+    if (!existsSync(a['files-from'])) throw new NtcorrError(`--files-from ${a['files-from']}: no such file`, { file: a['files-from'] });
+    globs.push(...readFileSync(a['files-from'], 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+  }
+  if (globs.length === 0) throw new NtcorrError('no input files: give files or quoted globs, or --files-from list.txt');
   for (const bad of ['--out-dir', '-o', '--in-place', '--model', '-m']) {
     if (applyArgs.includes(bad)) throw new NtcorrError(`--apply-args must not contain ${bad}: give it to ntcorr condor itself`);
   }
   return createJobFolder({
     dir: a.dir ?? `condor-jobs/${basename(a.model)}`,
-    globs: a.globs,
+    globs,
     model: a.model,
     modelMayBeMissing,
     outDir: a['out-dir'],
@@ -99,14 +108,15 @@ async function submitRound(dir: string, submitFile: string, dryRun: boolean, too
 }
 
 const submit: CommandModule<object, CommonJobArgs & { globs: string[] }> = {
-  command: 'submit <globs...>',
+  command: 'submit [globs...]',
   describe: 'Write a job folder that corrects each file in its own HTCondor job, and submit it',
   builder: (y) =>
-    jobOptions(y.positional('globs', { type: 'string', array: true, demandOption: true, describe: 'Input files or quoted globs' }))
+    jobOptions(y.positional('globs', { type: 'string', array: true, describe: 'Input files or quoted globs' }))
       .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'Model bundle folder' })
       .example("$0 condor submit '/eos/user/j/jdoe/zee/*.parquet' --model models/zee-flow --out-dir /eos/user/j/jdoe/zee-corr --flavour workday", 'one job per file on a shared filesystem (lxplus + EOS)')
       .example("$0 condor submit 'data/*.parquet' -m models/zee-flow -o out --transfer --request-gpus 1 --apply-args '--backend tensorflow'", 'no shared filesystem; GPU nodes')
-      .example("$0 condor submit 'ntuples/*.root' -m models/jets --in-place --files-per-job 10 --max-runtime 2h --dry-run", 'write the folder only, 10 files per job') as unknown as Argv<CommonJobArgs & { globs: string[] }>,
+      .example("$0 condor submit 'ntuples/*.root' -m models/jets --in-place --files-per-job 10 --max-runtime 2h --dry-run", 'write the folder only, 10 files per job')
+      .example('$0 condor submit --files-from eos-files.txt -m models/zee-flow -o /eos/user/j/jdoe/corr', 'inputs listed in a file, one per line') as unknown as Argv<CommonJobArgs & { globs: string[] }>,
   handler: async (a) => {
     const { dir, manifest } = await createFrom(a, false);
     const { SUBMIT_FILE, LIST_FILE, writeManifest } = await import('../../condor/jobfolder.js');
