@@ -29,7 +29,10 @@ function fmtBytes(n: unknown): string {
 export function renderInspect(info: Record<string, unknown>): string {
   const d = (info.details ?? {}) as Record<string, unknown>;
   const cols = info.columns as TableSource['columns'];
-  const compression = (d.compression ?? {}) as Record<string, string[]>;
+  const compression: Record<string, string[]> = { ...((d.compression ?? {}) as Record<string, string[]>) };
+  // ROOT: per-branch codecs live in details.tree.branches.
+  const branches = (d.tree as { branches?: { name: string; compression?: string }[] } | undefined)?.branches;
+  if (Array.isArray(branches)) for (const b of branches) if (b.compression && !compression[b.name]) compression[b.name] = [b.compression];
   const lines: string[] = [];
   lines.push(`${info.path}`);
   const facts = [`format ${info.format}`, info.tree ? `tree ${info.tree}` : '', `${info.rows} rows`, `${cols.length} columns`,
@@ -54,7 +57,11 @@ export function renderInspect(info: Record<string, unknown>): string {
     lines.push('  no ntcorr provenance (never written by ntcorr)');
   }
   const other = Object.entries(d).filter(([k]) => !['rowGroups', 'bytes', 'createdBy', 'compression'].includes(k));
-  for (const [k, v] of other) lines.push(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  for (const [k, v] of other) {
+    const text = typeof v === 'string' ? v : JSON.stringify(v);
+    // Long format details (per-branch baskets...) belong to --json.
+    lines.push(`  ${k}: ${text.length <= 300 ? text : `${text.slice(0, 120)}... (see --json)`}`);
+  }
   return lines.join('\n');
 }
 
