@@ -69,6 +69,8 @@ if [ "$TRANSFER" = 1 ]; then
   for f in "${local_inputs[@]}"; do
     if [ -s "ntcorr-out/$f" ]; then
       rm -f "$f" && mv "ntcorr-out/$f" "$f"
+    elif [ "$rc" -eq 0 ]; then
+      : # skipped by --skip-done: the input already carries this model's columns; it goes back as it is
     else
       # HTCondor holds a job whose transfer_output_files are missing; an empty file instead lets the
       # exit code (and max_retries) decide, and `ntcorr condor status` reports it as failed.
