@@ -7,6 +7,13 @@ import { writeJetsRoot } from '../scripts/make-jet-samples.js';
 import { Rng } from '../src/nn/rng.js';
 import { fixture, ROOT, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
+import { runApply } from '../src/pipeline/index.js';
+
+/** In-process apply (saves a CLI start per call); one test goes through the real CLI. */
+async function apply(file: string, model: string, outDir: string, tree?: string): Promise<{ failed: number; reasons: string }> {
+  const s = await runApply({ inputs: [file], model, outDir, chunkRows: 100_000, jobs: 1, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 1, backend: 'wasm', command: 'test', tree, log: () => {} });
+  return { failed: s.failed, reasons: s.files.map((f) => f.reason ?? '').join('; ') };
+}
 
 // Bundle trained on the ml-jec fixture (test/data/jet-mljec-model); expected outputs from an independent
 // numpy forward pass (scripts/ref/jet-numpy-ref.py) on the raw branches of shard 5.
@@ -102,10 +109,10 @@ test('apply on jets stored as per-event collections gives the same per-jet value
   const mj = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
   mj.config.apply = { collection: { prefix: 'Jet_', event_columns: ['num_pv', 'rho'], constituent_jet_index: { ch: 'ch_jet', ne: 'ne_jet', sv: 'sv_jet' } } };
   writeFileSync(join(model, 'model.json'), JSON.stringify(mj));
-  const r1 = runCli(['apply', join(dir, 'events.root'), '-m', model, '-o', join(dir, 'out'), '--tree', 'Jets', '-q', '--backend', 'wasm']);
-  t.is(r1.code, 0, r1.stderr + r1.stdout);
-  const r2 = runCli(['apply', join(dir, 'jets.root'), '-m', BUNDLE, '-o', join(dir, 'out'), '--tree', 'Jets', '-q', '--backend', 'wasm']);
-  t.is(r2.code, 0, r2.stderr + r2.stdout);
+  const r1 = await apply(join(dir, 'events.root'), model, join(dir, 'out'), 'Jets');
+  t.is(r1.failed, 0, r1.reasons);
+  const r2 = await apply(join(dir, 'jets.root'), BUNDLE, join(dir, 'out'), 'Jets');
+  t.is(r2.failed, 0, r2.reasons);
   const ev = (await readAll(join(dir, 'out', 'events.root'), 'Jets')).get('Jet_pt_corr') as JaggedColumn;
   const flat = (await readAll(join(dir, 'out', 'jets.root'), 'Jets')).get('pt_corr') as Float32Array;
   t.true(isJagged(ev), 'per-event output is jagged');
@@ -119,17 +126,17 @@ test('apply names the file and column when a constituent branch is missing', asy
   src.delete('ne_hcal_frac');
   for (const k of [...src.keys()]) if (k.endsWith('_size')) src.delete(k);
   await writeJetsRoot(join(dir, 'bad.root'), src, 10);
-  const r = runCli(['apply', join(dir, 'bad.root'), '-m', BUNDLE, '-o', join(dir, 'out'), '--tree', 'Jets', '-q']);
-  t.not(r.code, 0);
-  t.regex(r.stdout + r.stderr, /bad\.root/);
-  t.regex(r.stdout + r.stderr, /ne_hcal_frac/);
+  const r = await apply(join(dir, 'bad.root'), BUNDLE, join(dir, 'out'), 'Jets');
+  t.is(r.failed, 1);
+  t.regex(r.reasons, /bad\.root/);
+  t.regex(r.reasons, /ne_hcal_frac/);
 });
 
 test('apply jet-regression on parquet list columns (written by pyarrow) matches the numpy reference', async (t) => {
   const out = tempDir();
   // test/data/jets-mljec-5.parquet: the branches of fixture shard 5 as pyarrow list<float>/list<int32> columns
-  const r = runCli(['apply', join(ROOT, 'test/data/jets-mljec-5.parquet'), '-m', BUNDLE, '-o', out, '-q', '--backend', 'wasm']);
-  t.is(r.code, 0, r.stderr + r.stdout);
+  const r = await apply(join(ROOT, 'test/data/jets-mljec-5.parquet'), BUNDLE, out);
+  t.is(r.failed, 0, r.reasons);
   const corr = (await readAll(join(out, 'jets-mljec-5.parquet'))).get('pt_corr') as Float32Array;
   t.is(corr.length, 10);
   for (let i = 0; i < 10; i++) t.true(rel(corr[i], expected.pt_corr[i]) < 2e-5, `jet ${i}: ${corr[i]} vs ${expected.pt_corr[i]}`);
