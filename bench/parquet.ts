@@ -89,7 +89,10 @@ export async function run(opts: { small: boolean; rows?: number }): Promise<void
   const duck = await measure(process.execPath, ['--input-type=module', '-e', duckScript]);
   if (duck.code !== 0) throw new Error(`DuckDB run failed: ${duck.out}`);
   // The installed CLI (dist/, after `npm run build`) when there is one, else from source through tsx.
-  const cli = existsSync(join(ROOT, 'dist/cli/main.js')) ? [join(ROOT, 'bin/ntcorr.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+  const built = join(ROOT, 'dist/pipeline/run.js');
+  const fresh = existsSync(built) && statSync(built).mtimeMs >= statSync(join(ROOT, 'src/pipeline/run.ts')).mtimeMs && statSync(built).mtimeMs >= statSync(join(ROOT, 'src/io/parquet/writer.ts')).mtimeMs;
+  if (existsSync(built) && !fresh) console.log('dist/ is older than src/ (run `npm run build`); using the sources through tsx');
+  const cli = fresh ? [join(ROOT, 'bin/ntcorr.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
   console.log(`ntcorr runs as: node ${cli.join(' ')}`);
   const nt = await measure(process.execPath, [...cli, 'apply', input, '-m', model, '-o', outDir, '--quiet']);
   if (nt.code !== 0) throw new Error(`ntcorr apply failed: ${nt.out}`);
