@@ -6,11 +6,14 @@
  */
 import { deflateSync, inflateSync, inflateRawSync } from 'node:zlib';
 import { R__unzip } from 'jsroot/io';
+import { unzlibSync } from 'fflate';
 import { lz4Compress, lz4Decompress, xxh64 } from './lz4.js';
 
 export const HEADER = 9;
 /** ROOT limits one block to 0xffffff bytes of input. */
 const MAX_BLOCK = 0xffffff;
+/** Compressed zlib blocks below this size are inflated by fflate, larger ones by node:zlib. */
+const SMALL_ZLIB = 16 * 1024;
 
 export type Codec = 'zlib' | 'lz4' | 'zstd' | 'lzma' | 'none';
 
@@ -46,7 +49,8 @@ export async function unzipRecord(src: Uint8Array, size: number): Promise<Uint8A
     const dst = out.subarray(o, o + usize);
     let n: number;
     if (tag === 'ZL') {
-      n = copyInto(dst, inflateSync(body));
+      // node:zlib pays ~50-100 us per call to set up a native stream; fflate (JS) wins on small baskets.
+      n = body.length < SMALL_ZLIB ? unzlibSync(body, { out: dst }).length : copyInto(dst, inflateSync(body));
     } else if (tag === 'CS') {
       n = copyInto(dst, inflateRawSync(body));
     } else if (tag === 'L4') {

@@ -6,6 +6,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { FileProxy, openFile } from 'jsroot/io';
 import { NtcorrError, errorMessage } from '../../core/errors.js';
 
+/** Files up to this size are read into memory at open (one read instead of one per basket). */
+const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
 const TREE_CLASSES = new Set(['TTree', 'TNtuple', 'TNtupleD']);
 const DIR_CLASSES = new Set(['TDirectory', 'TDirectoryFile']);
 
@@ -36,6 +38,8 @@ export class RootFile {
   /** ROOT's own record of the file length (fEND), from the header. */
   readonly end: number;
   private fd: number | undefined;
+  /** Whole content of small files, read once: saves a syscall per key and basket. */
+  private whole: Uint8Array | undefined;
 
   private constructor(readonly path: string, fd: number, size: number, end: number) {
     this.fd = fd;
@@ -62,6 +66,7 @@ export class RootFile {
       const version = head.readInt32BE(4);
       const end = version > 1000000 ? Number(head.readBigInt64BE(12)) : head.readUInt32BE(12);
       file = new RootFile(path, fd, size, end);
+      if (size <= WHOLE_FILE_BYTES) file.whole = file.read(0, size);
       if (end > size) {
         throw new NtcorrError(`${path}: truncated ROOT file (header says ${end} bytes, file has ${size}); was it fully copied or closed?`, { file: path });
       }
@@ -84,6 +89,7 @@ export class RootFile {
     if (pos + len > this.size) {
       throw new NtcorrError(`${this.path}: truncated ROOT file (a record at ${pos}+${len} lies past the end, ${this.size} bytes)`, { file: this.path });
     }
+    if (this.whole) return this.whole.subarray(pos, pos + len);
     const b = Buffer.allocUnsafe(len);
     let got = 0;
     while (got < len) {
