@@ -141,3 +141,20 @@ test('apply jet-regression on parquet list columns (written by pyarrow) matches 
   t.is(corr.length, 10);
   for (let i = 0; i < 10; i++) t.true(rel(corr[i], expected.pt_corr[i]) < 2e-5, `jet ${i}: ${corr[i]} vs ${expected.pt_corr[i]}`);
 });
+
+test('apply --where with --fill keep: unselected jets keep the existing pt_corr, selected ones are corrected', async (t) => {
+  const dir = tempDir();
+  const src = await readAll(fixture('jets-mljec', '5.root'), 'Jets');
+  for (const k of [...src.keys()]) if (k.endsWith('_size')) src.delete(k);
+  const pt = src.get('pt') as Float32Array;
+  src.set('pt_corr', Float32Array.from(pt, (x) => x + 1));
+  await writeJetsRoot(join(dir, 'in.root'), src, 10);
+  const s = await runApply({ inputs: [join(dir, 'in.root')], model: BUNDLE, outDir: join(dir, 'out'), chunkRows: 100_000, jobs: 1, where: 'pt > 300', fill: 'keep', force: true, skipDone: false, quiet: true, seed: 1, backend: 'wasm', command: 'test', tree: 'Jets', log: () => {} });
+  t.is(s.failed, 0, s.files.map((f) => f.reason).join());
+  const corr = (await readAll(join(dir, 'out', 'in.root'), 'Jets')).get('pt_corr') as Float32Array;
+  let sel = 0;
+  for (let i = 0; i < 10; i++) {
+    if (pt[i] > 300) { sel++; t.true(rel(corr[i], expected.pt_corr[i]) < 2e-5, `selected jet ${i}`); } else t.is(corr[i], pt[i] + 1, `unselected jet ${i} keeps its value`);
+  }
+  t.true(sel > 0 && sel < 10, `${sel} jets selected`);
+});

@@ -1,4 +1,4 @@
-import type { Column, JaggedColumn } from '../../core/columns.js';
+import { isJagged, type Column, type JaggedColumn } from '../../core/columns.js';
 import { NtcorrError } from '../../core/errors.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
 import { initBackend } from '../../compute/backend.js';
@@ -58,6 +58,9 @@ export const kind: CorrectionKind = {
         for (const n of inputs) if (!has.has(n)) throw new NtcorrError(`${file.file}: column ${n} not found (input of jet-regression model ${bundle.manifest.name})`, { file: file.file, column: n });
         const outputs: OutputSpec[] = [{ name: out, type: 'float32', jagged: !!coll, description: 'pt * exp(DNN prediction of log(pt_gen/pt))' }];
         if (raw) outputs.push({ name: raw, type: 'float32', jagged: !!coll, description: 'DNN prediction of log(pt_gen/pt)' });
+        // --fill keep: unselected jets keep the file's existing output values (when it has that column)
+        const keepOld = options.fill === 'keep' && has.has(out) ? out : undefined;
+        if (keepOld) inputs.push(keepOld);
         return {
           inputs: [...new Set(inputs)],
           outputs,
@@ -67,11 +70,14 @@ export const kind: CorrectionKind = {
             const view = coll ? toEventJets(chunk.columns, chunk.rows, cfg, coll, file.file, needed) : { columns: chunk.columns, jets: chunk.rows, eventOffsets: undefined };
             const block = buildJetBlock(view.columns, view.jets, cfg, c.transform, file.file, false);
             const pred = predictBlock(params, c.arch, block);
+            const oldCol = keepOld ? chunk.columns.get(keepOld) : undefined;
+            const oldValues = oldCol ? (isJagged(oldCol) ? oldCol.values.subarray(oldCol.offsets[0], oldCol.offsets[chunk.rows]) : oldCol) as ArrayLike<number> : undefined;
+            if (oldValues && oldValues.length !== view.jets) throw new NtcorrError(`${file.file}: existing column ${keepOld} does not have one value per jet (needed for --fill keep)`, { file: file.file, column: keepOld });
             const corr = new Float32Array(view.jets);
             const rawOut = new Float32Array(view.jets);
             for (let j = 0; j < view.jets; j++) {
               const ev = view.eventOffsets ? eventOf(view.eventOffsets, j) : j;
-              if (selected && !selected[ev]) { corr[j] = NaN; rawOut[j] = NaN; continue; }
+              if (selected && !selected[ev]) { corr[j] = oldValues ? oldValues[j] : NaN; rawOut[j] = NaN; continue; }
               const v = block.pt[j] * Math.exp(pred[j]);
               if (!Number.isFinite(v)) stats.nonFinite++;
               corr[j] = Number.isFinite(v) ? v : NaN;
