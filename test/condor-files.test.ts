@@ -87,7 +87,8 @@ test('submit --dry-run writes a submit description that queues one job per file 
   t.deepEqual(env.MODE, ['out-dir']);
   t.deepEqual(env.TRANSFER, ['0']);
   t.deepEqual(env.SETUP, []);
-  t.is(env.NTCORR[0], process.execPath);
+  // This checkout's ntcorr (from source here: node + tsx + src/cli/main.ts), by absolute paths.
+  t.deepEqual(env.NTCORR, [process.execPath, '--import', import.meta.resolve('tsx'), join(ROOT, 'src', 'cli', 'main.ts')]);
 
   const m = JSON.parse(readFileSync(join(dir, 'job.json'), 'utf8'));
   t.is(m.jobs.length, inputs.length);

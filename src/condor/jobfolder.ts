@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NtcorrError } from '../core/errors.js';
@@ -80,16 +80,17 @@ export function templatesDir(): string {
 }
 
 /**
- * The command that runs this very ntcorr on a worker with the same filesystem: node + the launcher
- * (dist build), or node + tsx + src/cli/main.ts when running from source.
+ * The command that runs this very ntcorr on a worker with the same filesystem: node + the package's
+ * launcher (bin/ntcorr.js over dist/), or, when running from source (this file is .ts), node + tsx +
+ * src/cli/main.ts. Found from this module's own location, not argv, so it is right however we were started.
  */
 export function defaultNtcorrCommand(): string[] {
-  const script = process.argv[1] ? realpathSync(process.argv[1]) : fileURLToPath(new URL('../cli/main.js', import.meta.url));
-  if (script.endsWith('.ts')) {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) {
     // --import must be an absolute URL: the job runs in its own scratch folder, where 'tsx' does not resolve.
-    return [process.execPath, '--import', import.meta.resolve('tsx'), script];
+    return [process.execPath, '--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../cli/main.ts', import.meta.url))];
   }
-  return [process.execPath, script];
+  return [process.execPath, fileURLToPath(new URL('../../bin/ntcorr.js', import.meta.url))];
 }
 
 /** Splits files into jobs of `perJob` files each; ids are zero-padded so listings sort. */
