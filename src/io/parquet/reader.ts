@@ -165,14 +165,22 @@ export async function* streamChunks(
   let target = Math.min(chunkRows, totalRows);
   let builders = newBuilders(target);
   let filled = 0;
+  // One vector of read-ahead: DuckDB decodes the next vector (off the main thread) while we copy this one.
+  const fetch = () => {
+    const p = result.fetchChunk();
+    p.catch(() => {}); // handled where awaited; avoids an unhandled rejection if iteration stops early
+    return p;
+  };
+  let pending = fetch();
   for (;;) {
     let dchunk;
     try {
-      dchunk = await result.fetchChunk();
+      dchunk = await pending;
     } catch (e) {
       throw fileError(file, e, `reading rows from ${start + filled}`);
     }
     if (!dchunk || dchunk.rowCount === 0) break;
+    pending = fetch();
     const n = dchunk.rowCount;
     const vectors = cols.map((_, j) => dchunk.getColumnVector(j));
     let off = 0;
