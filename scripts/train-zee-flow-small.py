@@ -32,7 +32,9 @@ EPOCHS = int(sys.argv[sys.argv.index("--epochs") + 1]) if "--epochs" in sys.argv
 
 
 def examples(path, is_data):
-    t = pq.read_table(path).to_pydict()
+    cols = ["mass", "fixedGridRhoAll"] + [p + v for p in ("tag_", "probe_") for v in VARIABLES + CONDITIONS if v != "fixedGridRhoAll"]
+    table = pq.read_table(path, columns=cols)
+    t = {name: table.column(name).to_numpy() for name in cols}
     mass = np.asarray(t["mass"], dtype=np.float64)
     sel = (mass > 80) & (mass < 100)
     xs, cs = [], []
@@ -62,6 +64,7 @@ def make_continuous(x, rng):
 def main():
     rng = np.random.default_rng(SEED)
     torch.manual_seed(SEED)
+    torch.set_num_threads(1)  # a tiny network: more threads only add synchronisation
     xm, cm = examples(os.path.join(ROOT, "samples/zee_mc.parquet"), 0)
     xd, cd = examples(os.path.join(ROOT, "samples/zee_data.parquet"), 1)
     x = make_continuous(np.concatenate([xm, xd]), rng)

@@ -21,6 +21,9 @@ test.before(() => {
   const r = runCli(['import-zuko', fixture('zuko', 'nsf_c', 'state_dict.pth'), '--features', '3', '--context', '2', '--bins', '8', '--transforms', '3', '--hidden', '32,32',
     '--variables', 'a,b,c', '--conditions', 'pt', '--collections', 'probe_', '--describe', join(dir, 'describe.yaml'), '-o', bundleDir]);
   if (r.code !== 0) throw new Error(r.stderr);
+  const r2 = runCli(['import-zuko', fixture('zuko', 'nsf_c', 'state_dict.pth'), '--features', '3', '--context', '2', '--bins', '8', '--transforms', '3', '--hidden', '32,32',
+    '--variables', 'a,b,c', '--conditions', 'pt', '--collections', 'probe_,tag_', '-o', join(dir, 'two')]);
+  if (r2.code !== 0) throw new Error(r2.stderr);
 });
 
 function chunk(mutate?: (cols: Record<string, Float64Array>) => void): Chunk {
@@ -83,4 +86,20 @@ test('flow kind: file without the collection -> error naming the file and column
   t.throws(() => loaded.bind({ file: 'g.parquet', columns: ['tag_a'], rows: 1 }), { message: /g\.parquet.*probe_a/ });
   t.throws(() => loaded.bind({ file: 'h.parquet', columns: ['probe_a', 'probe_b', 'probe_pt'], rows: 1 }), { message: /h\.parquet: column probe_c not found/ });
   await loaded.close?.();
+});
+
+test('flow kind with two collections: each is corrected with its own columns (tag_ = probe_ rows reversed)', async (t) => {
+  const ch = chunk();
+  for (const v of ['a', 'b', 'c', 'pt']) ch.columns.set(`tag_${v}`, (ch.columns.get(`probe_${v}`) as Float64Array).slice().reverse());
+  const loaded = await kind.load(loadBundle(join(dir, 'two')), { backend: 'wasm', seed: 1, threads: 2 });
+  const corr = loaded.bind({ file: 'f.parquet', columns: [...ch.columns.keys()], rows: N });
+  t.deepEqual(corr.outputs.map((o) => o.name), ['probe_a_corr', 'probe_b_corr', 'probe_c_corr', 'tag_a_corr', 'tag_b_corr', 'tag_c_corr']);
+  const r = await corr.process(ch, undefined);
+  await loaded.close?.();
+  t.true(maxAbsDiff(flatOut(r.columns), xCorr) < 3e-4);
+  for (const v of ['a', 'b', 'c']) {
+    const p = r.columns.get(`probe_${v}_corr`) as Float32Array;
+    const g = r.columns.get(`tag_${v}_corr`) as Float32Array;
+    t.true(maxAbsDiff(Array.from(g).reverse(), p) < 1e-6);
+  }
 });

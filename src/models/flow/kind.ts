@@ -84,7 +84,9 @@ function bindFile(cfg: FlowConfig, file: FileContext, seed: number, fill: 'nan' 
         if (isJagged(c)) throw new NtcorrError(`${file.file}: column ${name} is a per-event list; the flow corrects one value per row (flat columns like probe_r9)`, { file: file.file, column: name });
         return toFloat64(c);
       };
-      for (const a of active) {
+      // Every collection's valid rows go to the engines in one call, so worker threads see one big batch.
+      const C = Cn + 1;
+      const parts = active.map((a) => {
         const xs = a.inputs.map(flat);
         const cs = a.conditions.map(flat);
         const x = forwardInputs(cfg.preprocessing, xs, n, { seed, file: stream, rowStart: chunk.start, lane: a.index * F });
@@ -107,23 +109,31 @@ function bindFile(cfg: FlowConfig, file: FileContext, seed: number, fill: 'nan' 
           else if (!inside) stats.outOfRange++;
           else rows.push(r);
         }
-        const m = rows.length;
-        const C = Cn + 1;
-        const xv = new Float32Array(m * F);
-        const cv = new Float32Array(m * C);
-        rows.forEach((r, k) => {
-          xv.set(x.subarray(r * F, (r + 1) * F), k * F);
-          cv.set(c.subarray(r * C, (r + 1) * C), k * C);
-        });
-        const z = m > 0 ? await pool.correct(xv, cv, m, F, C) : new Float32Array(0);
-        const back = inverseInputs(cfg.preprocessing, z, m);
-        a.outputs.forEach((name, j) => {
+        return { a, xs, x, c, rows };
+      });
+      const m = parts.reduce((s, p) => s + p.rows.length, 0);
+      const xv = new Float32Array(m * F);
+      const cv = new Float32Array(m * C);
+      let k = 0;
+      for (const p of parts) {
+        for (const r of p.rows) {
+          xv.set(p.x.subarray(r * F, (r + 1) * F), k * F);
+          cv.set(p.c.subarray(r * C, (r + 1) * C), k * C);
+          k++;
+        }
+      }
+      const z = m > 0 ? await pool.correct(xv, cv, m, F, C) : new Float32Array(0);
+      const back = inverseInputs(cfg.preprocessing, z, m);
+      let offset = 0;
+      for (const p of parts) {
+        p.a.outputs.forEach((name, j) => {
           const out = new Float32Array(n);
-          if (fill === 'keep') out.set(xs[j]);
+          if (fill === 'keep') out.set(p.xs[j]);
           else out.fill(NaN);
-          rows.forEach((r, k) => (out[r] = back[j][k]));
+          p.rows.forEach((r, q) => (out[r] = back[j][offset + q]));
           columns.set(name, out);
         });
+        offset += p.rows.length;
       }
       return { columns, stats };
     },
