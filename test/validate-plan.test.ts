@@ -17,6 +17,10 @@ test('default variables: simulation columns with a _corr partner that data also 
   t.is(p.prefix, 'probe_');
   t.is(p.regionVar, 'probe_ScEta');
   t.deepEqual(p.profileVars, ['probe_pt', 'probe_ScEta', 'probe_phi', 'fixedGridRhoAll']);
+  // Tag and probe both corrected: the report is about the probe, the tag columns are listed as skipped.
+  const withTag = makePlan(opts(), new Set([...data, 'tag_r9']), new Set([...mc, 'tag_r9', 'tag_r9_corr']));
+  t.deepEqual(withTag.vars.map((v) => v.name), ['probe_pfChargedIso', 'probe_r9']);
+  t.deepEqual(withTag.skipped, ['tag_r9']);
 });
 
 test('explicit --vars may include uncorrected variables; unknown ones fail naming the column and sample', (t) => {

@@ -4,6 +4,8 @@ import type { ValidateOptions } from './options.js';
 /** What to compare, derived from the options and the two samples' column names. */
 export interface ValidatePlan {
   vars: { name: string; corr: string | null; log: boolean }[];
+  /** Corrected columns left out of the automatic choice (other collections). */
+  skipped: string[];
   prefix: string;
   regionVar: string | null;
   profileVars: string[];
@@ -22,6 +24,7 @@ function commonPrefix(names: string[]): string {
 
 export function makePlan(o: ValidateOptions, dataCols: Set<string>, mcCols: Set<string>): ValidatePlan {
   let names: string[];
+  let skipped: string[] = [];
   if (o.vars && o.vars.length) {
     names = o.vars;
     for (const v of names) {
@@ -33,6 +36,14 @@ export function makePlan(o: ValidateOptions, dataCols: Set<string>, mcCols: Set<
     if (names.length === 0) {
       throw new NtcorrError(`no corrected variables found: the simulation files have no "<column>${o.suffix}" column whose raw column is also in data; run ntcorr apply first or name --vars`, { file: o.mc[0] });
     }
+    // One collection per report (its ScEta splits barrel/endcap, its mvaID is re-evaluated): the probe
+    // when corrected, else the first one; the others are listed so the user can ask for them with --vars.
+    const prefixes = [...new Set(names.map((n) => commonPrefix([n])))];
+    if (prefixes.length > 1) {
+      const keep = prefixes.includes('probe_') ? 'probe_' : prefixes[0];
+      skipped = names.filter((n) => commonPrefix([n]) !== keep);
+      names = names.filter((n) => commonPrefix([n]) === keep);
+    }
   }
   const prefix = commonPrefix(names);
   const pick = (c: string) => (dataCols.has(c) && mcCols.has(c) ? c : null);
@@ -42,6 +53,7 @@ export function makePlan(o: ValidateOptions, dataCols: Set<string>, mcCols: Set<
   for (const p of profileVars) if (!pick(p)) throw new NtcorrError(`--profile-vars: column "${p}" must be in both data and simulation`, { column: p });
   return {
     vars: names.map((n) => ({ name: n, corr: mcCols.has(n + o.suffix) ? n + o.suffix : null, log: isLogVariable(n) })),
+    skipped,
     prefix,
     regionVar,
     profileVars,

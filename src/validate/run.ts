@@ -56,6 +56,7 @@ export async function runValidate(o: ValidateOptions, log: (s: string) => void =
   if (o.dataWeights && !dataCols.has(o.dataWeights)) throw new NtcorrError(`--data-weights: column "${o.dataWeights}" not found in ${dataFiles[0]}`, { file: dataFiles[0], column: o.dataWeights });
   const notes: string[] = [];
   const uncorrected = plan.vars.filter((v) => !v.corr).map((v) => v.name);
+  if (plan.skipped.length) notes.push(`other corrected collections not shown (name them with --vars for their own report): ${plan.skipped.join(', ')}`);
   if (uncorrected.length) notes.push(`no ${o.suffix} column in the simulation for: ${uncorrected.join(', ')} (shown before correction only)`);
 
   // mvaID: the sample's own columns when the corrected one exists, else recomputed with the XGBoost bundle.
