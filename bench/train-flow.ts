@@ -11,7 +11,9 @@
  *     events/s per epoch, total time, peak RSS and the closure targets: mean KS after/before <= 0.2 and
  *     classifier AUC after <= 0.52.
  *
- *   node --import tsx bench/train-flow.ts [--small] [--part step|e2e] [--backend wasm|cpu|auto]
+ *   node --import tsx bench/train-flow.ts [--small] [--part step|e2e] [--backend wasm|cpu|auto] [--tfjs-spline]
+ *
+ * --tfjs-spline times the step with the model's tfjs spline + autodiff instead of the trainer's host spline.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { TfFlow } from '../src/models/flow/tf-flow.js';
 import { Adam, dense, Params, trainStep } from '../src/nn/index.js';
 import { parseFlowConfigs } from '../src/train/flow/config.js';
 import { trainFlow } from '../src/train/flow/trainer.js';
+import { useFastSplineForTraining } from '../src/train/flow/fast-spline.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name: string, dflt: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
@@ -37,6 +40,7 @@ async function stepThroughput(small: boolean, backend: string): Promise<void> {
   await initBackend(backend);
   const flow = TfFlow.init({ features: F, context: C, bins: 10, transforms: 6, hidden: [256, 256, 256], slope: 1e-3, bound: 5 }, 1);
   flow.dense = (x, w, b, mask) => dense(x, w, b, { mask });
+  if (!process.argv.includes('--tfjs-spline')) useFastSplineForTraining(flow);
   const params = new Params();
   flow.layers.forEach((ls, t) => ls.forEach((L, l) => { params.adopt(`t${t}.l${l}.w`, L.w); params.adopt(`t${t}.l${l}.b`, L.b); }));
   const opt = new Adam(params, { lr: 1e-3, weightDecay: 1e-5 });
