@@ -116,8 +116,11 @@ export function jetLoss(pred: tf.Tensor2D, target: tf.Tensor2D, loss: { type: 'm
   });
 }
 
-/** Pads the jets `idx` of a block into batch tensors. */
-export function makeBatch(block: JetBlock, arch: JetArch, idx: ArrayLike<number>, withTarget: boolean): JetBatch {
+/**
+ * Pads the jets `idx` of a block into batch tensors, to the longest jet of the batch per type (or to the
+ * type's maxSize with `fixedPadding`, as ml-jec does: only for benchmarks against it).
+ */
+export function makeBatch(block: JetBlock, arch: JetArch, idx: ArrayLike<number>, withTarget: boolean, fixedPadding = false): JetBatch {
   const n = idx.length;
   const G = arch.global;
   const g = new Float32Array(n * G);
@@ -126,7 +129,7 @@ export function makeBatch(block: JetBlock, arch: JetArch, idx: ArrayLike<number>
   const keep = <T extends tf.Tensor>(t: T): T => { tensors.push(t); return t; };
   const types = arch.types.map((t, k) => {
     const tb = block.types[k];
-    let L = 1;
+    let L = fixedPadding ? t.maxSize : 1;
     for (let r = 0; r < n; r++) L = Math.max(L, tb.offsets[idx[r] + 1] - tb.offsets[idx[r]]);
     const N = t.numerical, C = t.categories.length;
     const num = new Float32Array(n * L * N);
@@ -161,14 +164,14 @@ export function makeBatch(block: JetBlock, arch: JetArch, idx: ArrayLike<number>
  * constituent count so each batch pads to a length close to its jets' own (padding to the longest jet of
  * a random batch multiplies the work several times); outputs are scattered back to the input order.
  */
-export function predictBlock(p: Params, arch: JetArch, block: JetBlock, batchSize = 1024): Float32Array {
+export function predictBlock(p: Params, arch: JetArch, block: JetBlock, batchSize = 1024, fixedPadding = false): Float32Array {
   const out = new Float32Array(block.n);
   const key = new Float64Array(block.n);
   for (const tb of block.types) for (let i = 0; i < block.n; i++) key[i] += tb.offsets[i + 1] - tb.offsets[i];
   const order = Int32Array.from({ length: block.n }, (_, i) => i).sort((a, b) => key[a] - key[b] || a - b);
   for (let s = 0; s < block.n; s += batchSize) {
     const idx = order.subarray(s, Math.min(s + batchSize, block.n));
-    const batch = makeBatch(block, arch, idx, false);
+    const batch = makeBatch(block, arch, idx, false, fixedPadding);
     const y = tf.tidy(() => jetForward(p, arch, batch));
     const v = y.dataSync() as Float32Array;
     for (let i = 0; i < idx.length; i++) out[idx[i]] = v[i];
