@@ -16,6 +16,7 @@ interface ApplyArgs {
   backend: string;
   compression?: string;
   tree?: string;
+  friend: boolean;
 }
 
 /**
@@ -40,14 +41,20 @@ export const command: CommandModule<object, ApplyArgs> = {
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress bars; one line per file (batch logs)' })
       .option('seed', { type: 'number', default: 12345, describe: 'Base seed for kinds that draw random numbers (recorded in provenance)' })
       .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend for neural-network kinds' })
-      .option('compression', { type: 'string', describe: 'Codec of written files (parquet default zstd: zstd, snappy, gzip, uncompressed)' })
-      .option('tree', { type: 'string', describe: 'ROOT files: the TTree to read (default: the only/first one)' })
+      .option('compression', { type: 'string', describe: 'Codec of written files (parquet default zstd: zstd, snappy, gzip, uncompressed; ROOT default zlib: zlib, lz4, zstd, none)' })
+      .option('tree', { type: 'string', describe: 'ROOT files: the TTree to read (default: the only one; an error lists them when there are several)' })
+      .option('friend', { type: 'boolean', default: false, describe: 'ROOT files: write only the new branches (same tree name and entries) to <out-dir>/<file>, for use as a friend tree' })
       .example('ntcorr apply samples/zee_mc.parquet -m models/sigma-m-over-m -o corrected/', 'Add sigma_m_over_m to a copy of the file in corrected/')
       .example('ntcorr apply "prod/*.parquet" -m models/zee-flow --in-place --jobs 2 --skip-done', 'Correct production files in place; resubmissions skip finished files')
       .example('ntcorr apply data.parquet -m models/sigma-m-over-m -o out/ --where "abs(probe_ScEta) < 1.4442" --fill nan', 'Barrel probes only; other rows get NaN')
-      .example('ntcorr apply "out/*.parquet" -m models/sigma-m-over-m --in-place --force', 'Re-apply a changed model, replacing its columns'),
+      .example('ntcorr apply "out/*.parquet" -m models/sigma-m-over-m --in-place --force', 'Re-apply a changed model, replacing its columns')
+      .example('ntcorr apply "ntuples/*.root" -m models/jet-dnn --tree Jets -o friends/ --friend', 'ROOT: small friend trees holding only the corrected branches'),
   handler: async (argv) => {
     const { runApply, formatSummary } = await import('../../pipeline/index.js');
+    if (argv.friend && argv['in-place']) {
+      const { NtcorrError } = await import('../../core/errors.js');
+      throw new NtcorrError('--friend writes a separate file with only the new branches: use it with --out-dir, not --in-place');
+    }
     const quiet = argv.quiet || !process.stderr.isTTY;
     const summary = await runApply({
       inputs: argv.files,
@@ -65,6 +72,7 @@ export const command: CommandModule<object, ApplyArgs> = {
       backend: argv.backend,
       compression: argv.compression,
       tree: argv.tree,
+      mode: argv.friend ? 'friend' : 'full',
       command: ['ntcorr', ...process.argv.slice(2).map((a) => (/^[\w./=:,@+-]+$/.test(a) ? a : JSON.stringify(a)))].join(' '),
       log: quiet ? (line) => console.error(line) : undefined,
     });

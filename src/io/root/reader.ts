@@ -177,7 +177,7 @@ export class RootTable implements TableSource {
   }
 
   /** Trees, branches, types, entries and compression, for `ntcorr inspect`. */
-  describe(): { trees: TreeKey[]; tree: TreeDescription; skipped: Array<{ name: string; reason: string }> } {
+  describe(): { trees: string[]; tree: TreeDescription; skipped: Array<{ name: string; reason: string }> } {
     const branches: BranchDescription[] = [...this.plans_.values()].map((p) => {
       const b = p.branch;
       return {
@@ -188,10 +188,32 @@ export class RootTable implements TableSource {
         baskets: basketCount(b),
         compressedBytes: Number(b.fZipBytes),
         uncompressedBytes: Number(b.fTotBytes),
-        compression: codecOf(Number(b.fCompress)),
+        compression: this.codecOfBranch(b),
       };
     });
-    return { trees: this.trees, tree: { name: this.tree, entries: this.rows, branches }, skipped: this.skipped };
+    return { trees: this.trees.map((t) => t.path), tree: { name: this.tree, entries: this.rows, branches }, skipped: this.skipped };
+  }
+
+  /**
+   * The branch's codec: from fCompress, or, when that is 0 (writers such as uproot's and ours leave it 0
+   * and let each basket say whether it is compressed), from the first basket's compression header.
+   */
+  private codecOfBranch(b: any): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const declared = codecOf(Number(b.fCompress));
+    if (declared !== 'none' || !(Number(b.fWriteBasket) > 0)) return declared;
+    try {
+      const seek = Number(b.fBasketSeek[0]);
+      const head = this.file.read(seek, 18);
+      const dv = new DataView(head.buffer, head.byteOffset, 18);
+      const nbytes = dv.getInt32(0);
+      const objlen = dv.getInt32(6);
+      const keylen = dv.getInt16(14);
+      if (objlen <= nbytes - keylen) return 'none';
+      const tag = Buffer.from(this.file.read(seek + keylen, 2)).toString('latin1');
+      return ({ ZL: 'zlib', CS: 'zlib', XZ: 'lzma', L4: 'lz4', ZS: 'zstd' } as Record<string, string>)[tag] ?? 'none';
+    } catch {
+      return declared;
+    }
   }
 
   async close(): Promise<void> {
