@@ -80,6 +80,7 @@ test('analytic gradient agrees with central differences of the NLL', (t) => {
 // that slack and the strict 0.01 applies.
 const cases: Array<[string, MinimizeOptions, number]> = [
   ['analytic gradient, tol 1e-6', { tol: 1e-6 }, 0.01],
+  ['analytic gradient and exact analytic Hessian, tol 1e-6', { tol: 1e-6, hesseMode: 'analytic' }, 0.01],
   ['numerical gradient and Minuit HESSE as iminuit runs it, tol 1e-6', { tol: 1e-6, useGradient: false, hesseMode: 'minuit' }, 0.01],
   ['analytic gradient, default tol', {}, 0.01],
   ['numerical gradient and Minuit HESSE, default tol', { useGradient: false, hesseMode: 'minuit' }, 0.015],

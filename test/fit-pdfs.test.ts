@@ -316,3 +316,43 @@ test('model errors name the file and the key', (t) => {
   bad({ ...GAUSS_EXP, observable: { name: 'm', range: [7000, 4600] } });
   bad({ ...GAUSS_EXP, parameters: { ...GAUSS_EXP.parameters, sigma: { value: 50, limits: [60, 70] } } });
 });
+
+test('exact NLL Hessian agrees with differences of the analytic gradient (extended, fractions, constraints, weights)', (t) => {
+  const xs = toy0();
+  const w = Float64Array.from(xs, (_, i) => 0.5 + (i % 3) * 0.5);
+  const ext = buildModel({ ...GAUSS_EXP, constraints: [{ type: 'gaussian', parameter: 'sigma', mean: 50, sigma: 5 }, { type: 'poisson', parameter: 'nbkg', observed: 2100 }] });
+  const frac = buildModel({
+    observable: { name: 'm', range: [LO, HI] },
+    parameters: { f: 0.3, mu: 5280, sigma: 50, lam: -0.001, c1: 0.1 },
+    components: [
+      { name: 'signal', pdf: 'gauss', mu: 'mu', sigma: 'sigma', fraction: 'f' },
+      { name: 'bkg', pdf: 'chebyshev', coefficients: ['c1', 0.05] },
+    ],
+  });
+  const cases: Array<[string, UnbinnedNll, Float64Array]> = [
+    ['extended + constraints', new UnbinnedNll(ext, xs), Float64Array.from([1100, 1900, 5285, 55, -0.0012])],
+    ['extended, weighted', new UnbinnedNll(buildModel(GAUSS_EXP), xs, w), Float64Array.from([1100, 1900, 5285, 55, -0.0012])],
+    ['fractions + chebyshev', new UnbinnedNll(frac, xs), Float64Array.from([0.35, 5283, 52, -0.001, 0.12, 0.05])],
+  ];
+  for (const [label, nll, p] of cases) {
+    const np = p.length;
+    const H = Array.from({ length: np }, () => new Float64Array(np));
+    t.true(nll.hessian!(p, H));
+    for (let i = 0; i < np; i++) {
+      const h = 1e-6 * Math.max(Math.abs(p[i]), 1e-3);
+      const a = Float64Array.from(p);
+      a[i] += h;
+      const b = Float64Array.from(p);
+      b[i] -= h;
+      const ga = new Float64Array(np);
+      const gb = new Float64Array(np);
+      nll.valueGrad!(a, ga);
+      nll.valueGrad!(b, gb);
+      for (let j = 0; j < np; j++) {
+        const num = (ga[j] - gb[j]) / (2 * h);
+        const scale = Math.sqrt(Math.abs(H[i][i] * H[j][j]));
+        t.true(Math.abs(H[i][j] - num) <= 1e-5 * scale + 1e-12, `${label} H[${i}][${j}] = ${H[i][j]} vs ${num}`);
+      }
+    }
+  }
+});

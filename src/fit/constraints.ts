@@ -28,3 +28,16 @@ export function constraintTerm(cons: Constraint[], p: Float64Array, grad?: Float
   }
   return s;
 }
+
+/** Adds the constraint terms' second derivatives into H. */
+export function constraintHessian(cons: Constraint[], p: Float64Array, H: Float64Array[]): void {
+  for (const c of cons) {
+    if (c.kind === 'gaussian') H[c.index][c.index] += 1 / (c.sigma * c.sigma);
+    else if (c.kind === 'multigauss') {
+      c.indices.forEach((a, i) => c.indices.forEach((b, j) => (H[a][b] += c.inv[i][j])));
+    } else {
+      const lam = c.scale * p[c.index];
+      H[c.index][c.index] += (c.scale * c.scale * c.observed) / (lam * lam);
+    }
+  }
+}

@@ -7,4 +7,6 @@ export interface Fcn {
   readonly errordef: number;
   value(p: Float64Array): number;
   valueGrad?(p: Float64Array, grad: Float64Array): number;
+  /** Exact second derivatives into H (full np x np); false when the point is outside the domain. */
+  hessian?(p: Float64Array, H: Float64Array[]): boolean;
 }

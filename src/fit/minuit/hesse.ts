@@ -123,6 +123,14 @@ export function hesseFromGradient(f: InternalFcn, u: Float64Array, V: Mat, grad:
   return finish(H, { grad: g0, g2, gstep: Float64Array.from(grad.gstep) });
 }
 
+/** HESSE from the model's exact second derivatives (one pass over the data). */
+export function hesseAnalytic(f: InternalFcn, u: Float64Array, grad: GradientState): HesseResult {
+  const H = zeros(f.n);
+  if (!f.hessian(u, grad.grad, H)) return diagonalFallback(grad.g2, grad);
+  const g2 = Float64Array.from(H, (r, i) => r[i]);
+  return finish(H, { grad: grad.grad, g2, gstep: Float64Array.from(grad.gstep) });
+}
+
 function finish(H: Mat, grad: GradientState): HesseResult {
   const { mat, changed } = makePosDef(H, EPS);
   const V = invertSpd(mat);

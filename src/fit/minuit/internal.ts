@@ -15,6 +15,8 @@ export class InternalFcn {
   readonly ext: Float64Array;
   private readonly gext: Float64Array;
   readonly hasGrad: boolean;
+  readonly hasHess: boolean;
+  private hext: Float64Array[] | null = null;
 
   constructor(
     readonly fcn: Fcn,
@@ -27,6 +29,7 @@ export class InternalFcn {
     this.ext = Float64Array.from(start);
     this.gext = new Float64Array(params.length);
     this.hasGrad = typeof fcn.valueGrad === 'function';
+    this.hasHess = typeof fcn.hessian === 'function';
   }
 
   get up(): number {
@@ -48,6 +51,23 @@ export class InternalFcn {
     this.nfcn++;
     const v = this.fcn.value(this.toExternal(u));
     return Number.isFinite(v) ? v : Infinity;
+  }
+
+  /**
+   * Exact internal Hessian: J H J plus, on the diagonal, the external gradient times the transform's second
+   * derivative (zero without limits). `gInt` is the internal gradient at u.
+   */
+  hessian(u: ArrayLike<number>, gInt: ArrayLike<number>, out: Float64Array[]): boolean {
+    this.nfcn++;
+    const np = this.params.length;
+    if (!this.hext) this.hext = Array.from({ length: np }, () => new Float64Array(np));
+    if (!this.fcn.hessian!(this.toExternal(u), this.hext)) return false;
+    const J = Float64Array.from(this.free, (_, i) => this.trafo.dInt2Ext(i, u[i]));
+    for (let a = 0; a < this.n; a++) {
+      for (let b = 0; b < this.n; b++) out[a][b] = J[a] * J[b] * this.hext[this.free[a]][this.free[b]];
+      if (J[a] !== 0) out[a][a] += (gInt[a] / J[a]) * this.trafo.d2Int2Ext(a, u[a]);
+    }
+    return true;
   }
 
   /** Value and internal gradient (analytic, chain rule through the transforms). */

@@ -64,6 +64,16 @@ export class Transform {
     }
   }
 
+  /** d^2 ext / d int^2 at internal value u (for the exact internal Hessian near limits). */
+  d2Int2Ext(i: number, u: number): number {
+    switch (this.kind[i]) {
+      case 1: return -0.5 * (this.hi[i] - this.lo[i]) * Math.sin(u);
+      case 2: return 1 / Math.pow(u * u + 1, 1.5);
+      case 3: return -1 / Math.pow(u * u + 1, 1.5);
+      default: return 0;
+    }
+  }
+
   /** Internal step corresponding to an external step, as Minuit seeds its initial error matrix. */
   intStep(i: number, x: number, step: number): number {
     if (this.kind[i] === 0) return step;

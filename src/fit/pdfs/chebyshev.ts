@@ -81,6 +81,25 @@ export class Chebyshev implements Pdf {
     }
   }
 
+  densityHess(xs: Float64Array, p: ArrayLike<number>, out: Float64Array, dlog: Float64Array[], d2log: Float64Array[], n = xs.length): void {
+    const J = this.order;
+    const b = new Float64Array(J + 1);
+    const scale = 2 / (this.hi - this.lo);
+    const tot = this.totalT(p);
+    const inv = scale / tot;
+    for (let i = 0; i < n; i++) {
+      this.basis((xs[i] - this.lo) * scale - 1, b);
+      let s = 1;
+      for (let k = 1; k <= J; k++) s += p[k - 1] * b[k];
+      out[i] = s * inv;
+      for (let k = 1; k <= J; k++) dlog[k - 1][i] = b[k] / s - this.basisInt[k] / tot;
+      // log f = log P - log I, both linear in c: d2 = -B_j B_l / P^2 + I_j I_l / I^2.
+      for (let j = 1; j <= J; j++) {
+        for (let l = j; l <= J; l++) d2log[(j - 1) * J + (l - 1)][i] = (-b[j] * b[l]) / (s * s) + (this.basisInt[j] * this.basisInt[l]) / (tot * tot);
+      }
+    }
+  }
+
   integral(a: number, b: number, p: ArrayLike<number>): number {
     const lo = Math.max(a, this.lo);
     const hi = Math.min(b, this.hi);

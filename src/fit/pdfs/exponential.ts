@@ -7,6 +7,13 @@ function dLogExpm1OverU(u: number): number {
   return 1 / -Math.expm1(-u) - 1 / u;
 }
 
+/** d^2/du^2 log(expm1(u)/u), with its series near 0. */
+function d2LogExpm1OverU(u: number): number {
+  if (Math.abs(u) < 1e-3) return 1 / 12 - (u * u) / 240;
+  const e = -Math.expm1(-u);
+  return 1 / (u * u) - Math.exp(-u) / (e * e);
+}
+
 /** log(expm1(u)/u), stable for small u. */
 function logExpm1OverU(u: number): number {
   if (Math.abs(u) < 1e-8) return 0.5 * u;
@@ -55,6 +62,14 @@ export class Exponential implements Pdf {
       out[i] = Math.exp(lam * x + c);
       d[i] = x - off;
     }
+  }
+
+  densityHess(xs: Float64Array, p: ArrayLike<number>, out: Float64Array, dlog: Float64Array[], d2log: Float64Array[], n = xs.length): void {
+    this.densityGrad(xs, p, out, dlog, n);
+    const w = this.hi - this.lo;
+    const lam = p[0];
+    // log f = lambda (x - x0) - log I: only the normalisation has a second derivative.
+    d2log[0].fill(-w * w * d2LogExpm1OverU(lam <= 0 ? lam * w : -lam * w), 0, n);
   }
 
   /** Unnormalised integral of exp(lambda (x - x0)) over [a, b]. */

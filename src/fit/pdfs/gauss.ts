@@ -46,6 +46,41 @@ export class Gauss implements Pdf {
     }
   }
 
+  /** d log Z / d(mu, sigma) for Z = sigma sqrt(2 pi) P(za, zb). */
+  private dLogZ(mu: number, sigma: number): [number, number] {
+    const za = (this.lo - mu) / sigma;
+    const zb = (this.hi - mu) / sigma;
+    const P = normProb(za, zb);
+    const pa = normPdf(za);
+    const pb = normPdf(zb);
+    return [(pa - pb) / (sigma * P), 1 / sigma + (za * pa - zb * pb) / (sigma * P)];
+  }
+
+  densityHess(xs: Float64Array, p: ArrayLike<number>, out: Float64Array, dlog: Float64Array[], d2log: Float64Array[], n = xs.length): void {
+    this.densityGrad(xs, p, out, dlog, n);
+    const mu = p[0];
+    const sigma = p[1];
+    // Second derivatives of log Z are per-call scalars: central differences of the analytic first ones.
+    const hm = 1e-5 * sigma;
+    const hs = 1e-5 * sigma;
+    const [am, as] = [this.dLogZ(mu + hm, sigma), this.dLogZ(mu - hm, sigma)];
+    const [bm, bs] = [this.dLogZ(mu, sigma + hs), this.dLogZ(mu, sigma - hs)];
+    const zmm = (am[0] - as[0]) / (2 * hm);
+    const zms = 0.5 * ((am[1] - as[1]) / (2 * hm) + (bm[0] - bs[0]) / (2 * hs));
+    const zss = (bm[1] - bs[1]) / (2 * hs);
+    const inv = 1 / sigma;
+    const inv2 = inv * inv;
+    const hmm = d2log[0];
+    const hms = d2log[1];
+    const hss = d2log[3];
+    for (let i = 0; i < n; i++) {
+      const z = (xs[i] - mu) * inv;
+      hmm[i] = -inv2 - zmm;
+      hms[i] = -2 * z * inv2 - zms;
+      hss[i] = -3 * z * z * inv2 - zss;
+    }
+  }
+
   integral(a: number, b: number, p: ArrayLike<number>): number {
     const lo = Math.max(a, this.lo);
     const hi = Math.min(b, this.hi);

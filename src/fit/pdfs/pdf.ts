@@ -17,6 +17,11 @@ export interface Pdf {
    * models fall back to Minuit-style numerical gradients otherwise.
    */
   densityGrad?(xs: Float64Array, p: ArrayLike<number>, out: Float64Array, dlog: Float64Array[], n?: number): void;
+  /**
+   * densityGrad plus the second derivatives d2(log f)/(dp_j dp_l) for j <= l into d2log[j * J + l]
+   * (J = number of parameters; entries with j > l are not written). Enables the analytic HESSE.
+   */
+  densityHess?(xs: Float64Array, p: ArrayLike<number>, out: Float64Array, dlog: Float64Array[], d2log: Float64Array[], n?: number): void;
   /** Fraction of the normalised PDF between a and b (clipped to the range): for binned fits and plots. */
   integral(a: number, b: number, p: ArrayLike<number>): number;
   /** Fills out[offset .. offset+count) with draws. */

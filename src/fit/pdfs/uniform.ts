@@ -15,6 +15,9 @@ export class Uniform implements Pdf {
   densityGrad(xs: Float64Array, p: ArrayLike<number>, out: Float64Array, _dlog: Float64Array[], n = xs.length): void {
     this.density(xs, p, out, n);
   }
+  densityHess(xs: Float64Array, p: ArrayLike<number>, out: Float64Array, _dlog: Float64Array[], _d2: Float64Array[], n = xs.length): void {
+    this.density(xs, p, out, n);
+  }
   integral(a: number, b: number): number {
     const lo = Math.max(a, this.lo);
     const hi = Math.min(b, this.hi);
