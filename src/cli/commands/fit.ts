@@ -11,6 +11,7 @@ interface Args {
   minos: boolean;
   strategy: number;
   tol: number;
+  hesse: string;
   out?: string;
   bins: number;
   plot: boolean;
@@ -32,6 +33,7 @@ export const command: CommandModule<object, Args> = {
       .option('minos', { type: 'boolean', default: false, describe: 'Also compute MINOS asymmetric errors' })
       .option('strategy', { type: 'number', choices: [0, 1, 2], default: 1, describe: 'Minuit strategy' })
       .option('tol', { type: 'number', default: 0.1, describe: 'Minuit tolerance (EDM < 0.002 tol errordef)' })
+      .option('hesse', { choices: ['auto', 'minuit', 'gradient', 'analytic'], default: 'auto', describe: 'HESSE method: gradient differences (auto with analytic gradients), Minuit\'s function-value algorithm, or exact second derivatives' })
       .option('out', { alias: 'o', type: 'string', describe: 'Output prefix: PREFIX.json and PREFIX.svg/.png (default: fit next to the model name)' })
       .option('bins', { type: 'number', default: 60, describe: 'Bins in the plot' })
       .option('plot', { type: 'boolean', default: true, describe: 'Write the plot (--no-plot to skip)' })
@@ -49,7 +51,7 @@ export const command: CommandModule<object, Args> = {
     const model = loadModel(a.model);
     const data = await readFitData(a.data, a.column, [model.observable.lo, model.observable.hi], { where: a.where, weight: a.weight, tree: a.tree });
     if (data.xs.length === 0) throw new NtcorrError(`${a.data}: no events of "${a.column}" inside [${model.observable.lo}, ${model.observable.hi}]${a.where ? ` passing "${a.where}"` : ''}`, { file: a.data, column: a.column });
-    const rep = fitModel(model, data.xs, { strategy: a.strategy as 1, tol: a.tol, binned: a.binned, weights: data.weights, minos: a.minos ? 'all' : undefined });
+    const rep = fitModel(model, data.xs, { strategy: a.strategy as 1, tol: a.tol, hesseMode: a.hesse as 'auto', binned: a.binned, weights: data.weights, minos: a.minos ? 'all' : undefined });
     console.log(`${a.data}: ${data.rows} rows, ${data.selected} selected, ${data.outOfRange} outside the range, ${data.xs.length} fitted${a.binned ? ` (binned, ${a.binned} bins)` : ''}`);
     console.log(formatFitTable(model, rep));
     const prefix = a.out ?? `fit-${basename(a.model).replace(/\.ya?ml$/, '')}`;
