@@ -64,6 +64,12 @@ export function registerTfCases(test: TestFn, backend: 'wasm' | 'cpu'): void {
       t.true(dd < TOL.inverse);
       t.true(dc < TOL.xCorr);
       t.true(maxAbsDiff(corr, corrNaive) < TOL.xCorr);
+      // No tensor leaks: a further correction (plans already built) leaves the tensor count unchanged.
+      const xt = t2('x', F);
+      const before = tf.memory().numTensors;
+      flow.correct(xt, c).dispose();
+      flow.inverse(y, c, 'naive').dispose();
+      t.is(tf.memory().numTensors, before);
       flow.dispose();
     });
   }

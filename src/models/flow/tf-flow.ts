@@ -102,9 +102,15 @@ export class TfFlow {
       let v = x;
       let ladj: tf.Tensor1D = tf.zeros([x.shape[0]]);
       for (let t = 0; t < this.layers.length; t++) {
-        const r = splineForward(this.made(t, v, c), v, this.spline);
+        // One tidy per transform bounds memory to one transform's intermediates; under a gradient tape the
+        // tensors backprop needs are kept by the engine regardless.
+        const prev = ladj;
+        const r = tf.tidy(() => {
+          const f = splineForward(this.made(t, v, c), v, this.spline);
+          return { y: f.y, ladj: tf.add(prev, tf.sum(f.ladj, 1)) as tf.Tensor1D };
+        });
         v = r.y;
-        ladj = tf.add(ladj, tf.sum(r.ladj, 1));
+        ladj = r.ladj;
       }
       return { y: v, ladj };
     });
@@ -147,7 +153,11 @@ export class TfFlow {
 
   private inverseNaive(t: number, y: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D {
     let x: tf.Tensor2D = tf.zerosLike(y);
-    for (let p = 0; p < effectivePasses(this.arch); p++) x = splineInverse(this.made(t, x, c), y, this.spline);
+    for (let p = 0; p < effectivePasses(this.arch); p++) {
+      const prev = x;
+      x = tf.tidy(() => splineInverse(this.made(t, prev, c), y, this.spline));
+      prev.dispose();
+    }
     return x;
   }
 
@@ -162,20 +172,31 @@ export class TfFlow {
     for (let l = 0; l < plan.slices.length; l++) acts.push(tf.zeros([n, 0]));
     const last = plan.slices.length - 1;
     for (let s = 0; s < plan.steps; s++) {
-      plan.slices.forEach((perStep, l) => {
-        const sl = perStep[s];
-        if (!sl) return;
-        let h = tf.add(tf.matMul(acts[l].shape[1] === sl.w.shape[0] ? acts[l] : tf.slice(acts[l], [0, 0], [n, sl.w.shape[0]]), sl.w), sl.b) as tf.Tensor2D;
-        if (l < last) h = tf.relu(h);
-        acts[l + 1] = l < last ? (tf.concat([acts[l + 1], h], 1) as tf.Tensor2D) : h;
+      // One tidy per step: only the growing activations and the produced features survive it.
+      const before = [...acts];
+      const out: tf.Tensor2D[] = tf.tidy(() => {
+        const a = [...acts];
+        plan.slices.forEach((perStep, l) => {
+          const sl = perStep[s];
+          if (!sl) return;
+          const input = a[l].shape[1] === sl.w.shape[0] ? a[l] : tf.slice(a[l], [0, 0], [n, sl.w.shape[0]]);
+          let h = tf.add(tf.matMul(input, sl.w), sl.b) as tf.Tensor2D;
+          if (l < last) h = tf.relu(h);
+          a[l + 1] = l < last ? (tf.concat([a[l + 1], h], 1) as tf.Tensor2D) : h;
+        });
+        const [f0, f1] = plan.featureBlock[s];
+        if (f1 === f0) return a;
+        const phi = a[last + 1];
+        if (phi.shape[1] !== (f1 - f0) * P) throw new Error('incremental inverse: plan inconsistent with layer sizes');
+        const xNew = splineInverse(phi, tf.slice(ySorted, [0, f0], [n, f1 - f0]), this.spline);
+        a[0] = tf.concat([a[0], xNew], 1) as tf.Tensor2D;
+        return [...a, xNew];
       });
-      const [f0, f1] = plan.featureBlock[s];
-      if (f1 === f0) continue;
-      const phi = acts[last + 1];
-      if (phi.shape[1] !== (f1 - f0) * P) throw new Error('incremental inverse: plan inconsistent with layer sizes');
-      const xb = splineInverse(phi, tf.slice(ySorted, [0, f0], [n, f1 - f0]), this.spline);
-      xs.push(xb);
-      acts[0] = tf.concat([acts[0], xb], 1) as tf.Tensor2D;
+      const next = out.slice(0, acts.length);
+      const xb = out.length > acts.length ? out[acts.length] : undefined;
+      for (const t of before) if (!next.includes(t) && t !== c) t.dispose();
+      acts.splice(0, acts.length, ...next);
+      if (xb) xs.push(xb);
     }
     return tf.gather(tf.concat(xs, 1), plan.restoreOrder, 1) as tf.Tensor2D;
   }
