@@ -51,7 +51,7 @@ export interface ValidateSummary {
   variables: string[];
   regions: string[];
   metrics: VarMetrics[];
-  /** Mean KS after / before over corrected variables (all region). */
+  /** Mean KS after / mean KS before over corrected variables (all region). */
   meanKsRatio: number | null;
   classifier: { before: ClassifierNumbers; after: ClassifierNumbers | null } | null;
   correlations: Record<string, { meanAbsDiffBefore: number; meanAbsDiffAfter: number | null }>;

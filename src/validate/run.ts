@@ -167,7 +167,9 @@ export async function runValidate(o: ValidateOptions, log: (s: string) => void =
     }
   }
   const allCorr = metrics.filter((m) => m.region === 'all' && m.corrected && m.ks.before > 0);
-  const meanKsRatio = allCorr.length ? allCorr.reduce((s, m) => s + m.ks.after! / m.ks.before, 0) / allCorr.length : null;
+  // Ratio of the mean KS distances (not the mean of per-variable ratios, which a variable that agreed
+  // already before correction would dominate): the closure target of the flow-training issue.
+  const meanKsRatio = allCorr.length ? allCorr.reduce((s, m) => s + m.ks.after!, 0) / allCorr.reduce((s, m) => s + m.ks.before, 0) : null;
 
   // mvaID before/after: the analysis' headline plot.
   let mvaid: ValidateSummary['mvaid'] = null;
@@ -262,7 +264,7 @@ export async function runValidate(o: ValidateOptions, log: (s: string) => void =
   const corrRows = Object.entries(correlations).map(([r, c]) => [r, fmt(c.meanAbsDiffBefore, 3), fmt(c.meanAbsDiffAfter, 3)]);
   sections.push({
     id: 'numbers', title: 'Numbers', figures: [],
-    intro: `Distances between data and simulation before and after correction (smaller is better). Mean KS after/before over corrected variables: <b>${fmt(summary.meanKsRatio, 3)}</b>.`,
+    intro: `Distances between data and simulation before and after correction (smaller is better). Mean KS after / mean KS before over corrected variables: <b>${fmt(summary.meanKsRatio, 3)}</b>.`,
     html: metricTable
       + (classifier ? `<h3>Classifier two-sample test</h3><p>ROC AUC of boosted trees trained to separate data from simulation on all variables (held-out half; 0.5 = indistinguishable). p-value from ${o.toys} bootstrap toys: the AUC between two random halves of data.</p>${table(['comparison', 'AUC', 'p-value'], clsRows)}<p>Toy AUCs: ${classifier.before.toys.map((t) => fmt(t, 3)).join(', ')}</p>` : '')
       + (corrRows.length ? `<h3>Correlations</h3>${table(['region', 'mean |Δ corr| ×100 before', 'after'], corrRows)}` : ''),
@@ -282,7 +284,7 @@ export function markdownSummary(s: ValidateSummary): string {
   const lines = ['# ntcorr validation summary', '', `Data: ${s.data.rows} events; simulation: ${s.mc.rows} events.`, ''];
   lines.push('| variable | region | KS before | KS after | W1 before | W1 after | chi2/ndf before | chi2/ndf after |', '|---|---|---:|---:|---:|---:|---:|---:|');
   for (const m of s.metrics) lines.push(`| ${m.variable} | ${m.region} | ${fmt(m.ks.before)} | ${fmt(m.ks.after)} | ${fmt(m.wasserstein.before)} | ${fmt(m.wasserstein.after)} | ${fmt(m.chi2ndf.before, 2)} | ${fmt(m.chi2ndf.after, 2)} |`);
-  lines.push('', `Mean KS after/before: ${fmt(s.meanKsRatio, 3)}`);
+  lines.push('', `Mean KS after / mean KS before: ${fmt(s.meanKsRatio, 3)}`);
   if (s.classifier) lines.push('', `Classifier AUC: before ${fmt(s.classifier.before.auc)} (p ${fmt(s.classifier.before.pValue, 3)}), after ${fmt(s.classifier.after?.auc ?? null)} (p ${fmt(s.classifier.after?.pValue ?? null, 3)})`);
   if (s.mvaid) lines.push('', `mvaID (${s.mvaid.source}): KS ${fmt(s.mvaid.ks.before)} → ${fmt(s.mvaid.ks.after)}`);
   for (const [r, c] of Object.entries(s.correlations)) lines.push(`Correlations (${r}): mean |Δ|×100 ${fmt(c.meanAbsDiffBefore, 3)} → ${fmt(c.meanAbsDiffAfter, 3)}`);

@@ -66,7 +66,7 @@ export const command: CommandModule<object, ValidateArgs> = {
     }, quiet ? undefined : (s) => console.error(s));
     const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(4));
     console.log(`report: ${argv.out}/index.html (${summary.plots.length} plot files)`);
-    console.log(`mean KS after/before: ${fmt(summary.meanKsRatio)}`);
+    console.log(`mean KS after / mean KS before: ${fmt(summary.meanKsRatio)}`);
     if (summary.classifier) console.log(`classifier AUC: ${fmt(summary.classifier.before.auc)} (p ${fmt(summary.classifier.before.pValue)}) -> ${fmt(summary.classifier.after?.auc)} (p ${fmt(summary.classifier.after?.pValue)})`);
     if (summary.mvaid) console.log(`mvaID KS: ${fmt(summary.mvaid.ks.before)} -> ${fmt(summary.mvaid.ks.after)}`);
     for (const n of summary.notes) console.log(`note: ${n}`);
