@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { isJagged, type Column, type DType } from '../src/core/columns.js';
 import { lz4Compress, lz4Decompress, xxh64 } from '../src/io/root/lz4.js';
 import { createRootWriter, TreeWriter, type TreeColumnSpec } from '../src/io/root/writer.js';
+import { RootFileWriter, keyLength } from '../src/io/root/file-writer.js';
+import { serializeTree } from '../src/io/root/tree-object.js';
 import { RootTable } from '../src/io/root/reader.js';
 import type { ProvenanceRecord } from '../src/io/table.js';
 import { fixture, tempDir } from './helpers/fixtures.js';
@@ -300,4 +302,42 @@ test('LZ4 block codec and XXH64 match reference values (python lz4/xxhash)', (t)
   const back = new Uint8Array(data.length);
   t.is(lz4Decompress(z, back), data.length);
   t.deepEqual(back, data);
+});
+
+test('trees in subdirectories and several cycles: ntcorr picks the highest cycle, lists trees when none is named', async (t) => {
+  const dir = tempDir();
+  const nested = join(dir, 'nested.root');
+  const w = new TreeWriter(nested, 'a/b/T', [{ name: 'x', dtype: 'float32', layout: 'flat' }]);
+  await w.append(new Map<string, Column>([['x', Float32Array.from([1.5, 2.5, 3.5])]]), 3);
+  await w.finish();
+  const r = await RootTable.open(nested);
+  t.is(r.tree, 'a/b/T');
+  t.deepEqual(await r.readAll(['x']), new Map([['x', Float32Array.from([1.5, 2.5, 3.5])]]));
+  await r.close();
+  t.deepEqual((await jsrootRead(nested, 'a/b/T', ['x'])).get('x'), [1.5, 2.5, 3.5]);
+
+  // Hand-assembled: T;1 (5 entries), T;2 (7 entries) and d/U (3 entries), trees without branches.
+  const multi = join(dir, 'multi.root');
+  const f = new RootFileWriter(multi, 101);
+  const tree = (name: string, entries: number, cycle: number, d?: ReturnType<RootFileWriter['beginDirectory']>): void => {
+    const obj = serializeTree(name, name, entries, [], keyLength('TTree', name, name));
+    f.appendKey('TTree', name, name, obj, obj.length, undefined, true, { cycle, dir: d });
+  };
+  tree('T', 5, 1);
+  tree('T', 7, 2);
+  const d = f.beginDirectory('d');
+  tree('U', 3, 1, d);
+  f.endDirectory(d);
+  f.finish();
+  const e = await t.throwsAsync(RootTable.open(multi));
+  t.regex(e!.message, /several trees \(T, d\/U\); choose one with --tree/);
+  const top = await RootTable.open(multi, { tree: 'T' });
+  t.is(top.rows, 7);
+  await top.close();
+  const sub = await RootTable.open(multi, { tree: 'd/U' });
+  t.is(sub.rows, 3);
+  await sub.close();
+  const jsf = await openFile(multi);
+  t.is((await jsf.readObject('T')).fEntries, 7, 'jsroot also takes the highest cycle');
+  t.is((await jsf.readObject('d/U')).fEntries, 3);
 });

@@ -27,6 +27,15 @@ export interface KeyInfo {
   version: number;
 }
 
+/** A subdirectory being written: its key's position and the keys listed in it. */
+export interface DirHandle {
+  name: string;
+  seek: number;
+  keylen: number;
+  parent: DirHandle | undefined;
+  keys: KeyInfo[];
+}
+
 export function keyLength(className: string, name: string, title: string): number {
   return KEY_FIXED_BIG + strLen(className) + strLen(name) + strLen(title);
 }
@@ -64,18 +73,46 @@ export class RootFileWriter {
     while (off < b.length) off += writeSync(this.fd!, b, off, b.length - off, pos + off);
   }
 
-  /** Appends one key with its (possibly compressed) payload; returns where it went. */
-  appendKey(className: string, name: string, title: string, payload: Uint8Array, objlen: number, extraHeader?: Uint8Array, list = false): KeyInfo {
+  /**
+   * Appends one key with its (possibly compressed) payload; returns where it went. `list`: the key is an
+   * object of the top directory (or of `dir`) and goes into that directory's keys list.
+   */
+  appendKey(className: string, name: string, title: string, payload: Uint8Array, objlen: number, extraHeader?: Uint8Array, list = false, opts: { cycle?: number; dir?: DirHandle } = {}): KeyInfo {
     const keylen = keyLength(className, name, title) + (extraHeader?.length ?? 0);
-    const k: KeyInfo = { className, name, title, seek: this.pos, nbytes: keylen + payload.length, objlen, keylen, cycle: 1, version: 1004 };
+    const k: KeyInfo = { className, name, title, seek: this.pos, nbytes: keylen + payload.length, objlen, keylen, cycle: opts.cycle ?? 1, version: 1004 };
     const w = new ByteWriter();
-    keyHeader(w, k, BEGIN);
+    keyHeader(w, k, opts.dir?.seek ?? BEGIN);
     if (extraHeader) w.bytes(extraHeader);
     w.bytes(payload);
     this.writeAt(w.result(), this.pos);
     this.pos += k.nbytes;
-    if (list) this.keys.push(k);
+    if (list) (opts.dir ? opts.dir.keys : this.keys).push(k);
     return k;
+  }
+
+  /** Starts a subdirectory (a TDirectoryFile key; its record is completed by endDirectory). */
+  beginDirectory(name: string, parent?: DirHandle): DirHandle {
+    const keylen = keyLength('TDirectory', name, name);
+    const placeholder = new Uint8Array(DIR_BYTES);
+    const k = this.appendKey('TDirectory', name, name, placeholder, DIR_BYTES, undefined, false, { dir: parent });
+    return { name, seek: k.seek, keylen, parent, keys: [] };
+  }
+
+  /** Writes the subdirectory's keys list, completes its record and lists it in its parent. */
+  endDirectory(dir: DirHandle): void {
+    const list = new ByteWriter();
+    list.i32(dir.keys.length);
+    for (const k of dir.keys) keyHeader(list, k, dir.seek);
+    const listKey = this.appendKey('TDirectory', dir.name, dir.name, list.result(), list.pos, undefined, false, { dir });
+    const rec = new ByteWriter();
+    rec.i16(1005).u32(this.created).u32(datime()).i32(listKey.nbytes).i32(dir.keylen)
+      .i64(dir.seek).i64(dir.parent?.seek ?? BEGIN).i64(listKey.seek).i16(1).bytes(randomBytes(16));
+    this.writeAt(rec.result(), dir.seek + dir.keylen);
+    const key: KeyInfo = {
+      className: 'TDirectory', name: dir.name, title: dir.name, seek: dir.seek, nbytes: dir.keylen + DIR_BYTES,
+      objlen: DIR_BYTES, keylen: dir.keylen, cycle: 1, version: 1004,
+    };
+    (dir.parent ? dir.parent.keys : this.keys).push(key);
   }
 
   /** Current end of file: where the next key will go. */

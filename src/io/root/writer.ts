@@ -13,7 +13,7 @@ import type { OutputWriter, ProvenanceRecord, TableSource, WriteOptions } from '
 import { ByteWriter } from './bytes.js';
 import { zipRecord, type Codec } from './compression.js';
 import { encodeBE } from './endian.js';
-import { RootFileWriter, keyLength } from './file-writer.js';
+import { RootFileWriter, keyLength, type DirHandle } from './file-writer.js';
 import { PROVENANCE_KEY } from './provenance.js';
 import { RootTable } from './reader.js';
 import { leafSize, serializeTree, type BranchRecord, type LeafSpec } from './tree-object.js';
@@ -45,7 +45,7 @@ class BranchBuffer {
   private firstEntry = 0;
   private readonly size: number;
 
-  constructor(spec: LeafSpec, private readonly tree: string, private readonly file: RootFileWriter, private readonly codec: Codec, private readonly limit: number) {
+  constructor(spec: LeafSpec, private readonly treeName: string, private readonly file: RootFileWriter, private readonly codec: Codec, private readonly limit: number) {
     this.rec = { ...spec, basketBytes: [], basketEntry: [], basketSeek: [], totBytes: 0, zipBytes: 0 };
     this.size = leafSize(spec.dtype);
   }
@@ -82,7 +82,7 @@ class BranchBuffer {
     let o = 0;
     for (const p of this.parts) { const b = encodeBE(p, this.size); data.set(b, o); o += b.length; }
     const name = this.rec.name;
-    const keylen = keyLength('TBasket', name, this.tree) + 19;
+    const keylen = keyLength('TBasket', name, this.treeName) + 19;
     let payload: Uint8Array = data;
     let nevBufSize = this.size * this.rec.fixed;
     if (this.rec.counter) {
@@ -98,7 +98,7 @@ class BranchBuffer {
     const zipped = await zipRecord(payload, this.codec);
     const head = new ByteWriter();
     head.i16(3).i32(32000).i32(nevBufSize).i32(n).i32(keylen + data.length).u8(0);
-    const k = this.file.appendKey('TBasket', name, this.tree, zipped, payload.length, head.result());
+    const k = this.file.appendKey('TBasket', name, this.treeName, zipped, payload.length, head.result());
     this.rec.basketBytes.push(k.nbytes);
     this.rec.basketEntry.push(this.firstEntry);
     this.rec.basketSeek.push(k.seek);
@@ -133,7 +133,7 @@ export class TreeWriter {
     this.file = new RootFileWriter(path, c.code);
     const add = (spec: LeafSpec): void => {
       if (this.buffers.has(spec.name)) return;
-      const b = new BranchBuffer(spec, tree, this.file, this.codec, basketBytes);
+      const b = new BranchBuffer(spec, tree.split('/').pop() ?? tree, this.file, this.codec, basketBytes);
       this.buffers.set(spec.name, b);
       this.order.push(b);
     };
@@ -180,13 +180,21 @@ export class TreeWriter {
     this.rows += rows;
   }
 
-  /** Writes the remaining baskets, the TTree, `extra` keys (provenance) and the directory. */
+  /**
+   * Writes the remaining baskets, the TTree (inside subdirectories when the tree path is "dir/tree"),
+   * the provenance TObjString and the directory.
+   */
   async finish(provenance?: ProvenanceRecord[]): Promise<void> {
     for (const b of this.order) await b.flush();
     const recs = this.order.map((b) => b.rec);
-    const keylen = keyLength('TTree', this.tree, this.tree);
-    const obj = serializeTree(this.tree, this.tree, this.rows, recs, keylen);
-    this.file.appendKey('TTree', this.tree, this.tree, obj, obj.length, undefined, true);
+    const parts = this.tree.split('/').filter(Boolean);
+    const name = parts.pop() ?? this.tree;
+    const dirs: DirHandle[] = [];
+    for (const d of parts) dirs.push(this.file.beginDirectory(d, dirs[dirs.length - 1]));
+    const keylen = keyLength('TTree', name, name);
+    const obj = serializeTree(name, name, this.rows, recs, keylen);
+    this.file.appendKey('TTree', name, name, obj, obj.length, undefined, true, { dir: dirs[dirs.length - 1] });
+    for (const d of dirs.reverse()) this.file.endDirectory(d);
     if (provenance) {
       // TObjString v1: TObject + TString.
       const w = new ByteWriter();
