@@ -124,6 +124,7 @@ const submit: CommandModule<object, CommonJobArgs & { globs: string[] }> = {
     const submitted = await submitRound(dir, SUBMIT_FILE, a['dry-run']);
     manifest.rounds.push({ name: 'submit', submitFile: SUBMIT_FILE, list: LIST_FILE, jobs: manifest.jobs.map((j) => j.id), time: new Date().toISOString(), submitted });
     writeManifest(dir, manifest);
+    console.log(`follow it with: ntcorr condor status ${a.dir ?? dir}`);
   },
 };
 
