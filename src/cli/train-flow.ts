@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { errorMessage } from '../core/errors.js';
 
 interface TrainFlowArgs {
   config: string;
@@ -38,7 +39,10 @@ export const trainFlowCommand: CommandModule<object, TrainFlowArgs> = {
     const configs = loadFlowConfigs(argv.config, argv.name);
     let failed = 0;
     for (const cfg of configs) {
-      const res = await trainFlow(cfg, {
+      // One failing configuration does not stop the others (as batch tools should); the exit code says it.
+      let res;
+      try {
+        res = await trainFlow(cfg, {
         resume: argv.resume,
         seed: argv.seed,
         backend: argv.backend,
@@ -47,9 +51,16 @@ export const trainFlowCommand: CommandModule<object, TrainFlowArgs> = {
         closure: argv.closure,
         command: `ntcorr ${process.argv.slice(2).join(' ')}`,
         log: (line) => console.log(`[${cfg.name}] ${line}`),
-      });
+        });
+      } catch (e) {
+        if (configs.length === 1) throw e;
+        console.error(`ntcorr: configuration ${cfg.name} failed: ${errorMessage(e)}`);
+        failed++;
+        continue;
+      }
       if (!res.ok) failed++;
     }
+    if (configs.length > 1) console.log(`${configs.length - failed} of ${configs.length} configuration(s) trained${failed ? `, ${failed} failed` : ''}`);
     process.exitCode = failed ? 1 : 0;
   },
 };
