@@ -145,3 +145,16 @@ test('writeParquetTable writes typed columns and key-value metadata that DuckDB 
   t.deepEqual(rows.map((r) => r.ok), [b[200_000] === 1, b[200_001] === 1, b[200_002] === 1]);
   db.closeSync();
 });
+
+test('without @duckdb/node-api\'s private typed-array view the reader falls back to the public per-item API', async (t) => {
+  const { raw } = await import('../src/io/parquet/reader.js');
+  const fake = (items: (number | bigint | boolean | null)[]) => ({ itemCount: items.length, getItem: (i: number) => items[i] }) as never;
+  const f = raw(fake([1.5, null, -2]));
+  t.deepEqual(Array.from(f.items as Float64Array), [1.5, 0, -2]);
+  t.true(f.validity!.data !== null);
+  t.deepEqual([0, 1, 2].map((i) => f.validity!.itemValid(i)), [true, false, true]);
+  const b = raw(fake([10n, 2n ** 40n]));
+  t.true(b.items instanceof BigInt64Array);
+  t.is((b.items as BigInt64Array)[1], 2n ** 40n);
+  t.is(raw(fake([true, false])).validity!.data, null);
+});

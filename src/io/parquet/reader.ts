@@ -24,8 +24,24 @@ interface RawList extends RawVector {
   childVector: DuckDBVector;
 }
 
-function raw(v: DuckDBVector): RawVector {
-  return v as unknown as RawVector;
+/**
+ * Typed-array view and validity of a DuckDB vector. The fast path reads @duckdb/node-api's private `items`
+ * (a zero-copy view, version pinned in package.json); if a future version renames it, the public
+ * per-item API gives the same values, only slower.
+ */
+export function raw(v: DuckDBVector): RawVector {
+  const r = v as unknown as RawVector;
+  if (r.items && r.validity) return r;
+  const n = v.itemCount;
+  const first = n > 0 ? v.getItem(0) : 0;
+  const items: NumericArray = typeof first === 'bigint' ? new BigInt64Array(n) : new Float64Array(n);
+  const nulls = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = v.getItem(i) as number | bigint | boolean | null;
+    if (x === null) nulls[i] = 1;
+    else (items as Float64Array)[i] = typeof x === 'boolean' ? Number(x) : (x as number);
+  }
+  return { items, validity: { data: nulls.some((x) => x === 1) ? new BigUint64Array(0) : null, itemValid: (i) => nulls[i] === 0 } };
 }
 
 interface Builder {
@@ -40,10 +56,12 @@ function flatBuilder(dtype: DType, size: number, file: string, name: string): Bu
   return {
     take(v, from, n, at) {
       const r = raw(v);
-      if (!r.items) throw new NtcorrError(`${file}: column "${name}": unexpected vector type from DuckDB`, { file, column: name });
-      const src = r.items.subarray(from, from + n);
-      if (out instanceof Float64Array && (src instanceof BigInt64Array || src instanceof BigUint64Array)) {
-        for (let i = 0; i < n; i++) out[at + i] = Number(src[i]); // int64 column already widened by a null
+      const src = r.items!.subarray(from, from + n);
+      if ((out instanceof BigInt64Array || out instanceof BigUint64Array) !== (src instanceof BigInt64Array || src instanceof BigUint64Array)) {
+        // int64 column already widened by a null (bigint -> float64), or the slow path's float64 items
+        // for an int64 column (number -> bigint)
+        if (out instanceof BigInt64Array || out instanceof BigUint64Array) for (let i = 0; i < n; i++) out[at + i] = BigInt(src[i] as number);
+        else for (let i = 0; i < n; i++) (out as Float64Array)[at + i] = Number(src[i]);
       } else {
         (out as Float64Array).set(src as unknown as Float64Array, at);
       }
