@@ -116,7 +116,10 @@ def main():
            "--features", str(ARCH["features"]), "--context", str(ARCH["context"]), "--bins", str(ARCH["bins"]),
            "--transforms", str(ARCH["transforms"]), "--hidden", ",".join(map(str, ARCH["hidden"])),
            "--variables", ",".join(VARIABLES), "--conditions", ",".join(CONDITIONS),
-           "--describe", os.path.join(work, "desc.json"), "--name", "zee-flow-small", "-o", "models/zee-flow-small"]
+           "--describe", os.path.join(work, "desc.json"), "--name", "zee-flow-small", "-o", "models/zee-flow-small",
+           "--note", f"Stand-in demo model, not physics quality: trained by scripts/train-zee-flow-small.py (PyTorch {torch.__version__}, "
+                     f"bench/nsf_torch.py NSF, seed {SEED}, {EPOCHS} epochs, AdamW lr 2e-3 cosine, tag+probe photons of samples/zee_mc.parquet "
+                     f"(is_data 0) and samples/zee_data.parquet (is_data 1) with 80 < mass < 100, unweighted; validation NLL {vl:.4f})"]
     subprocess.run(cmd, cwd=ROOT, check=True)
     print(f"final validation NLL {vl:.4f}; torch {torch.__version__}; seed {SEED}; epochs {EPOCHS}")
 

@@ -17,6 +17,7 @@ interface ImportArgs {
   'is-data-flag': string;
   collections: string;
   describe?: string;
+  note?: string;
 }
 
 /**
@@ -44,6 +45,7 @@ export const command: CommandModule<object, ImportArgs> = {
       .option('conditions', { type: 'string', describe: 'Comma-separated condition names, in context order, without the is-data flag (default c0,c1,...)' })
       .option('is-data-flag', { type: 'string', default: 'is_data', describe: 'Name of the last context input (set to 0/1 by the correction)' })
       .option('collections', { type: 'string', default: '', describe: 'Comma-separated column prefixes, e.g. probe_,tag_ (default: no prefix)' })
+      .option('note', { type: 'string', describe: 'Free text stored in the bundle provenance (how the flow was trained, caveats)' })
       .option('describe', { type: 'string', describe: 'YAML/JSON file with any FlowConfig fields (variables, conditions, collections with column maps, outputPattern, validity, preprocessing); overrides the flags' })
       .example('ntcorr import-zuko flow.pth --features 16 --context 5 --bins 10 --transforms 6 --hidden 256,256,256 -o models/my-flow', 'Import a 16-feature zuko NSF')
       .example('ntcorr import-zuko flow.pth --features 3 --context 2 --bins 8 --hidden 32,32 --variables r9,sieie,etaWidth --conditions pt --collections probe_,tag_ -o models/zee', 'Name the variables and correct probe_* and tag_* columns')
@@ -64,6 +66,7 @@ export const command: CommandModule<object, ImportArgs> = {
       isDataFlag: argv['is-data-flag'],
       collections: argv.collections.split(',').map((s) => s.trim()).filter((s, i, a) => s !== '' || a.length === 1),
       describe: argv.describe,
+      note: argv.note,
       command: ['ntcorr', ...process.argv.slice(2)].join(' '),
     });
     console.log(`wrote ${argv.out}: flow with ${r.parameters} parameters, ${argv.features} features, ${argv.context} context inputs; outputs ${r.outputs.join(', ')}`);

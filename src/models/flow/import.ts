@@ -22,6 +22,8 @@ export interface ImportOptions {
   /** YAML/JSON file with FlowConfig fields that override the above. */
   describe?: string;
   command?: string;
+  /** Free text kept in provenance.note. */
+  note?: string;
 }
 
 /** zuko checkpoint -> flow bundle. Returns the parameter count and output column names. */
@@ -61,7 +63,7 @@ export async function importZuko(o: ImportOptions): Promise<{ parameters: number
     name: o.name ?? basename(resolve(o.out)),
     config,
     weights,
-    provenance: { source: o.command ?? `import-zuko ${o.checkpoint}`, checkpoint: basename(o.checkpoint), checkpointSha256: sha, zuko: { slope: o.arch.slope, bound: o.arch.bound } },
+    provenance: { source: o.command ?? `import-zuko ${o.checkpoint}`, checkpoint: basename(o.checkpoint), checkpointSha256: sha, zuko: { slope: o.arch.slope, bound: o.arch.bound }, ...(o.note ? { note: o.note } : {}) },
   });
   const parameters = weights.transforms.reduce((s, t) => s + t.layers.reduce((a, L) => a + L.weight.length + L.bias.length, 0), 0);
   return { parameters, outputs: flowColumns(config).outputs.map((x) => x.name) };
