@@ -17,9 +17,9 @@ function gauss2(n: number, seed: number, mx: number, my: number, rho: number) {
 }
 
 test('identical distributions give AUC ≈ 0.5', (t) => {
-  const r = classifierTwoSampleTest(gauss2(20_000, 1, 0, 0, 0.3), gauss2(20_000, 2, 0, 0, 0.3), { seed: 1 });
+  const r = classifierTwoSampleTest(gauss2(10_000, 1, 0, 0, 0.3), gauss2(10_000, 2, 0, 0, 0.3), { seed: 1 });
   t.true(Math.abs(r.auc - 0.5) < 0.02, `auc ${r.auc}`);
-  t.is(r.nTest, 20_000);
+  t.is(r.nTest, 10_000);
 });
 
 test('shifted Gaussians: AUC approaches the Bayes-optimal Φ(d/√2)', (t) => {
