@@ -255,6 +255,14 @@ test('apply-style full copy of HZZ: all 51 branches + 2 new, provenance stored; 
   t.true(sameEntries(refEntries(added.get('MET_pt')!), Array.from(px, (v, i) => [Math.hypot(v, py[i]!)])));
   await out.close();
 
+  // Counter leaves carry fIsRange and fMinimum/fMaximum as ROOT wrote them (ROOT reads at most fMaximum values per entry).
+  const leafOf = async (path: string, branch: string): Promise<{ fMinimum: number; fMaximum: number; fIsRange: boolean }> =>
+    (await (await openFile(path)).readObject('events')).fBranches.arr.find((b: { fName: string }) => b.fName === branch).fLeaves.arr[0];
+  for (const c of ['NJet', 'NMuon', 'NElectron', 'NPhoton']) {
+    const [mine, theirs] = [await leafOf(full, c), await leafOf(src, c)];
+    t.deepEqual([mine.fMinimum, mine.fMaximum, mine.fIsRange], [theirs.fMinimum, theirs.fMaximum, theirs.fIsRange], c);
+  }
+
   const fr = await RootTable.open(friend);
   t.is(fr.tree, 'events');
   t.is(fr.rows, 2421);

@@ -24,6 +24,9 @@ export interface BranchRecord extends LeafSpec {
   basketSeek: number[];
   totBytes: number;
   zipBytes: number;
+  /** Smallest/largest value written, for counter leaves: ROOT truncates x[n] arrays to the counter's fMaximum. */
+  minimum?: number;
+  maximum?: number;
 }
 
 const LEAF: Record<DType, { cls: string; size: number; unsigned: boolean; code: string }> = {
@@ -121,12 +124,16 @@ export function serializeTree(name: string, title: string, entries: number, bran
       w.u32(0);
     }
     w.end(leaf);
-    // fMinimum, fMaximum (0, 0: ROOT only uses them for display)
-    if (t.size === 1) w.u8(0).u8(0);
-    else if (t.cls === 'TLeafS') w.i16(0).i16(0);
-    else if (t.cls === 'TLeafI') w.i32(0).i32(0);
+    // fMinimum, fMaximum: needed for counters (ROOT reads at most fMaximum elements of an x[n] entry),
+    // 0 otherwise (display only).
+    const lo = b.minimum ?? 0;
+    const hi = b.maximum ?? 0;
+    if (t.size === 1) w.u8(lo & 255).u8(hi & 255);
+    else if (t.cls === 'TLeafS') w.i16(lo).i16(hi);
+    else if (t.cls === 'TLeafI') w.u32(lo).u32(hi);
     else if (t.cls === 'TLeafF') w.f32(0).f32(0);
-    else w.i64(0).i64(0); // TLeafL (Long64) and TLeafD (8-byte double 0.0 has the same bytes)
+    else if (t.cls === 'TLeafD') w.f64(0).f64(0);
+    else w.i64(lo).i64(hi);
     w.end(specific);
     w.end(anyLeaf);
     w.end(leaves);

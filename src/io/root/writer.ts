@@ -52,6 +52,12 @@ class BranchBuffer {
 
   /** Adds `rows` entries (`counts` per entry for jagged branches), cutting baskets at ~BASKET_BYTES. */
   async add(values: NumericArray, rows: number, counts?: Int32Array): Promise<void> {
+    if (this.rec.isCounter) {
+      let lo = this.rec.minimum ?? Infinity;
+      let hi = this.rec.maximum ?? -Infinity;
+      for (let i = 0; i < values.length; i++) { const x = Number(values[i]); if (x < lo) lo = x; if (x > hi) hi = x; }
+      if (values.length) { this.rec.minimum = lo; this.rec.maximum = hi; }
+    }
     const per = counts ? 0 : rows > 0 ? values.length / rows : 0;
     let e = 0;
     let v = 0;
