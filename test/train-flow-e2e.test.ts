@@ -103,4 +103,13 @@ test('bad inputs fail with messages naming the file and column', async (t) => {
   const r3 = runCli(['train', 'flow', '--config', cfg, '--resume', '--backend', 'wasm', '--quiet']);
   t.is(r3.code, 1);
   t.regex(r3.stderr, /--resume: no checkpoint at/);
+  // several configurations: a failing one is reported and the next one still runs
+  const two = flowYaml({ ...s, output: join(dir, 'b') }).replace('variables: [r9, sieie, iso]', 'variables: [r9, sieie, nope]').replace('isolation: {iso: auto}', 'isolation: {}')
+    + `  second:\n    data: ${join(dir, 'missing-*.parquet')}\n    mc: ${s.mc}\n    variables: [r9, sieie]\n    conditions: [pt]\n    output: ${join(dir, 'c')}\n`;
+  writeFileSync(cfg, two);
+  const r4 = runCli(['train', 'flow', '--config', cfg, '--backend', 'wasm', '--quiet']);
+  t.is(r4.code, 1);
+  t.regex(r4.stderr, /configuration tiny failed: .*probe_nope not found/);
+  t.regex(r4.stderr, /configuration second failed: data: no file matches ".*missing-\*\.parquet"/);
+  t.regex(r4.stdout, /0 of 2 configuration\(s\) trained, 2 failed/);
 });
