@@ -34,6 +34,8 @@ export interface JetConfig {
     batch_size: number;
     /** transform.yaml path (default <location>/transform.yaml). */
     transform: string;
+    /** Length bucketing of training batches (default true). */
+    bucket: boolean;
   };
   /** Jet-level branch names used for derived features and the target. */
   jet: { pt: string; eta: string; phi: string; pt_gen: string };
@@ -132,7 +134,7 @@ export function parseJetConfig(text: string, file: string): JetConfig {
   noUnknown(file, '', root, ['run', 'predict', 'data', 'features', 'model', 'loss', 'train', 'transform', 'output', 'jet', 'apply']);
   const base = dirname(resolve(file));
   const d = obj(file, 'data', root.data);
-  noUnknown(file, 'data', d, ['location', 'tree', 'split', 'batch_size', 'transform']);
+  noUnknown(file, 'data', d, ['location', 'tree', 'split', 'batch_size', 'transform', 'bucket']);
   if (typeof d.location !== 'string') fail(file, 'data.location', 'expected the dataset folder (with data.yaml)');
   const location = resolve(base, d.location);
   const split = d.split ?? [-1, 0, 0];
@@ -143,6 +145,7 @@ export function parseJetConfig(text: string, file: string): JetConfig {
     split: split as number[],
     batch_size: num(file, 'data.batch_size', d.batch_size, 256),
     transform: typeof d.transform === 'string' ? resolve(base, d.transform) : resolve(location, 'transform.yaml'),
+    bucket: d.bucket === undefined ? true : d.bucket === true,
   };
   const j = obj(file, 'jet', root.jet, false);
   const jet = { pt: (j.pt as string) ?? 'pt', eta: (j.eta as string) ?? 'eta', phi: (j.phi as string) ?? 'phi', pt_gen: (j.pt_gen as string) ?? 'pt_gen' };

@@ -85,12 +85,34 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
   const stepsPerEpoch = cfg.train.steps_per_epoch > 0 ? cfg.train.steps_per_epoch : Math.ceil(train.n / bs);
   // An epoch is stepsPerEpoch batches from a freshly shuffled stream of the training jets (ml-jec's
   // steps_per_epoch); all shuffling state is the RNG's, which the checkpoint saves, so --resume is exact.
+  // Length bucketing: within windows of 32 batches of the shuffled order, jets are sorted by constituent
+  // count before cutting batches, and the window's batches are then visited in random order. Each batch
+  // pads to its longest jet, so similar lengths mean far less padding; batches stay random samples.
+  const size = new Float64Array(train.n);
+  for (const tb of train.types) for (let i = 0; i < train.n; i++) size[i] += tb.offsets[i + 1] - tb.offsets[i];
+  const bucketed = (): Int32Array => {
+    const perm = rng.permutation(train.n);
+    if (!cfg.data.bucket) return perm;
+    const win = 32 * bs;
+    for (let w = 0; w < train.n; w += win) {
+      const part = perm.subarray(w, Math.min(w + win, train.n));
+      part.sort((a, b) => size[a] - size[b] || a - b);
+      const nb = Math.floor(part.length / bs); // full batches are shuffled; a short remainder stays last
+      const order = rng.permutation(nb);
+      const copy = part.slice();
+      let o = 0;
+      for (const k of order) { const piece = copy.subarray(k * bs, Math.min((k + 1) * bs, copy.length)); part.set(piece, o); o += piece.length; }
+    }
+    return perm;
+  };
   function* batches(): Generator<JetBatch> {
-    let perm = rng.permutation(train.n);
+    let perm = bucketed();
     let pos = 0;
     for (let s = 0; s < stepsPerEpoch; s++) {
-      if (pos >= train.n) { perm = rng.permutation(train.n); pos = 0; }
-      const idx = perm.subarray(pos, Math.min(pos + bs, train.n));
+      if (pos >= train.n) { perm = bucketed(); pos = 0; }
+      // batch boundaries follow the bucketing windows (a window's last batch may be short)
+      const winEnd = cfg.data.bucket ? Math.min(train.n, (Math.floor(pos / (32 * bs)) + 1) * 32 * bs) : train.n;
+      const idx = perm.subarray(pos, Math.min(pos + bs, winEnd));
       pos += idx.length;
       const b = makeBatch(train, arch, idx, true);
       try { yield b; } finally { b.dispose(); }
