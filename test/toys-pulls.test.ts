@@ -86,12 +86,12 @@ test('--vary none keeps the yields at their generating values', async (t) => {
 test('numerical-gradient model (Crystal Ball + Chebyshev, limits, fixed tails): toys fit and stay unbiased', async (t) => {
   const model = join(ROOT, 'examples/fit/cb-cheb.yaml');
   const out = tempDir();
-  await runToyStudy({ model, toys: 150, seed: 3, jobs: 1, vary: 'all', out, plots: false });
+  await runToyStudy({ model, toys: 100, seed: 3, jobs: 2, vary: 'all', out, plots: false });
   const s = parse(readFileSync(join(out, 'summary.yaml'), 'utf8')) as { valid: number; parameters: Record<string, PSum> };
-  t.true(s.valid >= 145, `valid ${s.valid}`);
+  t.true(s.valid >= 97, `valid ${s.valid}`);
   t.false('alpha' in s.parameters);
   for (const [name, p] of Object.entries(s.parameters)) {
-    // 150 toys: looser than the 1000-toy test but still catches a biased or mis-scaled fitter.
+    // 100 toys: looser than the 1000-toy test but still catches a biased or mis-scaled fitter.
     t.true(Math.abs(p.pull_mean) < 3.5 * p.pull_mean_error, `${name}: pull mean ${p.pull_mean} ± ${p.pull_mean_error}`);
     t.true(Math.abs(p.pull_width - 1) < 3.5 * p.pull_width_error, `${name}: pull width ${p.pull_width} ± ${p.pull_width_error}`);
   }
