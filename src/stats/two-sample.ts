@@ -69,7 +69,7 @@ export interface BootstrapResult {
   observed: number;
   /** Metric values between two random halves of the reference sample. */
   toys: number[];
-  /** (1 + #toys >= observed) / (1 + #toys): the chance to see a metric this large from statistics alone. */
+  /** (1 + #toys >= observed) / (1 + #toys): the chance to see a metric this large from statistics alone (NaN without toys). */
   pValue: number;
 }
 
@@ -93,7 +93,7 @@ export function bootstrapPValue(observed: number, reference: Sample, metric: (x:
     toys.push(metric(sub(p.subarray(0, h)), sub(p.subarray(h, 2 * h)), opts.seed + 1000 + t));
   }
   const above = toys.filter((v) => v >= observed).length;
-  return { observed, toys, pValue: (1 + above) / (1 + T) };
+  return { observed, toys, pValue: T > 0 ? (1 + above) / (1 + T) : NaN };
 }
 
 /** The classifier test with its bootstrap p-value (b compared with a; toys split a). */

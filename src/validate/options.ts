@@ -62,6 +62,7 @@ export interface ValidateSummary {
 
 export interface ClassifierNumbers {
   auc: number;
+  /** null (NaN in memory) when no toys were run. */
   pValue: number;
   toys: number[];
   nTrain: number;

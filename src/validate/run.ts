@@ -219,8 +219,11 @@ export async function runValidate(o: ValidateOptions, log: (s: string) => void =
       const cc = correlationMatrix(plan.vars.map((v) => pick(mc.columns.get(v.corr ?? v.name)!, region.mc)), rw);
       const db = correlationDifference(cd, cs), da = correlationDifference(cd, cc);
       correlations[region.name] = { meanAbsDiffBefore: r4(db.meanAbs * 100), meanAbsDiffAfter: r4(da.meanAbs * 100) };
+      // Both difference maps share one colour scale so that before/after compare by eye.
+      let dmax = 0;
+      for (const m of [db.diff, da.diff]) for (const row of m) for (const v of row) if (Number.isFinite(v)) dmax = Math.max(dmax, Math.abs(v));
       const heat = (m: Float64Array[], title: string, name: string, diff: boolean) => save(`corr_${name}_${region.name}`,
-        renderHeatmap({ matrix: m, rowLabels: labels, title: `${title} (${region.label})`, valueScale: 100, decimals: diff ? 1 : 0, zlim: diff ? undefined : [-1, 1] }), `${title}, ${region.label}`);
+        renderHeatmap({ matrix: m, rowLabels: labels, title: `${title} (${region.label})`, valueScale: 100, decimals: diff ? 1 : 0, zlim: diff ? [-(dmax || 1), dmax || 1] : [-1, 1] }), `${title}, ${region.label}`);
       corrFigures.push(await heat(cd, 'Correlation ×100, data', 'data', false));
       corrFigures.push(await heat(cs, 'Correlation ×100, simulation', 'sim', false));
       corrFigures.push(await heat(cc, 'Correlation ×100, corrected simulation', 'corrected', false));
@@ -241,7 +244,7 @@ export async function runValidate(o: ValidateOptions, log: (s: string) => void =
     const after = anyCorr ? classifierTwoSampleTest(dSample, sample(mc, plan.vars.map((v) => v.corr ?? v.name)), opts) : null;
     // Toys depend on the data only, so one set serves both p-values.
     const boot = bootstrapPValue(before.auc, dSample, (x, y, seed) => classifierTwoSampleTest(x, y, { ...opts, seed }).auc, { toys: o.toys, seed: o.seed });
-    const p = (auc: number) => (1 + boot.toys.filter((t) => t >= auc).length) / (1 + boot.toys.length);
+    const p = (auc: number) => (boot.toys.length ? (1 + boot.toys.filter((t) => t >= auc).length) / (1 + boot.toys.length) : NaN);
     const nums = (r: typeof before): ClassifierNumbers => ({ auc: r4(r.auc), pValue: r4(p(r.auc)), toys: boot.toys.map(r4), nTrain: r.nTrain, nTest: r.nTest });
     classifier = { before: nums(before), after: after ? nums(after) : null };
   }

@@ -64,7 +64,7 @@ export const command: CommandModule<object, ValidateArgs> = {
       bins: argv.bins, toys: argv.toys, classifierRows: argv['classifier-rows'], maxEvents: argv['max-events'], seed: argv.seed,
       png: argv.png, quiet, tree: argv.tree,
     }, quiet ? undefined : (s) => console.error(s));
-    const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(4));
+    const fmt = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(4));
     console.log(`report: ${argv.out}/index.html (${summary.plots.length} plot files)`);
     console.log(`mean KS after / mean KS before: ${fmt(summary.meanKsRatio)}`);
     if (summary.classifier) console.log(`classifier AUC: ${fmt(summary.classifier.before.auc)} (p ${fmt(summary.classifier.before.pValue)}) -> ${fmt(summary.classifier.after?.auc)} (p ${fmt(summary.classifier.after?.pValue)})`);
