@@ -11,7 +11,7 @@
  *     events/s per epoch, total time, peak RSS and the closure targets: mean KS after/before <= 0.2 and
  *     classifier AUC after <= 0.52.
  *
- *   node --import tsx bench/train-flow.ts [--small] [--part step|e2e] [--backend wasm|cpu|auto] [--tfjs-spline]
+ *   node --import tsx bench/train-flow.ts [--small] [--part step|e2e] [--rows N] [--backend wasm|cpu|auto] [--tfjs-spline]
  *
  * --tfjs-spline times the step with the model's tfjs spline + autodiff instead of the trainer's host spline.
  */
@@ -74,7 +74,7 @@ async function stepThroughput(small: boolean, backend: string): Promise<void> {
 }
 
 async function endToEnd(small: boolean, backend: string): Promise<void> {
-  const rows = small ? 20_000 : 1_000_000;
+  const rows = Number(arg('--rows', small ? '20000' : '1000000'));
   const dir = join(ROOT, 'bench', 'data', `zee-${rows}`);
   if (!existsSync(join(dir, 'zee_mc.parquet')) || !existsSync(join(dir, 'zee_data.parquet'))) {
     mkdirSync(dir, { recursive: true });
