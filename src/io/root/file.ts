@@ -3,7 +3,8 @@
  * (through its FileProxy hook) for keys, directories, streamer infos and the TTree/TBranch metadata.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { FileProxy, openFile } from 'jsroot/io';
+import { FileProxy, TBuffer, openFile } from 'jsroot/io';
+import { unzipRecord } from './compression.js';
 import { NtcorrError, errorMessage } from '../../core/errors.js';
 
 /** Files up to this size are read into memory at open (one read instead of one per basket). */
@@ -20,7 +21,7 @@ export interface TreeKey {
 
 /** jsroot's FileProxy reading through our descriptor, so jsroot never opens the file itself. */
 class FdProxy extends (FileProxy as { new(): object }) {
-  constructor(private readonly file: RootFile) { super(); }
+  constructor(readonly file: RootFile) { super(); }
   async openFile(): Promise<boolean> { return true; }
   getFileName(): string { return this.file.path; }
   getFileSize(): number { return this.file.size; }
@@ -29,6 +30,26 @@ class FdProxy extends (FileProxy as { new(): object }) {
     return new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
   closeFile(): void {}
+}
+
+/**
+ * Makes jsroot inflate key payloads (streamer infos, TTrees) with our codecs (native zlib / fflate)
+ * instead of its JS inflate, which was most of the time spent opening a file. Patched on the prototype of
+ * jsroot's proxy-file class, which only files opened through FdProxy (ours) use, so from the second file
+ * on the streamer infos are covered too; same logic as jsroot's TFile.readObjBuffer.
+ */
+function useFastInflate(jsFile: any): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const proto = Object.getPrototypeOf(jsFile);
+  if (proto.ntcorrFastInflate || !(jsFile.proxy instanceof FdProxy)) return;
+  proto.ntcorrFastInflate = true;
+  proto.readObjBuffer = async function (this: any, key: any): Promise<unknown> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const f: RootFile = this.proxy.file;
+    const raw = f.read(Number(key.fSeekKey) + key.fKeylen, key.fNbytes - key.fKeylen);
+    const data = await unzipRecord(raw, key.fObjlen);
+    const buf = new TBuffer(new DataView(data.buffer, data.byteOffset, data.byteLength), 0, this);
+    buf.fTagOffset = key.fKeylen;
+    return buf;
+  };
 }
 
 export class RootFile {
@@ -76,6 +97,7 @@ export class RootFile {
         throw new NtcorrError(`${path}: unreadable ROOT file structure (${errorMessage(e)})`, { file: path, cause: e });
       }
       if (!file.js) throw new NtcorrError(`${path}: unreadable ROOT file structure (no keys)`, { file: path });
+      useFastInflate(file.js);
       return file;
     } catch (e) {
       if (file) file.close(); else closeSync(fd);

@@ -3,4 +3,5 @@ declare module 'jsroot/io' {
   export const openFile: any;
   export const FileProxy: any;
   export const R__unzip: any;
+  export const TBuffer: any;
 }
