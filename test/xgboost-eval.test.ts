@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fixture } from './helpers/fixtures.js';
 import { parseXgboostJson, predTransform } from '../src/models/xgboost/forest.js';
 import { predictMargin, predictMarginRowMajor } from '../src/models/xgboost/evaluate.js';
+import { parseXgboostDump } from '../src/models/xgboost/dump.js';
 import { NtcorrError } from '../src/core/errors.js';
 
 function f32(path: string): Float32Array {
@@ -74,4 +75,28 @@ test('unsupported or broken models fail with a clear error', (t) => {
   t.throws(() => parseXgboostJson('{"a":1}', 'x.json'), { instanceOf: NtcorrError, message: /not an XGBoost JSON model/ });
   t.throws(() => parseXgboostJson(tinyModel('multi:softprob', '0.5'), 'm.json'), { message: /objective "multi:softprob" not supported/ });
   t.throws(() => parseXgboostJson(tinyModel('binary:logistic', '0'), 'm.json'), { message: /base_score 0 must be in \(0,1\)/ });
+});
+
+test('JSON dump format (dump_model(dump_format="json")): same margins as the saved model', (t) => {
+  // Builds the dump XGBoost would print for the barrel model (nested nodes, "f<i>" split names, float32
+  // thresholds with 9 significant digits) and checks it evaluates exactly like the model file.
+  const doc = JSON.parse(readFileSync(fixture('xgboost', 'model_barrel.json'), 'utf8'));
+  const trees = doc.learner.gradient_booster.model.trees as any[];
+  const dump = trees.map((tr) => {
+    const node = (i: number, depth: number): any => tr.left_children[i] === -1
+      ? { nodeid: i, leaf: Number(Math.fround(tr.split_conditions[i]).toPrecision(9)) }
+      : { nodeid: i, depth, split: `f${tr.split_indices[i]}`, split_condition: Number(Math.fround(tr.split_conditions[i]).toPrecision(9)),
+        yes: tr.left_children[i], no: tr.right_children[i], missing: tr.default_left[i] ? tr.left_children[i] : tr.right_children[i],
+        children: [node(tr.left_children[i], depth + 1), node(tr.right_children[i], depth + 1)] };
+    return node(0, 0);
+  });
+  const fromDump = parseXgboostDump(JSON.stringify(dump), { objective: 'binary:logitraw', baseMargin: 0, numFeatures: 15 });
+  const fromModel = parseXgboostJson(JSON.stringify(doc));
+  const x = f32(fixture('xgboost', 'model_barrel.inputs.f32.bin'));
+  const a = predictMargin(fromDump, x, 2000), b = predictMargin(fromModel, x, 2000);
+  t.deepEqual(Array.from(a), Array.from(b));
+  t.throws(() => parseXgboostDump(JSON.stringify([{ nodeid: 0, split: 'pt', split_condition: 1, yes: 1, no: 2, missing: 1, children: [{ nodeid: 1, leaf: 1 }, { nodeid: 2, leaf: 2 }] }]), { objective: 'reg:squarederror', baseMargin: 0 }),
+    { message: /splits on "pt"/ });
+  const named = parseXgboostDump(JSON.stringify([{ nodeid: 0, split: 'pt', split_condition: 1, yes: 1, no: 2, missing: 2, children: [{ nodeid: 1, leaf: 1 }, { nodeid: 2, leaf: 2 }] }]), { objective: 'reg:squarederror', baseMargin: 0.5, featureNames: ['eta', 'pt'] });
+  t.deepEqual(Array.from(predictMargin(named, Float32Array.of(0, 0.5, 0, 1, 0, NaN), 3)), [1.5, 2.5, 2.5]);
 });

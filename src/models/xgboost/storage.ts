@@ -3,15 +3,17 @@ import { join } from 'node:path';
 import type { Bundle } from '../../bundle/bundle.js';
 import type { TensorData } from '../../bundle/tensors.js';
 import { NtcorrError } from '../../core/errors.js';
+import { parseXgboostDump } from './dump.js';
 import { parseXgboostJson, type Forest, type XgbObjective } from './forest.js';
 
 /**
  * How a bundle holds one forest: either XGBoost's own JSON file next to model.json (`{ file }`), or the
  * flattened arrays in weights.bin (`{ tensors, objective, baseMargin, numFeatures }`), which is ~4x smaller
- * than the JSON and loads without parsing megabytes of text.
+ * than the JSON and loads without parsing megabytes of text. A JSON *dump* (dump_model) needs
+ * `{ file, dump: { objective, baseMargin, featureNames? } }` since dumps carry neither.
  */
 export type ForestRef =
-  | { file: string }
+  | { file: string; dump?: { objective: XgbObjective; baseMargin: number; numFeatures?: number; featureNames?: string[] } }
   | { tensors: string; objective: XgbObjective; baseMargin: number; numFeatures: number };
 
 export function forestTensors(prefix: string, f: Forest): { ref: ForestRef; tensors: { name: string; shape: number[]; data: TensorData }[] } {
@@ -31,7 +33,7 @@ export function loadForest(bundle: Bundle, ref: ForestRef, what: string): Forest
     } catch {
       throw new NtcorrError(`model bundle ${bundle.dir}: ${what}: XGBoost model file ${ref.file} not found`, { file: path });
     }
-    return parseXgboostJson(text, path);
+    return ref.dump ? parseXgboostDump(text, { ...ref.dump, file: path }) : parseXgboostJson(text, path);
   }
   const all = bundle.tensors();
   const get = <T extends TensorData>(name: string, ctor: new (...a: any[]) => T): T => {
