@@ -17,23 +17,23 @@ export interface RawBasket {
 }
 
 /** How many baskets a branch has, including one recovered inside the TBranch (file not closed cleanly). */
-export function basketCount(branch: any): number { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function basketCount(branch: any): number {
   const w = Number(branch.fWriteBasket);
   return recovered(branch, w) ? w + 1 : w;
 }
 
-function recovered(branch: any, k: number): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+function recovered(branch: any, k: number): any {
   const b = branch.fBaskets?.arr?.[k];
   // fBufferRef is absent when the basket holds no bytes (e.g. every entry of a jagged branch empty).
   return b && typeof b.fNevBuf === 'number' ? b : undefined;
 }
 
-export function basketEntryStart(branch: any, k: number): number { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function basketEntryStart(branch: any, k: number): number {
   return Number(branch.fBasketEntry[k]);
 }
 
 /** Reads basket k of `branch`, whose tree holds `treeEntries` entries. */
-export async function readBasket(file: RootFile, tree: string, branch: any, k: number, treeEntries: number): Promise<RawBasket> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function readBasket(file: RootFile, tree: string, branch: any, k: number, treeEntries: number): Promise<RawBasket> {
   const name = String(branch.fName);
   const where = `${file.path}: tree "${tree}", branch "${name}", basket ${k}`;
   const entryStart = Number(branch.fBasketEntry[k]);

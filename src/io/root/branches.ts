@@ -10,7 +10,7 @@ export type Layout = 'flat' | 'fixed' | 'jagged' | 'vector';
 export interface BranchPlan {
   name: string;
   /** The jsroot TBranch object (fBasketSeek, fBasketBytes, fBasketEntry, fWriteBasket, fBaskets, ...). */
-  branch: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  branch: any;
   layout: Layout;
   dtype?: DType;
   /** How the bytes are stored: 'float32' for Double32_t without a range (decoded to float64). */
@@ -52,9 +52,9 @@ const VECTOR_TYPES: Record<string, { dtype: DType; size: number }> = {
 };
 
 /** Walks the tree's branches (depth first, sub-branches included) and plans how to read each. */
-export function planBranches(tree: any): BranchPlan[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function planBranches(tree: any): BranchPlan[] {
   const out: BranchPlan[] = [];
-  const visit = (b: any): void => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const visit = (b: any): void => {
     const children = b.fBranches?.arr ?? [];
     if (children.length > 0) {
       // A split object/collection: its data lives in the sub-branches.
@@ -67,7 +67,7 @@ export function planBranches(tree: any): BranchPlan[] { // eslint-disable-line @
   return out;
 }
 
-function planBranch(b: any): BranchPlan { // eslint-disable-line @typescript-eslint/no-explicit-any
+function planBranch(b: any): BranchPlan {
   const base = { name: String(b.fName), branch: b, size: 0, perEntry: 1, layout: 'flat' as Layout };
   const leaves = b.fLeaves?.arr ?? [];
   const skip = (rootType: string, why: string): BranchPlan => ({ ...base, rootType, unsupported: why });
@@ -96,7 +96,7 @@ function planBranch(b: any): BranchPlan { // eslint-disable-line @typescript-esl
   return { ...base, dtype, storage, size: t.size, rootType: tname };
 }
 
-function planElement(b: any, base: Omit<BranchPlan, 'rootType'>, skip: (t: string, why: string) => BranchPlan): BranchPlan { // eslint-disable-line @typescript-eslint/no-explicit-any
+function planElement(b: any, base: Omit<BranchPlan, 'rootType'>, skip: (t: string, why: string) => BranchPlan): BranchPlan {
   const cls = String(b.fClassName ?? '');
   const m = /^vector<\s*([A-Za-z_][\w ]*?)\s*>$/.exec(cls);
   if (m && (b.fType === 0 || b.fType === undefined) && b.fID === -1) {

@@ -38,11 +38,11 @@ class FdProxy extends (FileProxy as { new(): object }) {
  * jsroot's proxy-file class, which only files opened through FdProxy (ours) use, so from the second file
  * on the streamer infos are covered too; same logic as jsroot's TFile.readObjBuffer.
  */
-function useFastInflate(jsFile: any): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+function useFastInflate(jsFile: any): void {
   const proto = Object.getPrototypeOf(jsFile);
   if (proto.ntcorrFastInflate || !(jsFile.proxy instanceof FdProxy)) return;
   proto.ntcorrFastInflate = true;
-  proto.readObjBuffer = async function (this: any, key: any): Promise<unknown> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  proto.readObjBuffer = async function (this: any, key: any): Promise<unknown> {
     const f: RootFile = this.proxy.file;
     const raw = f.read(Number(key.fSeekKey) + key.fKeylen, key.fNbytes - key.fKeylen);
     const data = await unzipRecord(raw, key.fObjlen);
@@ -54,7 +54,7 @@ function useFastInflate(jsFile: any): void { // eslint-disable-line @typescript-
 
 export class RootFile {
   /** jsroot TFile (untyped: jsroot ships no types). */
-  js: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  js: any;
   readonly size: number;
   /** ROOT's own record of the file length (fEND), from the header. */
   readonly end: number;
@@ -126,8 +126,8 @@ export class RootFile {
   /** Every TTree in the file (subdirectories included), highest cycle of each name only. */
   async trees(): Promise<TreeKey[]> {
     const out: TreeKey[] = [];
-    const walk = async (keys: any[], prefix: string): Promise<void> => { // eslint-disable-line @typescript-eslint/no-explicit-any
-      const best = new Map<string, any>(); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const walk = async (keys: any[], prefix: string): Promise<void> => {
+      const best = new Map<string, any>();
       for (const k of keys) {
         const prev = best.get(k.fName);
         if (!prev || k.fCycle > prev.fCycle) best.set(k.fName, k);
@@ -146,7 +146,7 @@ export class RootFile {
   }
 
   /** Reads a named object (highest cycle); undefined if absent. */
-  async readObject(name: string, cycle?: number): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  async readObject(name: string, cycle?: number): Promise<any> {
     try {
       return await this.js.readObject(cycle === undefined ? name : `${name};${cycle}`);
     } catch {
@@ -156,7 +156,7 @@ export class RootFile {
 
   /** Top-level keys (name, class, cycle), for inspect and provenance. */
   keys(): Array<{ name: string; className: string; cycle: number }> {
-    return (this.js.fKeys ?? []).map((k: any) => ({ name: k.fName, className: k.fClassName, cycle: k.fCycle })); // eslint-disable-line @typescript-eslint/no-explicit-any
+    return (this.js.fKeys ?? []).map((k: any) => ({ name: k.fName, className: k.fClassName, cycle: k.fCycle }));
   }
 
   close(): void {

@@ -50,7 +50,7 @@ export class RootTable implements TableSource {
     readonly rows: number,
     readonly provenance: ProvenanceRecord[],
     private readonly file: RootFile,
-    private readonly treeObj: any, // eslint-disable-line @typescript-eslint/no-explicit-any
+    private readonly treeObj: any,
     readonly trees: TreeKey[],
   ) {
     const plans = planBranches(treeObj);
@@ -198,7 +198,7 @@ export class RootTable implements TableSource {
    * The branch's codec: from fCompress, or, when that is 0 (writers such as uproot's and ours leave it 0
    * and let each basket say whether it is compressed), from the first basket's compression header.
    */
-  private codecOfBranch(b: any): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+  private codecOfBranch(b: any): string {
     const declared = codecOf(Number(b.fCompress));
     if (declared !== 'none' || !(Number(b.fWriteBasket) > 0)) return declared;
     try {
