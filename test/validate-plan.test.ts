@@ -5,7 +5,7 @@ import { NtcorrError } from '../src/core/errors.js';
 
 const opts = (o: Partial<ValidateOptions> = {}): ValidateOptions => ({
   data: ['d.parquet'], mc: ['m.parquet'], suffix: '_corr', out: 'r', bins: 40, toys: 0, classifierRows: 1000, maxEvents: 1e6,
-  seed: 1, png: false, quiet: true, ...o,
+  seed: 1, png: false, quiet: true, reweightBins: 8, ...o,
 });
 const data = new Set(['probe_r9', 'probe_sieie', 'probe_pfChargedIso', 'probe_ScEta', 'probe_pt', 'probe_phi', 'fixedGridRhoAll', 'probe_mvaID', 'mass']);
 const mc = new Set([...data, 'weight', 'probe_r9_corr', 'probe_pfChargedIso_corr', 'probe_mvaID_corr', 'probe_extra_corr']);

@@ -128,4 +128,7 @@ test('bad input: an unknown variable fails with the column and sample named', (t
   const g = runCli(['validate', '--data', join(dir, 'nope*.parquet'), '--mc', join(dir, 'mc.parquet'), '-o', join(dir, 'r3'), '--quiet']);
   t.not(g.code, 0);
   t.regex(g.stderr + g.stdout, /--data: no file matches/);
+  const rw = runCli(['validate', '--data', join(dir, 'data.parquet'), '--mc', join(dir, 'mc.parquet'), '--reweight', 'probe_pt,nothing', '-o', join(dir, 'r4'), '--quiet']);
+  t.not(rw.code, 0);
+  t.regex(rw.stderr + rw.stdout, /--reweight: column "nothing" must be in both/);
 });

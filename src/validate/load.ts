@@ -9,6 +9,7 @@ export interface LoadedSample {
   files: string[];
   rows: number;
   columns: Map<string, Float64Array>;
+  /** Event weights (may be replaced by kinematic reweighting). */
   weights: Float64Array | null;
 }
 

@@ -16,6 +16,9 @@ export interface ValidateOptions {
   regionVar?: string;
   /** Profile x variables (default: <prefix>pt, <prefix>ScEta, <prefix>phi, fixedGridRhoAll when present). */
   profileVars?: string[];
+  /** Reweight simulation to data in these variables first (equal-population grid, as flow training does). */
+  reweight?: string[];
+  reweightBins: number;
   /** XGBoost bundle used to recompute mvaID before/after when the columns are absent. */
   mvaidModel?: string;
   bins: number;

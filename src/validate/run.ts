@@ -14,6 +14,7 @@ import { columnsOf, expandGlobs, loadSample, type LoadedSample } from './load.js
 import { mvaidEvaluator } from './mvaid.js';
 import type { ClassifierNumbers, ValidateOptions, ValidateSummary, VarMetrics } from './options.js';
 import { makePlan } from './plan.js';
+import { kinematicReweight } from '../train/flow/reweight.js';
 
 /** The bundle shipped with ntcorr (package root/models), used when --mvaid-model is not given. */
 export const DEFAULT_MVAID_MODEL = fileURLToPath(new URL('../../models/photon-mvaid-run3', import.meta.url));
@@ -80,12 +81,23 @@ export async function runValidate(o: ValidateOptions, log: (s: string) => void =
     }
   }
 
-  const base = [...plan.vars.map((v) => v.name), ...(plan.regionVar ? [plan.regionVar] : []), ...plan.profileVars];
+  for (const c of o.reweight ?? []) {
+    if (!dataCols.has(c) || !mcCols.has(c)) throw new NtcorrError(`--reweight: column "${c}" must be in both data and simulation`, { column: c });
+  }
+  const base = [...plan.vars.map((v) => v.name), ...(plan.regionVar ? [plan.regionVar] : []), ...plan.profileVars, ...(o.reweight ?? [])];
   log(`reading ${dataFiles.length} data file(s) and ${mcFiles.length} simulation file(s)`);
   const data = await loadSample(dataFiles, [...base, ...extraData], { weight: o.dataWeights, where: o.where, maxEvents: o.maxEvents, tree: o.tree });
   const mc = await loadSample(mcFiles, [...base, ...plan.vars.flatMap((v) => (v.corr ? [v.corr] : [])), ...extraMc], { weight: o.weights, where: o.where, maxEvents: o.maxEvents, tree: o.tree });
   if (data.rows === 0 || mc.rows === 0) throw new NtcorrError(`no events to compare (data ${data.rows}, simulation ${mc.rows})${o.where ? ` after --where "${o.where}"` : ''}`);
   log(`data ${data.rows} events, simulation ${mc.rows} events`);
+  if (o.reweight && o.reweight.length) {
+    // Compare shapes at equal kinematics: simulation weights x data/simulation ratio in the grid.
+    const ones = (n: number) => new Float64Array(n).fill(1);
+    const r = kinematicReweight(o.reweight.map((c) => data.columns.get(c)!), data.weights ?? ones(data.rows),
+      o.reweight.map((c) => mc.columns.get(c)!), mc.weights ?? ones(mc.rows), { bins: o.reweightBins, maxWeight: 20 });
+    mc.weights = r.weights;
+    notes.push(`simulation reweighted to data in ${o.reweight.join(', ')} (${o.reweightBins} equal-population bins each; ${r.cellsWithoutData} cells without data, ${r.clipped} weights clipped at 20, effective events ${Math.round(r.effectiveEvents)})`);
+  }
 
   let mvaData: Float64Array | null = null, mvaMc: Float64Array | null = null, mvaCorr: Float64Array | null = null;
   if (mvaSource === 'columns') {

@@ -12,6 +12,8 @@ interface ValidateArgs {
   'region-var'?: string;
   'profile-vars'?: string[];
   'mvaid-model'?: string;
+  reweight?: string[];
+  'reweight-bins': number;
   bins: number;
   toys: number;
   'classifier-rows': number;
@@ -44,6 +46,8 @@ export const command: CommandModule<object, ValidateArgs> = {
       .option('region-var', { type: 'string', describe: 'Barrel/endcap split |x| < 1.5 (default <prefix>ScEta)' })
       .option('profile-vars', { type: 'string', array: true, describe: 'x variables of profile plots (default <prefix>pt, <prefix>ScEta, <prefix>phi, fixedGridRhoAll)' })
       .option('mvaid-model', { type: 'string', describe: 'XGBoost bundle to re-evaluate mvaID when <prefix>mvaID_corr is absent (default models/photon-mvaid-run3)' })
+      .option('reweight', { type: 'string', array: true, describe: 'Reweight simulation to data in these variables first, e.g. probe_pt,probe_ScEta,fixedGridRhoAll (as flow training does)' })
+      .option('reweight-bins', { type: 'number', default: 8, describe: 'Equal-population bins per reweighting variable' })
       .option('bins', { type: 'number', default: 40, describe: 'Histogram bins' })
       .option('toys', { type: 'number', default: 10, describe: 'Bootstrap toys for the classifier-test p-value (-1: skip the classifier test)' })
       .option('classifier-rows', { type: 'number', default: 20_000, describe: 'Events per sample used by the classifier test (seeded subsample)' })
@@ -61,6 +65,7 @@ export const command: CommandModule<object, ValidateArgs> = {
     const summary = await runValidate({
       data: argv.data, mc: argv.mc, weights: argv.weights, dataWeights: argv['data-weights'], vars: list(argv.vars), suffix: argv.suffix,
       out: argv.out, where: argv.where, regionVar: argv['region-var'], profileVars: list(argv['profile-vars']), mvaidModel: argv['mvaid-model'],
+      reweight: list(argv.reweight), reweightBins: argv['reweight-bins'],
       bins: argv.bins, toys: argv.toys, classifierRows: argv['classifier-rows'], maxEvents: argv['max-events'], seed: argv.seed,
       png: argv.png, quiet, tree: argv.tree,
     }, quiet ? undefined : (s) => console.error(s));
