@@ -349,3 +349,27 @@ test('trees in subdirectories and several cycles: ntcorr picks the highest cycle
   t.is((await jsf.readObject('T')).fEntries, 7, 'jsroot also takes the highest cycle');
   t.is((await jsf.readObject('d/U')).fEntries, 3);
 });
+
+test('full copy of the NanoAOD file: all 947 branches identical, UInt_t counters kept, no extra counters', async (t) => {
+  const src = fixture('root', 'nanoAOD_2015_CMS_Open_Data_ttbar.root');
+  const out = join(tempDir(), 'nano.root');
+  const s = await RootTable.open(src);
+  const w = await createRootWriter(s, out, [{ name: 'x' }], { mode: 'full', provenance: PROV });
+  for await (const c of s.chunks(['run'], 64)) await w.append(new Map([['x', new Float32Array(c.rows).fill(1)]]), c.rows);
+  await w.finish();
+  const names = s.columns.filter((c) => c.dtype).map((c) => c.name);
+  const a = await s.readAll(names);
+  await s.close();
+  const o = await RootTable.open(out);
+  t.deepEqual(o.columns.map((c) => c.name), [...s.columns.map((c) => c.name), 'x']);
+  t.is(o.columns.find((c) => c.name === 'nJet')!.detail, 'UInt_t');
+  t.is(o.columns.find((c) => c.name === 'Jet_pt')!.detail, 'Float_t[nJet]');
+  const b = await o.readAll(names);
+  await o.close();
+  const differing = names.filter((n) => !sameEntries(entries(b.get(n)!, 200), entries(a.get(n)!, 200)));
+  t.deepEqual(differing, []);
+  // An independent look at a sample of jagged and flat branches.
+  const sample = ['Jet_pt', 'Jet_eta', 'Muon_charge', 'Electron_cutBased', 'MET_pt', 'event', 'HLT_IsoMu17_eta2p1'];
+  const ref = await jsrootRead(out, 'Events', sample);
+  for (const n of sample) t.true(sameEntries(refEntries(ref.get(n)!), entries(a.get(n)!, 200)), n);
+});

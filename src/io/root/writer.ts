@@ -18,6 +18,9 @@ import { PROVENANCE_KEY } from './provenance.js';
 import { RootTable } from './reader.js';
 import { leafSize, serializeTree, type BranchRecord, type LeafSpec } from './tree-object.js';
 
+/** Types a counter branch may have (NanoAOD uses UInt_t, HZZ Int_t). */
+const COUNTER_TYPES = new Set<DType>(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32']);
+
 /** Uncompressed bytes per basket before it is flushed. */
 export const BASKET_BYTES = 64 * 1024;
 
@@ -146,12 +149,12 @@ export class TreeWriter {
     for (const s of columns) {
       if (s.layout === 'jagged') {
         const cs = columns.find((x) => x.name === s.counter);
-        if (cs && (cs.layout !== 'flat' || cs.dtype !== 'int32')) {
-          throw new NtcorrError(`${path}: counter branch "${s.counter}" of "${s.name}" must be a flat int32 column`, { file: path, column: s.name });
+        if (cs && (cs.layout !== 'flat' || !COUNTER_TYPES.has(cs.dtype))) {
+          throw new NtcorrError(`${path}: counter branch "${s.counter}" of "${s.name}" must be a flat integer column (up to 32 bits)`, { file: path, column: s.name });
         }
         // The counter comes from the array's offsets unless it is also given as a column.
         if (!names.has(s.counter!)) this.counterOf.set(s.counter!, s.name);
-        add({ name: s.counter!, dtype: 'int32', fixed: 1, isCounter: true });
+        add({ name: s.counter!, dtype: cs?.dtype ?? 'int32', fixed: 1, isCounter: true });
         add({ name: s.name, dtype: s.dtype, fixed: 1, counter: s.counter, isCounter: false });
       } else {
         add({ name: s.name, dtype: s.dtype, fixed: s.layout === 'fixed' ? s.fixed ?? 1 : 1, isCounter: counters.has(s.name) });
@@ -247,7 +250,8 @@ export async function createRootWriter(source: TableSource, outPath: string, out
       }
       copy.push(c.name);
       if (p.layout === 'jagged') {
-        const counterOk = p.counter && source.plans().get(p.counter)?.dtype === 'int32' && !outNames.has(p.counter);
+        const cp = p.counter ? source.plans().get(p.counter) : undefined;
+        const counterOk = cp && !cp.unsupported && cp.layout === 'flat' && COUNTER_TYPES.has(cp.dtype!) && !outNames.has(p.counter!);
         specs.push({ name: c.name, dtype: p.dtype!, layout: 'jagged', counter: counterOk ? p.counter! : `n${c.name}` });
       } else {
         specs.push({ name: c.name, dtype: p.dtype!, layout: p.layout === 'fixed' ? 'fixed' : 'flat', fixed: p.perEntry });
