@@ -36,6 +36,8 @@ export class ToyTableWriter {
   private readonly tmp: string;
   private readonly writer: ParquetWriter;
   private rows: ToyResult[] = [];
+  /** A write that the underlying writer chose to make asynchronous (fileWriter is synchronous). */
+  private pendingWrite: Promise<void> | void = undefined;
 
   constructor(
     readonly path: string,
@@ -43,7 +45,7 @@ export class ToyTableWriter {
     private readonly gen: Float64Array,
     private readonly fixed: boolean[],
     kv: Record<string, string>,
-    private readonly groupToys = 20_000,
+    private readonly groupToys = 2_000,
   ) {
     mkdirSync(dirname(path), { recursive: true });
     this.tmp = tempPathFor(path);
@@ -56,12 +58,13 @@ export class ToyTableWriter {
     });
   }
 
-  async add(r: ToyResult): Promise<void> {
+  /** Buffers one toy; every `groupToys` toys become a row group (10k rows for 5 parameters). */
+  add(r: ToyResult): void {
     this.rows.push(r);
-    if (this.rows.length >= this.groupToys) await this.flush();
+    if (this.rows.length >= this.groupToys) this.flush();
   }
 
-  private async flush(): Promise<void> {
+  private flush(): void {
     const np = this.names.length;
     const n = this.rows.length * np;
     if (n === 0) return;
@@ -92,12 +95,15 @@ export class ToyTableWriter {
       }
     }
     const data: Record<string, ArrayLike<unknown>> = { toy, parameter: param, value, error, gen, pull, fixed, valid, converged: conv, accurate_covar: acc, nll, edm, nfcn, events, status };
-    await this.writer.write({ columnData: SCHEMA.slice(1).map((s) => ({ name: s.name, data: data[s.name] as never })), rowGroupSize: n });
+    const prev = this.pendingWrite;
+    const w = this.writer.write({ columnData: SCHEMA.slice(1).map((s) => ({ name: s.name, data: data[s.name] as never })), rowGroupSize: n });
+    this.pendingWrite = prev || w ? Promise.all([prev, w]).then(() => {}) : undefined;
     this.rows = [];
   }
 
   async finish(): Promise<void> {
-    await this.flush();
+    this.flush();
+    await this.pendingWrite;
     this.writer.finish();
     await fsyncPath(this.tmp);
     await rename(this.tmp, this.path);

@@ -11,5 +11,6 @@ parentPort!.on('message', (msg: { from: number; to: number }) => {
   const results: ToyResult[] = [];
   runToys(model, msg.from, msg.to, { seed: init.seed, vary: init.vary, minimize: init.minimize }, (r) => results.push(r));
   const c = packChunk(msg.from, msg.to, np, results);
-  parentPort!.postMessage(c, [c.values.buffer, c.errors.buffer, c.nll.buffer, c.edm.buffer, c.ints.buffer] as ArrayBuffer[]);
+  // Copied rather than transferred (a few KB per chunk): buffers then live and die in one thread.
+  parentPort!.postMessage(c);
 });
