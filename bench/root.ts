@@ -93,6 +93,14 @@ export async function run(opts: { small: boolean }): Promise<void> {
     await tw.finish();
     const sec = cpu() - t2;
     console.log(`write ${n} entries ${codec.padEnd(4)}: ${sec.toFixed(2)} s CPU  ${(n / sec / 1e6).toFixed(2)} M events/s  ${(mb(raw) / sec).toFixed(1)} MB/s uncompressed  file ${mb(statSync(path).size).toFixed(1)} MB`);
+    // Read it back: large baskets show the decoder's throughput without HZZ's per-basket overheads.
+    const t3 = cpu();
+    const rt = await RootTable.open(path);
+    let got = 0;
+    for await (const chunk of rt.chunks(['pt', 'weight', 'id', 'jet_e', 'njet'], 100_000)) for (const c of chunk.columns.values()) got += bytesOf(c);
+    await rt.close();
+    const rsec = cpu() - t3;
+    console.log(`read  ${n} entries ${codec.padEnd(4)}: ${rsec.toFixed(2)} s CPU  ${(n / rsec / 1e6).toFixed(2)} M events/s  ${(mb(got) / rsec).toFixed(1)} MB/s decoded`);
     rmSync(path, { force: true });
   }
   console.log(`peak RSS ${rss()}`);
