@@ -8,7 +8,7 @@ import type { ColumnInfo, ProvenanceRecord, TableSource } from '../table.js';
 import { basketCount, readBasket, type RawBasket } from './basket.js';
 import { columnInfo, planBranches, type BranchPlan } from './branches.js';
 import { codecOf } from './compression.js';
-import { DTYPE_SIZE, decodeBE } from './endian.js';
+import { decodeBE } from './endian.js';
 import { RootFile, type TreeKey } from './file.js';
 import { readProvenance } from './provenance.js';
 
@@ -304,4 +304,3 @@ function fixedOffsets(b: DecodedBasket, per: number): Int32Array {
   return b.offsets;
 }
 
-export { DTYPE_SIZE };
