@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { buildModel } from '../model.js';
 import type { MinimizeOptions } from '../minuit/migrad.js';
-import { runToys, type ToyResult } from './run-toy.js';
+import { newToyState, runToys, type ToyResult } from './run-toy.js';
 import type { Vary } from './generate.js';
 
 export interface PoolOptions {
@@ -103,8 +103,9 @@ export async function runToyPool(doc: unknown, source: string, opts: PoolOptions
   const chunk = opts.chunk ?? 16;
   if (opts.jobs <= 1) {
     const model = buildModel(doc, source);
+    const state = newToyState();
     for (let from = 0; from < opts.toys; from += chunk) {
-      runToys(model, from, Math.min(opts.toys, from + chunk), { seed: opts.seed, vary: opts.vary, minimize: opts.minimize }, onResult);
+      runToys(model, from, Math.min(opts.toys, from + chunk), { seed: opts.seed, vary: opts.vary, minimize: opts.minimize }, onResult, state);
       // Yield to the event loop between chunks so progress bars and signals get through.
       await new Promise((r) => setImmediate(r));
     }

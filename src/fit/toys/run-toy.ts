@@ -25,22 +25,32 @@ export interface ToyOptions {
   minimize?: MinimizeOptions;
 }
 
+/** Buffers kept across calls of runToys (a worker keeps one for its lifetime). */
+export interface ToyState {
+  nll: UnbinnedNll | null;
+  buffer: { data: Float64Array };
+}
+
+export function newToyState(): ToyState {
+  return { nll: null, buffer: { data: new Float64Array(0) } };
+}
+
 /**
  * Runs toys [from, to) of a model: generate at the model's start values, fit from them, HESSE.
- * Reuses one NLL object (buffers) across toys. `emit` receives each result in toy order.
+ * Reuses one NLL object and one data buffer across toys (and across calls via `state`).
+ * `emit` receives each result in toy order.
  */
-export function runToys(model: Model, from: number, to: number, opts: ToyOptions, emit: (r: ToyResult) => void): void {
+export function runToys(model: Model, from: number, to: number, opts: ToyOptions, emit: (r: ToyResult) => void, state: ToyState = newToyState()): void {
   const gen = Float64Array.from(model.params.map((p) => p.value));
   const np = gen.length;
-  let nll: UnbinnedNll | null = null;
   for (let toy = from; toy < to; toy++) {
     const rng = toyRng(opts.seed, toy);
-    const data = generateToy(model, gen, rng, opts.vary);
+    const data = generateToy(model, gen, rng, opts.vary, state.buffer);
     try {
-      if (!nll) nll = new UnbinnedNll(model, data.xs);
-      else nll.setData(data.xs);
-      nll.constraints = data.constraints;
-      const r = minimize(nll, model.params, opts.minimize ?? {});
+      if (!state.nll) state.nll = new UnbinnedNll(model, data.xs);
+      else state.nll.setData(data.xs);
+      state.nll.constraints = data.constraints;
+      const r = minimize(state.nll, model.params, opts.minimize ?? {});
       emit({
         toy, events: data.xs.length, values: r.values, errors: r.errors, valid: r.valid, converged: r.converged,
         accurateCovar: r.accurateCovar, nll: r.fmin, edm: r.edm, nfcn: r.nfcn,
