@@ -96,3 +96,16 @@ test('numerical-gradient model (Crystal Ball + Chebyshev, limits, fixed tails): 
     t.true(Math.abs(p.pull_width - 1) < 3.5 * p.pull_width_error, `${name}: pull width ${p.pull_width} ± ${p.pull_width_error}`);
   }
 });
+
+test('failed fits are kept and flagged, not dropped', async (t) => {
+  const out = tempDir();
+  // A call limit of 4 stops every MIGRAD before convergence.
+  await runToyStudy({ model: MODEL, toys: 12, seed: 5, jobs: 1, vary: 'all', out, plots: false, minimize: { maxfcn: 4 } });
+  const s = parse(readFileSync(join(out, 'summary.yaml'), 'utf8')) as { toys: number; valid: number; fraction_valid: number };
+  t.is(s.toys, 12);
+  t.is(s.valid, 0);
+  t.is(s.fraction_valid, 0);
+  const rows = (await parquetReadObjects({ file: await fileBuffer(join(out, 'toys.parquet')) })) as Array<Record<string, unknown>>;
+  t.is(rows.length, 60);
+  t.true(rows.every((r) => r.valid === false && r.converged === false && r.status === 'not converged'));
+});
