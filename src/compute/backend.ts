@@ -56,6 +56,8 @@ export async function initBackend(request: string = 'auto'): Promise<string> {
 }
 
 async function initBackendOnce(request: string): Promise<string> {
+  // Production mode: no per-op debug checks, and no "install tfjs-node" banner in batch logs.
+  tf.enableProdMode();
   const order: (() => Promise<boolean>)[] =
     request === 'tensorflow' ? [useNative]
     : request === 'wasm' ? [useWasm]

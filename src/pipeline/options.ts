@@ -24,6 +24,8 @@ export interface ApplyOptions {
   quiet: boolean;
   seed: number;
   backend: string;
+  /** Compute threads for neural-network kinds (flow worker threads); undefined: NTCORR_THREADS, else every core. */
+  threads?: number;
   /** Codec of the written file (parquet: zstd default). */
   compression?: string;
   /** The command line, recorded in provenance. */

@@ -14,6 +14,7 @@ interface ApplyArgs {
   quiet: boolean;
   seed: number;
   backend: string;
+  threads?: number;
   compression?: string;
   tree?: string;
   friend: boolean;
@@ -41,6 +42,7 @@ export const command: CommandModule<object, ApplyArgs> = {
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress bars; one line per file (batch logs)' })
       .option('seed', { type: 'number', default: 12345, describe: 'Base seed for kinds that draw random numbers (recorded in provenance)' })
       .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend for neural-network kinds' })
+      .option('threads', { type: 'number', describe: 'Compute threads for flow corrections (worker threads, one tfjs backend each); default NTCORR_THREADS, else every core' })
       .option('compression', { type: 'string', describe: 'Codec of written files (parquet default zstd: zstd, snappy, gzip, uncompressed; ROOT default zlib: zlib, lz4, zstd, none)' })
       .option('tree', { type: 'string', describe: 'ROOT files: the TTree to read (default: the only one; an error lists them when there are several)' })
       .option('friend', { type: 'boolean', default: false, describe: 'ROOT files: write only the new branches (same tree name and entries) to <out-dir>/<file>, for use as a friend tree' })
@@ -70,6 +72,7 @@ export const command: CommandModule<object, ApplyArgs> = {
       quiet: argv.quiet,
       seed: argv.seed,
       backend: argv.backend,
+      threads: argv.threads,
       compression: argv.compression,
       tree: argv.tree,
       mode: argv.friend ? 'friend' : 'full',

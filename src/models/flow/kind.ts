@@ -20,10 +20,10 @@ import { hashString } from './random.js';
 
 /** Worker threads: options.threads, else NTCORR_THREADS, else every core (wasm uses one core per instance). */
 export function flowThreads(options: KindOptions): number {
+  if (options.threads !== undefined && options.threads >= 1) return Math.floor(options.threads);
   const env = Number(process.env.NTCORR_THREADS);
-  if (options.threads && options.threads > 1) return options.threads;
   if (Number.isInteger(env) && env >= 1) return env;
-  return options.threads ?? availableParallelism();
+  return availableParallelism();
 }
 
 interface Active {
