@@ -98,8 +98,8 @@ configurations:
     preprocessing:
       isolation: {hoe: auto, pfChargedIso: auto, pfChargedIsoWorstVtx: auto, ecalPFClusterIso: auto, trkSumPtHollowConeDR03: auto, trkSumPtSolidConeDR04: auto}
     reweight: {variables: [pt, ScEta, fixedGridRhoAll], bins: ${small ? 4 : 10}}
-    model: {transforms: ${small ? 2 : 4}, bins: 10, hidden: [${small ? '32, 32' : '128, 128'}]}
-    training: {epochs: ${small ? 2 : 6}, batch_size: ${small ? 1024 : 4096}, learning_rate: 2.0e-3, patience: 3, lr_patience: 1, seed: 42}
+    model: {transforms: ${small ? 2 : 6}, bins: 10, hidden: [${small ? '32, 32' : '128, 128'}]}
+    training: {epochs: ${small ? 2 : 15}, batch_size: ${small ? 1024 : 2048}, learning_rate: 1.0e-3, patience: 4, lr_patience: 2, seed: 42}
     closure: {plots: ${small ? 'false' : 'true'}, classifier_events: ${small ? 5000 : 100000}}
     output: ${out}
 `;
