@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { NtcorrError } from '../core/errors.js';
 import { makePdf, PDF_KINDS, type Pdf, type PdfKind } from './pdfs/index.js';
+import { cholesky, invertFromCholesky, type Mat } from './minuit/linalg.js';
 
 /** A fit parameter as Minuit sees it: start value, step (initial error), optional limits, fixed flag. */
 export interface ParamDef {
@@ -25,7 +26,7 @@ export interface Component {
 
 export type Constraint =
   | { kind: 'gaussian'; index: number; mean: number; sigma: number }
-  | { kind: 'multigauss'; indices: number[]; mean: number[]; cov: number[][]; /** inverse covariance */ inv: number[][]; chol: number[][] }
+  | { kind: 'multigauss'; indices: number[]; mean: number[]; cov: number[][]; /** inverse covariance */ inv: Mat; chol: Mat }
   | { kind: 'poisson'; index: number; observed: number; scale: number };
 
 export interface Model {
@@ -181,7 +182,7 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
       if (mean.length !== n || cov.length !== n || cov.some((r) => r.length !== n)) fail(`constraints[${k}]: mean and covariance must match ${n} parameters`);
       const chol = cholesky(cov);
       if (!chol) return fail(`constraints[${k}].covariance is not positive definite`);
-      constraints.push({ kind: 'multigauss', indices, mean, cov, chol, inv: invertSpd(chol) });
+      constraints.push({ kind: 'multigauss', indices, mean, cov, chol, inv: invertFromCholesky(chol) });
     } else if (type === 'poisson') {
       const observed = num(cc.observed, `constraints[${k}].observed`);
       const scale = cc.scale === undefined ? 1 : num(cc.scale, `constraints[${k}].scale`);
@@ -195,42 +196,4 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
   if (isObj(doc.toys) && doc.toys.events !== undefined) model.toyEvents = num(doc.toys.events, 'toys.events');
   if (!extended && model.toyEvents === undefined) model.toyEvents = 1000;
   return model;
-}
-
-/** Lower Cholesky factor of a symmetric matrix, or null if not positive definite. */
-export function cholesky(a: number[][]): number[][] | null {
-  const n = a.length;
-  const L = a.map(() => new Array<number>(n).fill(0));
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i][j];
-      for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
-      if (i === j) {
-        if (!(s > 0)) return null;
-        L[i][i] = Math.sqrt(s);
-      } else L[i][j] = s / L[j][j];
-    }
-  }
-  return L;
-}
-
-/** Inverse of L L^T from its Cholesky factor. */
-export function invertSpd(L: number[][]): number[][] {
-  const n = L.length;
-  const inv = L.map(() => new Array<number>(n).fill(0));
-  for (let c = 0; c < n; c++) {
-    // Solve L y = e_c, then L^T x = y.
-    const y = new Array<number>(n).fill(0);
-    for (let i = 0; i < n; i++) {
-      let s = i === c ? 1 : 0;
-      for (let k = 0; k < i; k++) s -= L[i][k] * y[k];
-      y[i] = s / L[i][i];
-    }
-    for (let i = n - 1; i >= 0; i--) {
-      let s = y[i];
-      for (let k = i + 1; k < n; k++) s -= L[k][i] * inv[k][c];
-      inv[i][c] = s / L[i][i];
-    }
-  }
-  return inv;
 }

@@ -26,8 +26,8 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
-/** Inverse of a symmetric positive-definite matrix by Cholesky; null if not positive definite. */
-export function invertSpd(a: Mat): Mat | null {
+/** Lower Cholesky factor of a symmetric matrix, or null if it is not positive definite. */
+export function cholesky(a: ArrayLike<number>[]): Mat | null {
   const n = a.length;
   const L = zeros(n);
   for (let i = 0; i < n; i++) {
@@ -40,6 +40,12 @@ export function invertSpd(a: Mat): Mat | null {
       } else L[i][j] = s / L[j][j];
     }
   }
+  return L;
+}
+
+/** Inverse of L L^T from its Cholesky factor L: solve L y = e_c, then L^T x = y, column by column. */
+export function invertFromCholesky(L: ArrayLike<number>[]): Mat {
+  const n = L.length;
   const inv = zeros(n);
   const y = new Float64Array(n);
   for (let c = 0; c < n; c++) {
@@ -55,6 +61,12 @@ export function invertSpd(a: Mat): Mat | null {
     }
   }
   return inv;
+}
+
+/** Inverse of a symmetric positive-definite matrix by Cholesky; null if not positive definite. */
+export function invertSpd(a: Mat): Mat | null {
+  const L = cholesky(a);
+  return L && invertFromCholesky(L);
 }
 
 /** Eigenvalues of a symmetric matrix (cyclic Jacobi; n is small). */
