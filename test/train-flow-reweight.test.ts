@@ -2,18 +2,10 @@ import test from 'ava';
 import { equalPopulationEdges, kinematicReweight } from '../src/train/flow/reweight.js';
 import { splitExamples, splitOf } from '../src/train/flow/split.js';
 import type { Examples } from '../src/train/flow/load.js';
+import { mulberry32 } from '../src/models/flow/random.js';
 
-// Independent seeded generator for test inputs (mulberry32), so the test does not depend on src/nn.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded test inputs (mulberry32); the reweighting under test draws no random numbers itself.
+const rng = mulberry32;
 
 test('equal-population edges split uniform data into equal parts and merge ties', (t) => {
   const x = Float64Array.from({ length: 1000 }, (_, i) => i);

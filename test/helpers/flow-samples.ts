@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { writeParquetTable } from '../../src/io/parquet/index.js';
+import { mulberry32 } from '../../src/models/flow/random.js';
 
 /**
  * Tiny Zee-like tag-and-probe samples whose data/simulation differences are known exactly, for the flow
@@ -11,16 +12,6 @@ import { writeParquetTable } from '../../src/io/parquet/index.js';
  *    probe_ScEta ~ U(-2.5, 2.5), probe_phi ~ U(-pi, pi), fixedGridRhoAll ~ N(20, 4);
  *  - mass ~ N(91, 3) (a selection cut uses it), weight = 1 (simulation).
  */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function generateSample(n: number, isData: boolean, seed: number): Record<string, Float32Array> {
   const u = mulberry32(seed);
