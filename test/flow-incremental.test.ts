@@ -1,31 +1,27 @@
 import test from 'ava';
-import { type FlowArch, type FlowWeights, layerSizes } from '../src/models/flow/arch.js';
+import { type FlowArch, type FlowWeights, layerSizes, transformOrder } from '../src/models/flow/arch.js';
 import { buildMasks } from '../src/models/flow/masks.js';
+import { initialWeights } from '../src/models/flow/tf-flow.js';
 import { inverseIncremental64, planTransform } from '../src/models/flow/incremental.js';
 import { forward64, inverse64 } from '../src/models/flow/reference.js';
 import { mulberry32 } from '../src/models/flow/random.js';
-import { transformOrder } from '../src/models/flow/arch.js';
 import { weightsFromZuko } from '../src/models/flow/zuko.js';
 import { fixtureArch, fixtureTensors, io, maxAbsDiff } from './flow-fixtures.js';
 
-/** Random weights (seeded) for architectures the fixtures do not cover, e.g. passes=2. */
+/**
+ * Random weights (seeded) for architectures the fixtures do not cover, e.g. passes=2: the model's own
+ * PyTorch-style init, with weights doubled and biases widened to +-0.5 so the splines bend strongly.
+ */
 function randomWeights(arch: FlowArch, seed: number): FlowWeights {
-  const rnd = mulberry32(seed);
-  const sizes = layerSizes(arch);
-  return {
-    arch,
-    transforms: Array.from({ length: arch.transforms }, (_, t) => {
-      const masks = buildMasks(arch, t);
-      return {
-        order: transformOrder(arch, t),
-        layers: masks.map((mask, l) => {
-          const [inN, out] = [sizes[l], sizes[l + 1]];
-          const a = 1 / Math.sqrt(inN);
-          return { in: inN, out, mask, weight: Float32Array.from({ length: out * inN }, () => (2 * rnd() - 1) * a * 2), bias: Float32Array.from({ length: out }, () => (2 * rnd() - 1) * 0.5) };
-        }),
-      };
-    }),
-  };
+  const w = initialWeights(arch, seed);
+  for (const t of w.transforms) {
+    for (const l of t.layers) {
+      const a = 1 / Math.sqrt(l.in);
+      for (let i = 0; i < l.weight.length; i++) l.weight[i] *= 2;
+      for (let i = 0; i < l.bias.length; i++) l.bias[i] *= 0.5 / a;
+    }
+  }
+  return w;
 }
 
 /** Runs the incremental inverse of every transform (last to first) in float64. */
