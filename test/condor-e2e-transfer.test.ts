@@ -1,14 +1,13 @@
 import test from 'ava';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBundle, writeBundle } from '../src/bundle/bundle.js';
 import { readManifest } from '../src/condor/jobfolder.js';
 import { runLocal } from '../src/condor/local.js';
 import { folderStatus } from '../src/condor/status.js';
-import { openTable } from '../src/io/formats.js';
 import { fixture, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
+import { type Check, compare as compareWith, lastProvenanceHash, truncated } from './helpers/condor-check.js';
 
 // Continues condor-e2e.test.ts (split to keep each file short): jobs run from their queue lines as
 // HTCondor would run them, here with transfers (scratch folder) and --in-place, on real HiggsDNA files
@@ -18,8 +17,6 @@ const DATA = fixture('parquet', 'higgsdna', 'Data_2016_job1.parquet');
 const TTH = fixture('parquet', 'higgsdna', 'ttH_M125_2018_job1.parquet');
 const EXPR = 'LeadPhoton_pt / Diphoton_mass';
 
-/** An output column and DuckDB's own computation of it on the input (SQL over the input's columns). */
-interface Check { column: string; sql: string; relTol: number }
 const LEAD: Check = { column: 'lead_pt_over_m', sql: 'i.LeadPhoton_pt::DOUBLE / i.Diphoton_mass::DOUBLE', relTol: 0 };
 
 async function model(dir: string): Promise<string> {
@@ -30,29 +27,7 @@ async function model(dir: string): Promise<string> {
   return dir;
 }
 
-/** A truncated copy: a file a job must fail on. */
-function truncated(src: string, dst: string): void {
-  const b = readFileSync(src);
-  writeFileSync(dst, b.subarray(0, Math.floor(b.length / 2)));
-}
-
-const duck = DuckDBInstance.create(':memory:').then((d) => d.connect());
-
-/** Rows of `out`, and how many differ from the expression DuckDB computes on `input` (row by row). */
-async function compare(input: string, out: string, check: Check = LEAD): Promise<{ rows: number; inputRows: number; bad: number }> {
-  const con = await duck;
-  const q = `SELECT (SELECT count(*) FROM read_parquet('${out}')) AS n, (SELECT count(*) FROM read_parquet('${input}')) AS m,
-    (SELECT count(*) FROM (SELECT o.${check.column}::DOUBLE AS v, ${check.sql} AS ref
-       FROM read_parquet('${out}') o POSITIONAL JOIN read_parquet('${input}') i)
-     WHERE ${check.relTol ? `NOT (abs(v - ref) <= ${check.relTol} * abs(ref))` : 'v IS DISTINCT FROM ref'}) AS bad`;
-  const [n, m, bad] = (await con.runAndReadAll(q)).getRows()[0];
-  return { rows: Number(n), inputRows: Number(m), bad: Number(bad) };
-}
-
-async function lastProvenanceHash(file: string): Promise<string | undefined> {
-  const t = await openTable(file);
-  try { return t.provenance.at(-1)?.modelHash; } finally { await t.close(); }
-}
+const compare = (input: string, out: string, check: Check = LEAD) => compareWith(input, out, check);
 
 test('no shared filesystem (--transfer): scratch folder, transferred inputs and model, output remapped to --out-dir', async (t) => {
   const tmp = tempDir();

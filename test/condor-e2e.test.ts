@@ -1,6 +1,5 @@
 import test from 'ava';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBundle } from '../src/bundle/bundle.js';
 import { readManifest } from '../src/condor/jobfolder.js';
@@ -8,9 +7,9 @@ import { runLocal } from '../src/condor/local.js';
 import { planResubmit } from '../src/condor/resubmit.js';
 import { folderStatus } from '../src/condor/status.js';
 import { parseSubmit, splitQueueItem } from '../src/condor/submitfile.js';
-import { openTable } from '../src/io/formats.js';
 import { ROOT, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
+import { type Check, compare, lastProvenanceHash, truncated } from './helpers/condor-check.js';
 
 // Each job's wrapper runs here exactly as its queue line would make HTCondor run it (runLocal: the
 // list line's variables expanded into the submit commands, scratch folder + transfers when the submit
@@ -20,8 +19,6 @@ import { runCli } from './helpers/cli.js';
 const SAMPLE_DATA = join(ROOT, 'samples', 'zee_data.parquet');
 const SAMPLE_MC = join(ROOT, 'samples', 'zee_mc.parquet');
 
-/** An output column and DuckDB's own computation of it on the input (SQL over the input's columns). */
-interface Check { column: string; sql: string; relTol: number }
 // models/sigma-m-over-m: the seed analysis' sigma_m/m, stored as float32 (hence the relative tolerance).
 const SMM: Check = {
   column: 'sigma_m_over_m',
@@ -30,29 +27,6 @@ const SMM: Check = {
 };
 
 
-/** A truncated copy: a file a job must fail on. */
-function truncated(src: string, dst: string): void {
-  const b = readFileSync(src);
-  writeFileSync(dst, b.subarray(0, Math.floor(b.length / 2)));
-}
-
-const duck = DuckDBInstance.create(':memory:').then((d) => d.connect());
-
-/** Rows of `out`, and how many differ from the expression DuckDB computes on `input` (row by row). */
-async function compare(input: string, out: string, check: Check): Promise<{ rows: number; inputRows: number; bad: number }> {
-  const con = await duck;
-  const q = `SELECT (SELECT count(*) FROM read_parquet('${out}')) AS n, (SELECT count(*) FROM read_parquet('${input}')) AS m,
-    (SELECT count(*) FROM (SELECT o.${check.column}::DOUBLE AS v, ${check.sql} AS ref
-       FROM read_parquet('${out}') o POSITIONAL JOIN read_parquet('${input}') i)
-     WHERE ${check.relTol ? `NOT (abs(v - ref) <= ${check.relTol} * abs(ref))` : 'v IS DISTINCT FROM ref'}) AS bad`;
-  const [n, m, bad] = (await con.runAndReadAll(q)).getRows()[0];
-  return { rows: Number(n), inputRows: Number(m), bad: Number(bad) };
-}
-
-async function lastProvenanceHash(file: string): Promise<string | undefined> {
-  const t = await openTable(file);
-  try { return t.provenance.at(-1)?.modelHash; } finally { await t.close(); }
-}
 
 test('shared filesystem, the committed samples and sigma-m-over-m model: jobs run from their queue lines; a truncated file fails its job; status and resubmit pick exactly it', async (t) => {
   const tmp = tempDir();
