@@ -39,5 +39,9 @@ test('--resume continues from the checkpoint exactly (bit-identical weights to a
   // a resume with another seed is refused (the checkpoint belongs to a different run)
   const c = runCli(['train', 'flow', '--config', join(dir, 'split.yaml'), '--resume', '--seed', '9', ...common]);
   t.is(c.code, 1);
-  t.regex(c.stderr, /different configuration or seed/);
+  t.regex(c.stderr, /different configuration, seed or thread count/);
+  // ... and so is one with another thread count (the shards, hence the float sums, would differ)
+  const d = runCli(['train', 'flow', '--config', join(dir, 'split.yaml'), '--resume', '--threads', '1', ...common]);
+  t.is(d.code, 1);
+  t.regex(d.stderr, /different configuration, seed or thread count/);
 });

@@ -6,6 +6,7 @@ interface TrainFlowArgs {
   name?: string[];
   resume: boolean;
   seed?: number;
+  threads?: number;
   backend: string;
   quiet: boolean;
   'stop-after': number;
@@ -26,6 +27,7 @@ export const trainFlowCommand: CommandModule<object, TrainFlowArgs> = {
       .option('name', { type: 'string', array: true, describe: 'Train only these configurations (default: all, in file order)' })
       .option('resume', { type: 'boolean', default: false, describe: 'Continue from the checkpoint in the output folder (after a crash or an eviction)' })
       .option('seed', { type: 'number', describe: 'Override training.seed (split, shuffles, initial weights, isolation smearing)' })
+      .option('threads', { type: 'number', describe: 'Override training.threads: cores for data-parallel training (default 2; results depend on it, so --resume needs the same)' })
       .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress bars; one line per epoch' })
       .option('stop-after', { type: 'number', default: 0, describe: 'Stop after this many epochs in this run (checkpoint kept; continue with --resume), e.g. to fit a batch-slot time limit' })
@@ -36,6 +38,7 @@ export const trainFlowCommand: CommandModule<object, TrainFlowArgs> = {
   handler: async (argv) => {
     const { loadFlowConfigs } = await import('../train/flow/config.js');
     const { trainFlow } = await import('../train/flow/trainer.js');
+    if (argv.threads !== undefined && !(Number.isInteger(argv.threads) && argv.threads >= 1)) throw new Error(`--threads: expected a whole number >= 1, got ${argv.threads}`);
     const configs = loadFlowConfigs(argv.config, argv.name);
     let failed = 0;
     for (const cfg of configs) {
@@ -45,6 +48,7 @@ export const trainFlowCommand: CommandModule<object, TrainFlowArgs> = {
         res = await trainFlow(cfg, {
         resume: argv.resume,
         seed: argv.seed,
+        threads: argv.threads,
         backend: argv.backend,
         quiet: argv.quiet,
         stopAfter: argv['stop-after'] > 0 ? argv['stop-after'] : undefined,

@@ -7,4 +7,4 @@ export { Params } from './params.js';
 export { Adam, clipByGlobalNorm, type AdamOptions } from './optim.js';
 export { ReduceLROnPlateau, EarlyStopping } from './schedule.js';
 export { saveCheckpoint, loadCheckpoint, type TrainingState, type CheckpointInfo } from './checkpoint.js';
-export { trainStep, trainLoop, type TrainLoopOptions, type EpochRecord } from './loop.js';
+export { trainStep, trainLoop, applyGradients, type TrainLoopOptions, type EpochRecord } from './loop.js';

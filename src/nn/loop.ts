@@ -10,8 +10,17 @@ export function trainStep(params: Params, optimizer: Adam, loss: () => tf.Scalar
   const names = params.names();
   const vars = params.variables();
   const { value, grads } = tf.variableGrads(loss, vars);
-  let byName = new Map<string, tf.Tensor>();
+  const byName = new Map<string, tf.Tensor>();
   vars.forEach((v, i) => { const g = grads[v.name]; if (g) byName.set(names[i], g); });
+  applyGradients(optimizer, byName, clipNorm);
+  const out = value.dataSync()[0];
+  value.dispose();
+  return out;
+}
+
+/** Clips (optionally) and applies gradients by parameter name; disposes the gradient tensors. */
+export function applyGradients(optimizer: Adam, grads: Map<string, tf.Tensor>, clipNorm?: number): void {
+  let byName = grads;
   let norm: tf.Scalar | undefined;
   if (clipNorm && clipNorm > 0) {
     const clipped = clipByGlobalNorm(byName, clipNorm);
@@ -20,11 +29,8 @@ export function trainStep(params: Params, optimizer: Adam, loss: () => tf.Scalar
     norm = clipped.norm;
   }
   optimizer.step(byName);
-  const out = value.dataSync()[0];
-  value.dispose();
   norm?.dispose();
   for (const g of byName.values()) g.dispose();
-  return out;
 }
 
 export interface EpochRecord {
@@ -48,10 +54,12 @@ export interface TrainLoopOptions<B extends { size: number }> {
   /** Training events per epoch (progress bar total). */
   epochEvents: number;
   /** Scalar loss of one batch (mean over its events), built from the params' variables. */
-  loss: (batch: B) => tf.Scalar;
+  loss?: (batch: B) => tf.Scalar;
+  /** Or the whole optimisation step of one batch (e.g. data-parallel over workers), returning its loss. */
+  step?: (batch: B) => number | Promise<number>;
   clipNorm?: number;
   /** Validation loss (no gradients); defaults to the training loss when absent. */
-  validate?: () => number;
+  validate?: () => number | Promise<number>;
   scheduler?: ReduceLROnPlateau;
   earlyStopping?: EarlyStopping<Map<string, { shape: number[]; data: Float32Array }>>;
   progress?: Progress;
@@ -74,7 +82,7 @@ export async function trainLoop<B extends { size: number }>(o: TrainLoopOptions<
     let sum = 0;
     let count = 0;
     for (const batch of o.batches(epoch)) {
-      const l = trainStep(o.params, o.optimizer, () => o.loss(batch), o.clipNorm);
+      const l = o.step ? await o.step(batch) : trainStep(o.params, o.optimizer, () => o.loss!(batch), o.clipNorm);
       sum += l * batch.size;
       count += batch.size;
       bar?.increment(batch.size, { info: `loss ${(sum / Math.max(count, 1)).toPrecision(4)}` });
@@ -82,7 +90,7 @@ export async function trainLoop<B extends { size: number }>(o: TrainLoopOptions<
     const seconds = (performance.now() - t0) / 1000;
     bar?.stop();
     const trainLoss = sum / Math.max(count, 1);
-    const valLoss = o.validate ? o.validate() : trainLoss;
+    const valLoss = o.validate ? await o.validate() : trainLoss;
     const record: EpochRecord = { epoch, train_loss: trainLoss, val_loss: valLoss, lr: o.optimizer.lr, events_per_s: count / Math.max(seconds, 1e-9) };
     history.push(record);
     o.log?.(`epoch ${epoch}: train loss ${trainLoss.toPrecision(5)}, val loss ${valLoss.toPrecision(5)}, lr ${o.optimizer.lr.toPrecision(3)}, ${Math.round(record.events_per_s)} events/s`);

@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../compute/start-worker.js';
 import { buildModel } from '../model.js';
 import type { MinimizeOptions } from '../minuit/migrad.js';
 import { newToyState, runToys, type ToyResult } from './run-toy.js';
@@ -82,19 +82,6 @@ export function unpackChunk(c: PackedChunk): ToyResult[] {
 }
 
 /**
- * Starts the worker script next to this module: worker.js in dist; under tsx (tests, bench, running from
- * source) worker.ts, through a tiny bootstrap that registers tsx in the thread first, because Node 20 does
- * not apply `--import tsx` loader hooks to a worker's entry module.
- */
-function startWorker(workerData: WorkerInit): Worker {
-  if (!fileURLToPath(import.meta.url).endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData });
-}
-
-/**
  * Runs toys 0..N-1 over `jobs` worker threads (in this thread when jobs = 1) and calls `onResult` in toy order.
  * Every toy's random stream depends only on (seed, toy), so the output is identical for any `jobs`.
  * Out-of-order chunks wait in a small buffer (at most jobs x 2 chunks), so memory does not grow with N.
@@ -138,7 +125,7 @@ export async function runToyPool(doc: unknown, source: string, opts: PoolOptions
       const nw = Math.min(opts.jobs, Math.ceil(opts.toys / chunk));
       if (nw === 0) return resolve();
       for (let i = 0; i < nw; i++) {
-        const w = startWorker(init);
+        const w = startWorker(import.meta.url, 'worker', init);
         workers.push(w);
         w.on('message', (c: PackedChunk) => {
           active--;

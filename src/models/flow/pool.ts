@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../compute/start-worker.js';
 import { FlowEngine } from './engine.js';
 
 /**
@@ -12,21 +11,6 @@ export interface Corrections {
   readonly threads: number;
   correct(x: Float32Array, c: Float32Array, n: number, F: number, C: number): Promise<Float32Array>;
   close(): Promise<void>;
-}
-
-/**
- * The worker next to this module: worker.js in dist; under tsx (tests, `node --import tsx`) worker.ts,
- * started through a tiny bootstrap that registers tsx in the worker (loader hooks from --import do not
- * reach worker threads).
- */
-function startWorker(workerData: unknown): Worker {
-  const ts = new URL('./worker.ts', import.meta.url);
-  if (import.meta.url.endsWith('.ts') && existsSync(fileURLToPath(ts))) {
-    const tsxApi = import.meta.resolve('tsx/esm/api');
-    const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(ts.href)}); });`;
-    return new Worker(boot, { eval: true, workerData });
-  }
-  return new Worker(new URL('./worker.js', import.meta.url), { workerData });
 }
 
 /** `workers: true` uses worker threads even for threads = 1 (benchmarks: speed-up per added worker). */
@@ -45,7 +29,7 @@ export async function openCorrections(bundleDir: string, backend: string, thread
   let nextId = 0;
   threads = Math.max(1, threads);
   const started = await Promise.all(Array.from({ length: threads }, () => new Promise<string>((resolve, reject) => {
-    const w = startWorker({ bundleDir, backend });
+    const w = startWorker(import.meta.url, 'worker', { bundleDir, backend });
     workers.push(w);
     w.once('message', (m: { ready: boolean; backend?: string; error?: string }) => (m.ready ? resolve(m.backend!) : reject(new Error(m.error))));
     w.on('message', (m: { id?: number; y?: Float32Array; error?: string }) => {

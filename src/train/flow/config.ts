@@ -77,6 +77,11 @@ export interface FlowTrainConfig {
     /** Use at most this many events per sample (data, simulation) after the selection; 0 = all. */
     max_events: number;
     seed: number;
+    /**
+     * Cores for data-parallel training (batches cut into this many shards). A fixed default rather than
+     * "all cores", so the same config trains the same weights on any machine; results depend on it.
+     */
+    threads: number;
   };
   closure: {
     /** Write closure histograms (SVG + PNG) next to the bundle. */
@@ -106,6 +111,7 @@ const DEFAULTS = {
     test_fraction: 0.2,
     max_events: 0,
     seed: 42,
+    threads: 2,
   },
   closure: { plots: true, classifier_events: 0 },
 };
@@ -228,6 +234,7 @@ function validate(raw: Obj, name: string, file: string): FlowTrainConfig {
     test_fraction: tget('test_fraction', { min: 0, max: 0.9 }),
     max_events: tget('max_events', { int: true, min: 0 }),
     seed: tget('seed', { int: true, min: 0 }),
+    threads: tget('threads', { int: true, min: 1, max: 256 }),
   };
   if (training.validation_fraction + training.test_fraction >= 0.95) r.fail('training.validation_fraction + test_fraction', 'a sum below 0.95 (something must be left to train on)', training.validation_fraction + training.test_fraction);
 

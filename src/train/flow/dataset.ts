@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../nn/rng.js';
 
 /**
@@ -50,15 +49,15 @@ export function buildDataset(samples: SampleColumns[]): FlowDataset {
   return { n, features: F, context: C, x, c, w, meanWeight: n ? sw / n : 1 };
 }
 
+/** One batch on the host, row-major like the dataset; weights divided by the dataset's mean weight. */
 export interface Batch {
   size: number;
-  x: tf.Tensor2D;
-  c: tf.Tensor2D;
-  /** Weights divided by the dataset's mean weight. */
-  w: tf.Tensor1D;
+  x: Float32Array;
+  c: Float32Array;
+  w: Float32Array;
 }
 
-/** Copies rows `idx[start, end)` of the dataset into batch tensors (the caller disposes them). */
+/** Copies rows `idx[start, end)` of the dataset into a batch. */
 export function batchOf(d: FlowDataset, idx: Int32Array, start: number, end: number): Batch {
   const size = end - start;
   const F = d.features;
@@ -72,51 +71,37 @@ export function batchOf(d: FlowDataset, idx: Int32Array, start: number, end: num
     c.set(d.c.subarray(i * C, i * C + C), b * C);
     w[b] = d.w[i] / d.meanWeight;
   }
-  return { size, x: tf.tensor2d(x, [size, F]), c: tf.tensor2d(c, [size, C]), w: tf.tensor1d(w) };
+  return { size, x, c, w };
 }
 
 /**
  * Shuffled batches of one epoch. The permutation is drawn from `rng` when the epoch starts, so the RNG
  * state saved in a checkpoint after epoch k reproduces epoch k+1's order on --resume. The last partial
- * batch is kept (every event is seen once per epoch). Tensors of a batch are disposed when the next
- * batch is requested.
+ * batch is kept (every event is seen once per epoch).
  */
 export function* epochBatches(d: FlowDataset, batchSize: number, rng: Rng): Generator<Batch> {
   const perm = rng.permutation(d.n);
-  let prev: Batch | undefined;
-  for (let s = 0; s < d.n; s += batchSize) {
-    if (prev) disposeBatch(prev);
-    prev = batchOf(d, perm, s, Math.min(d.n, s + batchSize));
-    yield prev;
-  }
-  if (prev) disposeBatch(prev);
+  for (let s = 0; s < d.n; s += batchSize) yield batchOf(d, perm, s, Math.min(d.n, s + batchSize));
 }
 
-export function disposeBatch(b: Batch): void {
-  b.x.dispose();
-  b.c.dispose();
-  b.w.dispose();
-}
+/** log p(x | c) of `n` rows on the host (the model's own threads decide how). */
+export type HostLogProb = (x: Float32Array, c: Float32Array, n: number) => Promise<Float32Array>;
 
 /**
  * Weighted mean NLL over a whole set, evaluated in batches without gradients; summed in float64 on the
  * host (a float32 device sum of 1e5 terms drifts by whole nats, measurements.md).
  */
-export function evaluateNll(d: FlowDataset, batchSize: number, logProb: (x: tf.Tensor2D, c: tf.Tensor2D) => tf.Tensor1D): number {
+export async function evaluateNll(d: FlowDataset, batchSize: number, logProb: HostLogProb): Promise<number> {
   const idx = Int32Array.from({ length: d.n }, (_, i) => i);
   let s = 0;
   let sw = 0;
   for (let start = 0; start < d.n; start += batchSize) {
     const b = batchOf(d, idx, start, Math.min(d.n, start + batchSize));
-    const lp = tf.tidy(() => logProb(b.x, b.c));
-    const v = lp.dataSync();
-    const w = b.w.dataSync();
+    const v = await logProb(b.x, b.c, b.size);
     for (let i = 0; i < b.size; i++) {
-      s -= w[i] * v[i];
-      sw += w[i];
+      s -= b.w[i] * v[i];
+      sw += b.w[i];
     }
-    lp.dispose();
-    disposeBatch(b);
   }
   return sw > 0 ? s / sw : NaN;
 }

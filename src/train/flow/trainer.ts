@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { createProgress } from '../../cli/progress.js';
 import { initBackend } from '../../compute/backend.js';
 import { errorMessage, NtcorrError } from '../../core/errors.js';
 import type { FlowArch } from '../../models/flow/arch.js';
-import { TfFlow } from '../../models/flow/tf-flow.js';
-import { Adam, dense, EarlyStopping, loadCheckpoint, Params, ReduceLROnPlateau, Rng, saveCheckpoint, trainLoop, type EpochRecord } from '../../nn/index.js';
+import { Adam, EarlyStopping, loadCheckpoint, Params, ReduceLROnPlateau, Rng, saveCheckpoint, trainLoop, type EpochRecord } from '../../nn/index.js';
 import type { FlowTrainConfig } from './config.js';
 import { epochBatches, evaluateNll, type Batch } from './dataset.js';
 import { prepareTraining } from './prepare.js';
 import { writeTrainedBundle } from './bundle-out.js';
-import { useFastSplineForTraining } from './fast-spline.js';
+import { DataParallel } from './data-parallel.js';
+import { trainingFlow } from './shard-loss.js';
 import { lossCurve } from './loss-plot.js';
 import { closureOnTestSplit, type ClosureReport } from './closure-run.js';
 
@@ -20,6 +19,8 @@ export interface TrainFlowOptions {
   resume: boolean;
   /** Overrides training.seed. */
   seed?: number;
+  /** Overrides training.threads (cores for data-parallel training). */
+  threads?: number;
   backend: string;
   quiet: boolean;
   /** Stop after this many epochs in this run (checkpoint kept, resume later). */
@@ -42,10 +43,13 @@ export interface TrainFlowResult {
   closure?: ClosureReport;
 }
 
-/** Hash of everything that must not change between a run and its --resume. */
-function configHash(cfg: FlowTrainConfig, seed: number): string {
+/**
+ * Hash of everything that must not change between a run and its --resume. The thread count is part of it:
+ * it decides how batches are cut into shards, so the float sums (and the weights) depend on it.
+ */
+function configHash(cfg: FlowTrainConfig, seed: number, threads: number): string {
   const { name: _n, file: _f, closure: _c, output: _o, ...rest } = cfg;
-  return createHash('sha256').update(JSON.stringify({ ...rest, seed })).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify({ ...rest, training: { ...rest.training, threads }, seed })).digest('hex').slice(0, 16);
 }
 
 export const CHECKPOINT_FILE = 'checkpoint/state.ckpt';
@@ -54,11 +58,12 @@ export const CHECKPOINT_FILE = 'checkpoint/state.ckpt';
 export async function trainFlow(cfg: FlowTrainConfig, opts: TrainFlowOptions): Promise<TrainFlowResult> {
   const log = opts.log;
   const seed = opts.seed ?? cfg.training.seed;
+  const threads = opts.threads ?? cfg.training.threads;
   const ckpt = join(cfg.output, CHECKPOINT_FILE);
   // Fail before the (long) data preparation when there is nothing to resume.
   if (opts.resume && !existsSync(ckpt)) throw new NtcorrError(`${cfg.name}: --resume: no checkpoint at ${ckpt} (nothing to resume; run without --resume)`, { file: ckpt });
   const backend = await initBackend(opts.backend);
-  log(`backend ${backend}, seed ${seed}, output ${cfg.output}`);
+  log(`backend ${backend}, ${threads} thread(s), seed ${seed}, output ${cfg.output}`);
   const t0 = performance.now();
   const prep = await prepareTraining(cfg, seed, log);
   log(`training set ${prep.train.n} examples, validation ${prep.val.n} (${((performance.now() - t0) / 1000).toFixed(1)} s to read and prepare)`);
@@ -73,7 +78,8 @@ export async function trainFlow(cfg: FlowTrainConfig, opts: TrainFlowOptions): P
     slope: cfg.model.slope,
     bound: 5,
   };
-  const flow = TfFlow.init(arch, seed);
+  const flow = trainingFlow(arch, seed);
+  let parallel: DataParallel | undefined;
   // tfjs variable names are global: the training model must be disposed on every path (also on errors),
   // before closure loads the bundle and before the next configuration builds its own.
   let disposed = false;
@@ -84,11 +90,6 @@ export async function trainFlow(cfg: FlowTrainConfig, opts: TrainFlowOptions): P
     }
   };
   try {
-    // Training uses the dense layer with a hand-written gradient (src/nn), ~7x faster than tfjs' own.
-    flow.dense = (x, w, b, mask) => dense(x, w, b, { mask });
-    // ... and the spline with its hand-written gradient on the host (fast-spline.ts: 2.4x faster steps
-    // for a 13-feature 2x64 flow; for 3x256 MADEs the matmuls dominate either way).
-    useFastSplineForTraining(flow);
     const params = new Params();
     flow.layers.forEach((ls, t) => ls.forEach((L, l) => {
       params.adopt(`t${t}.l${l}.w`, L.w);
@@ -100,13 +101,13 @@ export async function trainFlow(cfg: FlowTrainConfig, opts: TrainFlowOptions): P
     const rng = new Rng(seed ^ 0x7a11);
     const state = { params, optimizer, rng, scheduler, earlyStopping };
 
-    const hash = configHash(cfg, seed);
+    const hash = configHash(cfg, seed, threads);
     let startEpoch = 0;
     let history: EpochRecord[] = [];
     if (opts.resume) {
       const info = loadCheckpoint(ckpt, state);
       if (info.extra.configHash !== hash) {
-        throw new NtcorrError(`${cfg.name}: --resume: checkpoint ${ckpt} was made with a different configuration or seed (hash ${String(info.extra.configHash)}, now ${hash}); train afresh without --resume`, { file: ckpt });
+        throw new NtcorrError(`${cfg.name}: --resume: checkpoint ${ckpt} was made with a different configuration, seed or thread count (hash ${String(info.extra.configHash)}, now ${hash}); train afresh without --resume`, { file: ckpt });
       }
       startEpoch = info.epoch;
       history = info.history as EpochRecord[];
@@ -119,7 +120,8 @@ export async function trainFlow(cfg: FlowTrainConfig, opts: TrainFlowOptions): P
     mkdirSync(join(cfg.output, 'checkpoint'), { recursive: true });
 
     const progress = createProgress({ quiet: opts.quiet });
-    const logProb = (x: tf.Tensor2D, c: tf.Tensor2D) => flow.logProb(x, c);
+    parallel = await DataParallel.start(flow, threads, backend);
+    const dp = parallel;
     const evalBatch = Math.max(cfg.training.batch_size, 8192);
     const maxEpochs = opts.stopAfter ? Math.min(cfg.training.epochs, startEpoch + opts.stopAfter) : cfg.training.epochs;
     let finished = false;
@@ -135,9 +137,8 @@ export async function trainFlow(cfg: FlowTrainConfig, opts: TrainFlowOptions): P
           history,
           batches: () => epochBatches(prep.train, cfg.training.batch_size, rng),
           epochEvents: prep.train.n,
-          loss: (b) => tf.tidy(() => tf.neg(tf.mean(tf.mul(b.w, logProb(b.x, b.c)))) as tf.Scalar),
-          clipNorm: cfg.training.grad_clip > 0 ? cfg.training.grad_clip : undefined,
-          validate: () => evaluateNll(prep.val, evalBatch, logProb),
+          step: (b) => dp.step(b, params, optimizer, cfg.training.grad_clip > 0 ? cfg.training.grad_clip : undefined),
+          validate: () => evaluateNll(prep.val, evalBatch, dp.logProb),
           scheduler,
           earlyStopping,
           progress,
@@ -150,6 +151,8 @@ export async function trainFlow(cfg: FlowTrainConfig, opts: TrainFlowOptions): P
         });
       } finally {
         progress.stop();
+        await parallel.close();
+        parallel = undefined;
       }
     }
     const epochs = result.history.length ? result.history[result.history.length - 1].epoch : 0;
@@ -174,7 +177,7 @@ export async function trainFlow(cfg: FlowTrainConfig, opts: TrainFlowOptions): P
       bestEpoch: earlyStopping.bestEpoch,
       command: opts.command,
       backend,
-      summary: { ...prep.summary, events_per_s: Math.round(meanRate), train_examples: prep.train.n, val_examples: prep.val.n },
+      summary: { ...prep.summary, threads, events_per_s: Math.round(meanRate), train_examples: prep.train.n, val_examples: prep.val.n },
     });
     try {
       await lossCurve(join(cfg.output, 'loss'), result.history, earlyStopping.bestEpoch, cfg.name);
@@ -190,6 +193,7 @@ export async function trainFlow(cfg: FlowTrainConfig, opts: TrainFlowOptions): P
     }
     return { ok: true, bundle: cfg.output, epochs, bestEpoch: earlyStopping.bestEpoch, stoppedEarly: result.stoppedEarly, paused: false, history: result.history, closure };
   } finally {
+    await parallel?.close();
     disposeFlow();
   }
 }
