@@ -15,6 +15,7 @@ interface ClosureArgs {
   plots: boolean;
   out: string;
   backend: string;
+  threads: number;
   json: boolean;
 }
 
@@ -42,6 +43,7 @@ export const command: CommandModule<object, ClosureArgs> = {
       .option('plots', { type: 'boolean', default: true, describe: 'Write histograms (SVG + PNG); --no-plots skips them' })
       .option('out', { alias: 'o', type: 'string', default: 'closure-report', describe: 'Output folder (closure.md, closure.json, hist_*.svg/png)' })
       .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend' })
+      .option('threads', { type: 'number', default: 2, describe: 'Worker threads for the correction (the values do not depend on it)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the JSON summary instead of the Markdown table' })
       .example('ntcorr closure -m models/zee-flow --data samples/zee_data.parquet --mc samples/zee_mc.parquet --mc-weight weight', 'Closure of the bundled flow on the samples')
       .example('ntcorr closure -m models/zee-flow --data "data/*.parquet" --mc "mc/*.parquet" --where "abs(probe_ScEta) < 1.4442" --collections probe_ --reweight pt ScEta fixedGridRhoAll -o closure-barrel', 'Barrel probes only, simulation reweighted to data in pt, eta, rho'),
@@ -49,6 +51,7 @@ export const command: CommandModule<object, ClosureArgs> = {
     const { initBackend } = await import('../../compute/backend.js');
     const { closureOnFiles } = await import('../../train/flow/closure-files.js');
     const { closureMarkdown } = await import('../../train/flow/closure.js');
+    if (!(Number.isInteger(argv.threads) && argv.threads >= 1)) throw new Error(`--threads: expected a whole number >= 1, got ${argv.threads}`);
     await initBackend(argv.backend);
     const report = await closureOnFiles({
       model: argv.model,
@@ -64,6 +67,8 @@ export const command: CommandModule<object, ClosureArgs> = {
       classifierRows: argv['classifier-events'],
       plots: argv.plots,
       out: argv.out,
+      backend: argv.backend,
+      threads: argv.threads,
       log: (s) => console.error(s),
     });
     console.log(argv.json ? JSON.stringify(report.summary, null, 2) : closureMarkdown(report.summary, argv.model));

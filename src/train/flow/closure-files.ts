@@ -24,6 +24,9 @@ export interface ClosureFilesOptions {
   classifierRows: number;
   plots: boolean;
   out: string;
+  backend?: string;
+  /** Worker threads for the correction (values do not depend on it). */
+  threads?: number;
   log: (s: string) => void;
 }
 
@@ -65,7 +68,7 @@ export async function closureOnFiles(o: ClosureFilesOptions): Promise<ClosureRep
     mcW = Float64Array.from(mc.w, (v) => (v * dataTotal) / s);
   }
   const all = Int32Array.from({ length: mc.n }, (_, i) => i);
-  const { corrected } = correctExamples(o.model, mc, all, o.seed);
+  const { corrected } = await correctExamples(o.model, mc, all, o.seed, { backend: o.backend, threads: o.threads });
   const input = { variables: config.variables, data: { x: data.x, w: data.w }, mc: { x: mc.x, w: mcW }, corrected };
   const summary = closureMetrics(input, { seed: o.seed, classifierRows: o.classifierRows });
   const files = await writeClosure(o.out, summary, input, {

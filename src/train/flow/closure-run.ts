@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { loadBundle } from '../../bundle/bundle.js';
 import { flowFromBundle } from '../../models/flow/bundle-io.js';
 import type { FlowConfig } from '../../models/flow/config.js';
 import { inverseInputs } from '../../models/flow/preprocess.js';
-import { TfFlow } from '../../models/flow/tf-flow.js';
+import { openCorrections } from '../../models/flow/pool.js';
 import type { FlowTrainConfig } from './config.js';
 import type { Examples } from './load.js';
 import type { Prepared } from './prepare.js';
@@ -25,45 +24,45 @@ export interface ClosureReport {
  * Corrects simulated examples (physical values in, physical values out) with a flow bundle: the bundle's
  * preprocessing with per-(file, row) draws, z = T(x | c, 0), x_corr = T^-1(z | c, 1), inverse preprocessing.
  * Rows of scattered files are handled one example at a time in the preprocessing, so the values equal
- * what `apply --seed S` writes for those rows.
+ * what `apply --seed S` writes for those rows. The flow runs on `threads` worker threads (the same pool
+ * `apply` uses); the result does not depend on the thread count.
  */
-export function correctExamples(bundleDir: string, e: Examples, idx: Int32Array, seed: number, batch = 8192): { corrected: Float64Array[]; config: FlowConfig } {
-  const { config, weights } = flowFromBundle(loadBundle(bundleDir));
-  const flow = TfFlow.fromWeights(weights);
+export async function correctExamples(bundleDir: string, e: Examples, idx: Int32Array, seed: number, opts: { backend?: string; threads?: number; chunk?: number } = {}): Promise<{ corrected: Float64Array[]; config: FlowConfig }> {
+  const { config } = flowFromBundle(loadBundle(bundleDir));
+  // The draw lane is the collection's index in the BUNDLE (its apply collections), not in the training list.
+  const toBundle = e.resolved.map((r) => config.collections.findIndex((c) => c.prefix === r.prefix));
+  if (toBundle.some((k) => k < 0)) throw new Error(`bundle ${bundleDir} does not correct collection(s) ${e.resolved.filter((_, k) => toBundle[k] < 0).map((r) => r.prefix).join(', ')}`);
+  const ids = { files: e.files, file: Int32Array.from(idx, (i) => e.file[i]), row: Float64Array.from(idx, (i) => e.row[i]), collection: Uint8Array.from(idx, (i) => toBundle[e.collection[i]]) };
+  const px = preprocessInputs(config.preprocessing, e.x.map((a) => Float64Array.from(idx, (i) => a[i])), ids, seed);
+  const pc = preprocessConditions(config.preprocessing, e.c.map((a) => Float64Array.from(idx, (i) => a[i])));
+  const F = px.length;
+  const C = pc.length + 1;
+  const n = idx.length;
+  const z = new Float32Array(n * F);
+  const pool = await openCorrections(bundleDir, opts.backend ?? 'auto', opts.threads ?? 1);
   try {
-    // The draw lane is the collection's index in the BUNDLE (its apply collections), not in the training list.
-    const toBundle = e.resolved.map((r) => config.collections.findIndex((c) => c.prefix === r.prefix));
-    if (toBundle.some((k) => k < 0)) throw new Error(`bundle ${bundleDir} does not correct collection(s) ${e.resolved.filter((_, k) => toBundle[k] < 0).map((r) => r.prefix).join(', ')}`);
-    const ids = { files: e.files, file: Int32Array.from(idx, (i) => e.file[i]), row: Float64Array.from(idx, (i) => e.row[i]), collection: Uint8Array.from(idx, (i) => toBundle[e.collection[i]]) };
-    const px = preprocessInputs(config.preprocessing, e.x.map((a) => Float64Array.from(idx, (i) => a[i])), ids, seed);
-    const pc = preprocessConditions(config.preprocessing, e.c.map((a) => Float64Array.from(idx, (i) => a[i])));
-    const F = px.length;
-    const C = pc.length + 1;
-    const n = idx.length;
-    const z = new Float32Array(n * F);
-    for (let s = 0; s < n; s += batch) {
-      const m = Math.min(batch, n - s);
+    const chunk = opts.chunk ?? 65536;
+    for (let s = 0; s < n; s += chunk) {
+      const m = Math.min(chunk, n - s);
       const xb = new Float32Array(m * F);
       const cb = new Float32Array(m * C);
       for (let i = 0; i < m; i++) {
         for (let f = 0; f < F; f++) xb[i * F + f] = px[f][s + i];
         for (let k = 0; k < C - 1; k++) cb[i * C + k] = pc[k][s + i];
       }
-      const y = tf.tidy(() => flow.correct(tf.tensor2d(xb, [m, F]), tf.tensor2d(cb, [m, C])));
-      z.set(y.dataSync() as Float32Array, s * F);
-      y.dispose();
+      z.set(await pool.correct(xb, cb, m, F, C), s * F);
     }
-    return { corrected: inverseInputs(config.preprocessing, z, n), config };
   } finally {
-    flow.dispose();
+    await pool.close();
   }
+  return { corrected: inverseInputs(config.preprocessing, z, n), config };
 }
 
 /** Closure of a freshly trained bundle on the held-out test split; writes `<output>/closure/`. */
-export async function closureOnTestSplit(cfg: FlowTrainConfig, prep: Prepared, opts: { backend: string; log: (s: string) => void; seed?: number }): Promise<ClosureReport> {
+export async function closureOnTestSplit(cfg: FlowTrainConfig, prep: Prepared, opts: { backend: string; threads: number; log: (s: string) => void; seed?: number }): Promise<ClosureReport> {
   const { data, mc, dataSplit, mcSplit } = prep;
   const seed = opts.seed ?? APPLY_DEFAULT_SEED;
-  const { corrected } = correctExamples(cfg.output, mc, mcSplit.test, seed);
+  const { corrected } = await correctExamples(cfg.output, mc, mcSplit.test, seed, { backend: opts.backend, threads: opts.threads });
   const pick = (e: Examples, idx: Int32Array) => e.x.map((a) => Float64Array.from(idx, (i) => a[i]));
   const input = {
     variables: cfg.variables,

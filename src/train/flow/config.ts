@@ -14,6 +14,16 @@ export interface IsolationSpec {
   shift: number | 'auto';
 }
 
+/**
+ * Variable with a spike at a physical upper bound (R9, S4 at exactly 1): `max` is the bound, `width` how
+ * far above it the spike is spread for the flow ('auto': the distance from the bound to the 90% quantile
+ * of the values below it, fitted on the training set).
+ */
+export interface CappedSpec {
+  max: number;
+  width: number | 'auto';
+}
+
 export interface FlowTrainConfig {
   /** Configuration name (key in `configurations:`). */
   name: string;
@@ -41,6 +51,13 @@ export interface FlowTrainConfig {
   preprocessing: {
     standardize: boolean;
     isolation: Record<string, IsolationSpec>;
+    capped: Record<string, CappedSpec>;
+    /**
+     * Precision of the corrected values: 'auto' rounds them to the mantissa bits the training inputs are
+     * stored with when those are reduced (7-20 bits, as NanoAOD's), 'full' never rounds, a number forces
+     * those bits.
+     */
+    output_precision: 'auto' | 'full' | number;
   };
   reweight: {
     enabled: boolean;
@@ -94,7 +111,7 @@ export interface FlowTrainConfig {
 }
 
 const DEFAULTS = {
-  preprocessing: { standardize: true, isolation: {} },
+  preprocessing: { standardize: true, isolation: {}, capped: {}, output_precision: 'auto' as const },
   reweight: { enabled: true, bins: 10, max_weight: 10 },
   model: { transforms: 6, bins: 10, hidden: [256, 256, 256], slope: 1e-3 },
   training: {
@@ -194,7 +211,7 @@ function validate(raw: Obj, name: string, file: string): FlowTrainConfig {
   for (const c of conditions) if (variables.includes(c)) r.fail('conditions', 'names that are not also in variables', c);
 
   const pre = r.obj(raw.preprocessing, 'preprocessing');
-  r.checkKeys(pre, 'preprocessing', ['standardize', 'isolation']);
+  r.checkKeys(pre, 'preprocessing', ['standardize', 'isolation', 'capped', 'output_precision']);
   const isoRaw = r.obj(pre.isolation, 'preprocessing.isolation');
   const isolation: Record<string, IsolationSpec> = {};
   for (const [v, spec] of Object.entries(isoRaw)) {
@@ -204,6 +221,20 @@ function validate(raw: Obj, name: string, file: string): FlowTrainConfig {
     const s = isObj(spec) ? (r.checkKeys(spec, p, ['shift']), spec.shift) : spec;
     isolation[v] = { shift: s === 'auto' || s === null || s === undefined ? 'auto' : r.num(s, `${p}.shift`, { min: 0, minExclusive: true }) };
   }
+
+  const capRaw = r.obj(pre.capped, 'preprocessing.capped');
+  const capped: Record<string, CappedSpec> = {};
+  for (const [v, spec] of Object.entries(capRaw)) {
+    const p = `preprocessing.capped.${v}`;
+    if (!variables.includes(v)) r.fail(p, `one of variables (${variables.join(', ')})`, v);
+    if (isolation[v]) r.fail(p, 'a variable that is not also under preprocessing.isolation', v);
+    // `r9: 1.0` or `r9: {max: 1.0, width: auto|0.005}`
+    const o = isObj(spec) ? (r.checkKeys(spec, p, ['max', 'width']), spec) : { max: spec };
+    const w = o.width;
+    capped[v] = { max: r.num(o.max, `${p}.max`), width: w === undefined || w === null || w === 'auto' ? 'auto' : r.num(w, `${p}.width`, { min: 0, minExclusive: true }) };
+  }
+  const op = pre.output_precision;
+  const outputPrecision = op === undefined || op === 'auto' ? 'auto' : op === 'full' ? 'full' : typeof op === 'number' ? r.num(op, 'preprocessing.output_precision', { int: true, min: 1, max: 23 }) : r.fail('preprocessing.output_precision', "'auto', 'full' or a number of mantissa bits (1-23)", op);
 
   const rw = r.obj(raw.reweight, 'reweight');
   r.checkKeys(rw, 'reweight', ['enabled', 'variables', 'bins', 'max_weight']);
@@ -262,6 +293,8 @@ function validate(raw: Obj, name: string, file: string): FlowTrainConfig {
     preprocessing: {
       standardize: pre.standardize === undefined ? DEFAULTS.preprocessing.standardize : r.bool(pre.standardize, 'preprocessing.standardize'),
       isolation,
+      capped,
+      output_precision: outputPrecision,
     },
     reweight: {
       enabled: rw.enabled === undefined ? DEFAULTS.reweight.enabled : r.bool(rw.enabled, 'reweight.enabled'),

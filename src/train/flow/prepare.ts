@@ -2,7 +2,7 @@ import { NtcorrError } from '../../core/errors.js';
 import { Rng } from '../../nn/rng.js';
 import type { FlowTrainConfig } from './config.js';
 import { dropNonFinite, loadExamples, subset, type Examples } from './load.js';
-import { fitIsolationShift, weightedMeanStd, zeroFraction } from './preprocess-fit.js';
+import { capFraction, fitCapWidth, fitIsolationShift, fitOutputBits, weightedMeanStd, zeroFraction } from './preprocess-fit.js';
 import { kinematicReweight } from './reweight.js';
 import { splitExamples, type SplitIndices } from './split.js';
 import { preprocessConditions, preprocessInputs } from './preprocess-apply.js';
@@ -114,8 +114,31 @@ export async function prepareTraining(cfg: FlowTrainConfig, seed: number, log: (
     const zf = (a: Float64Array) => (100 * zeroFraction(a, Int32Array.from(a.keys()))).toFixed(1);
     log(`isolation ${v}: shift ${shift.toPrecision(4)}${spec.shift === 'auto' ? ' (fitted)' : ''}, exact zeros: data ${zf(trainX.data[k])}%, simulation ${zf(trainX.mc[k])}%`);
   }
+  const caps = new Map<number, { max: number; width: number }>();
+  for (const [v, spec] of Object.entries(cfg.preprocessing.capped)) {
+    const k = cfg.variables.indexOf(v);
+    const both = Float64Array.from([...trainX.data[k], ...trainX.mc[k]]);
+    const width = spec.width === 'auto' ? fitCapWidth(both, spec.max, v) : spec.width;
+    caps.set(k, { max: spec.max, width });
+    const cf = (a: Float64Array) => (100 * capFraction(a, spec.max)).toFixed(1);
+    log(`capped ${v}: at ${spec.max}: data ${cf(trainX.data[k])}%, simulation ${cf(trainX.mc[k])}%, spread over width ${width.toPrecision(4)}${spec.width === 'auto' ? ' (fitted)' : ''}`);
+  }
+  const bits = new Map<number, number>();
+  const op = cfg.preprocessing.output_precision;
+  cfg.variables.forEach((v, k) => {
+    const b = op === 'full' ? undefined : op === 'auto' ? Math.max(fitOutputBits(trainX.data[k]) ?? 99, fitOutputBits(trainX.mc[k]) ?? 99) : op;
+    if (b !== undefined && b <= 23) bits.set(k, b);
+  });
+  if (bits.size) log(`output precision (as stored in the inputs): ${[...bits].map(([k, b]) => `${cfg.variables[k]} ${b} bits`).join(', ')}`);
   const preprocessing: PreprocessParams = {
-    inputs: cfg.variables.map((name, k) => ({ name, mean: 0, std: 1, ...(shifts.has(k) ? { continuous: { shift: shifts.get(k)! } } : {}) })),
+    inputs: cfg.variables.map((name, k) => ({
+      name,
+      mean: 0,
+      std: 1,
+      ...(shifts.has(k) ? { continuous: { shift: shifts.get(k)! } } : {}),
+      ...(caps.has(k) ? { capped: caps.get(k)! } : {}),
+      ...(bits.has(k) ? { bits: bits.get(k)! } : {}),
+    })),
     conditions: cfg.conditions.map((name) => ({ name, mean: 0, std: 1 })),
   };
   const ids = (e: Examples, idx: Int32Array) => ({ files: e.files, file: Int32Array.from(idx, (i) => e.file[i]), row: pick(e.row, idx), collection: Uint8Array.from(idx, (i) => e.collection[i]) });

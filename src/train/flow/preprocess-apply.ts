@@ -1,11 +1,11 @@
 import { basename } from 'node:path';
 import { hashString, uniformAt } from '../../models/flow/random.js';
-import { makeContinuous, type PreprocessParams } from '../../models/flow/preprocess.js';
+import { needsDraw, toFlowScale, type PreprocessParams } from '../../models/flow/preprocess.js';
 
 /**
  * The model's preprocessing (src/models/flow/preprocess.ts) applied to training EXAMPLES, which are
  * scattered rows of several files rather than one contiguous chunk. Each value goes through exactly the
- * formula of `forwardInputs`: the zero-smearing draw is uniformAt(seed, hashString(file base name), row,
+ * formula of `forwardInputs`: the spike-smearing draw is uniformAt(seed, hashString(file base name), row,
  * collection index x F + variable index), so an example preprocessed here equals the same row preprocessed by `apply` with the
  * same seed (tested against forwardInputs).
  */
@@ -26,8 +26,8 @@ export function preprocessInputs(p: PreprocessParams, x: ArrayLike<number>[], id
     const col = x[j];
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      let val = col[i];
-      if (v.continuous) val = makeContinuous(val, v.continuous.shift, val === 0 ? uniformAt(seed, streams[ids.file[i]], ids.row[i], ids.collection[i] * F + j) : 0);
+      const raw = col[i];
+      const val = toFlowScale(v, raw, needsDraw(v, raw) ? uniformAt(seed, streams[ids.file[i]], ids.row[i], ids.collection[i] * F + j) : 0);
       // float32 like forwardInputs' output, so training sees what apply feeds the flow
       out[i] = Number.isFinite(val) ? Math.fround((val - v.mean) / v.std) : NaN;
     }

@@ -1,4 +1,5 @@
 import { NtcorrError } from '../../core/errors.js';
+import { mantissaBits } from '../../models/flow/preprocess.js';
 
 /**
  * Fitting the preprocessing constants on the TRAINING split only (validation and test never leak into
@@ -26,6 +27,42 @@ export function fitIsolationShift(values: Float64Array, idx: Int32Array, variabl
   }
   pos.sort((a, b) => a - b);
   return pos[Math.floor(AUTO_SHIFT_QUANTILE * (pos.length - 1))];
+}
+
+/**
+ * `width: auto` for a capped variable: the distance from the bound to the 90% quantile of the values below
+ * it, so the spike is spread over about the scale of the distribution's last 10% below the bound.
+ */
+export function fitCapWidth(values: Float64Array, max: number, variable: string): number {
+  const below: number[] = [];
+  for (const v of values) if (v < max && Number.isFinite(v)) below.push(v);
+  if (below.length < 10) throw new NtcorrError(`preprocessing.capped.${variable}: width: auto needs values below ${max} in the training set, found ${below.length}; give the width as a number`, { column: variable });
+  below.sort((a, b) => a - b);
+  const w = max - below[Math.floor(0.9 * (below.length - 1))];
+  if (!(w > 0)) throw new NtcorrError(`preprocessing.capped.${variable}: fitted width ${w} is not positive; give the width as a number`, { column: variable });
+  return w;
+}
+
+/** Fraction of values at or above the bound (the spike's size, for the training report). */
+export function capFraction(values: Float64Array, max: number): number {
+  let k = 0;
+  for (const v of values) if (v >= max) k++;
+  return values.length ? k / values.length : 0;
+}
+
+/**
+ * `output_precision: auto`: the most mantissa bits any training value needs. Reduced-precision storage
+ * (NanoAOD keeps 10 bits for many photon variables) gives 7-20; full float32 gives 21-23 (no rounding);
+ * fewer than 7 means integer-like values, which are not rounded either (a correction is not an integer).
+ */
+export function fitOutputBits(values: ArrayLike<number>): number | undefined {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) continue;
+    m = Math.max(m, mantissaBits(values[i]));
+    if (m > 20) return undefined;
+  }
+  return m >= 7 ? m : undefined;
 }
 
 /** Count of exact zeros (for the training report: the fraction the flow must learn to move). */

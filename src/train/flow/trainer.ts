@@ -189,7 +189,7 @@ export async function trainFlow(cfg: FlowTrainConfig, opts: TrainFlowOptions): P
 
     let closure: ClosureReport | undefined;
     if (opts.closure) {
-      closure = await closureOnTestSplit(cfg, prep, { backend: opts.backend, log });
+      closure = await closureOnTestSplit(cfg, prep, { backend: opts.backend, threads, log });
     }
     return { ok: true, bundle: cfg.output, epochs, bestEpoch: earlyStopping.bestEpoch, stoppedEarly: result.stoppedEarly, paused: false, history: result.history, closure };
   } finally {
