@@ -6,6 +6,7 @@ import { Adam, Params } from '../src/nn/index.js';
 import { DataParallel } from '../src/train/flow/data-parallel.js';
 import { trainingFlow } from '../src/train/flow/shard-loss.js';
 import type { Batch } from '../src/train/flow/dataset.js';
+import { runCli } from './helpers/cli.js';
 
 // Data-parallel training (main thread + gradient workers) must follow the same trajectory as one thread:
 // the loss of a step is the whole batch's, and after a few AdamW steps the weights agree to float32
@@ -87,4 +88,14 @@ test('two threads are deterministic run to run (bit-identical weights)', async (
   const a = await train(2, batches);
   const b = await train(2, batches);
   t.deepEqual(Buffer.from(a.weights.buffer), Buffer.from(b.weights.buffer));
+});
+
+test('train flow and closure refuse a thread count that is not a whole number >= 1', (t) => {
+  for (const [cmd, extra] of [['train', ['flow', '--config', 'examples/flow/flow.yaml']], ['closure', ['-m', 'models/zee-flow', '--data', 'samples/zee_data.parquet', '--mc', 'samples/zee_mc.parquet']]] as const) {
+    for (const bad of ['0', '1.5']) {
+      const r = runCli([cmd, ...extra, '--threads', bad]);
+      t.not(r.code, 0, `${cmd} --threads ${bad}`);
+      t.regex(r.stderr, new RegExp(`--threads: expected a whole number >= 1, got ${bad.replace('.', '\\.')}`));
+    }
+  }
 });
