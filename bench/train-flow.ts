@@ -103,7 +103,7 @@ configurations:
       capped: {r9: 1.0, s4: 1.0}
     reweight: {variables: [pt, ScEta, fixedGridRhoAll], bins: ${small ? 4 : 10}}
     model: {transforms: ${small ? 2 : 6}, bins: 10, hidden: [${small ? '32, 32' : '128, 128, 128'}]}
-    training: {epochs: ${small ? 2 : 30}, batch_size: ${small ? 1024 : 2048}, learning_rate: 1.0e-3, patience: 5, lr_patience: 2, seed: 42}
+    training: {epochs: ${small ? 2 : 20}, batch_size: ${small ? 1024 : 2048}, learning_rate: 1.0e-3, patience: 5, lr_patience: 2, seed: 42}
     closure: {plots: ${small ? 'false' : 'true'}, classifier_events: ${small ? 5000 : 100000}}
     output: ${out}
 `;
