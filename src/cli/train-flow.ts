@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { checkThreads } from './threads.js';
 import { errorMessage } from '../core/errors.js';
 
 interface TrainFlowArgs {
@@ -38,7 +39,7 @@ export const trainFlowCommand: CommandModule<object, TrainFlowArgs> = {
   handler: async (argv) => {
     const { loadFlowConfigs } = await import('../train/flow/config.js');
     const { trainFlow } = await import('../train/flow/trainer.js');
-    if (argv.threads !== undefined && !(Number.isInteger(argv.threads) && argv.threads >= 1)) throw new Error(`--threads: expected a whole number >= 1, got ${argv.threads}`);
+    checkThreads(argv.threads);
     const configs = loadFlowConfigs(argv.config, argv.name);
     let failed = 0;
     for (const cfg of configs) {

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { checkThreads } from '../threads.js';
 
 interface ClosureArgs {
   model: string;
@@ -51,7 +52,7 @@ export const command: CommandModule<object, ClosureArgs> = {
     const { initBackend } = await import('../../compute/backend.js');
     const { closureOnFiles } = await import('../../train/flow/closure-files.js');
     const { closureMarkdown } = await import('../../train/flow/closure.js');
-    if (!(Number.isInteger(argv.threads) && argv.threads >= 1)) throw new Error(`--threads: expected a whole number >= 1, got ${argv.threads}`);
+    checkThreads(argv.threads);
     await initBackend(argv.backend);
     const report = await closureOnFiles({
       model: argv.model,

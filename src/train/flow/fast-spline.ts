@@ -38,6 +38,15 @@ function expFast(x: number): number {
   return p * POW2[n + 64];
 }
 
+/**
+ * Per-call constants: bins K, parameters per feature P = 3K - 1, bound B, and the soft-clip factors of the
+ * widths/heights (2/L) and derivatives (1/L) with L = |log slope| (zuko's clipping).
+ */
+function constants(c: SplineConsts): { K: number; P: number; B: number; aWH: number; aD: number } {
+  const L = Math.abs(Math.log(c.slope));
+  return { K: c.bins, P: 3 * c.bins - 1, B: c.bound, aWH: 2 / L, aD: 1 / L };
+}
+
 /** What the forward pass keeps for the backward pass: normalised bin widths/heights and the bin index. */
 interface Saved {
   pw: Float64Array;
@@ -52,12 +61,7 @@ interface Saved {
  * derivatives of bin k only (2 exponentials instead of K-1).
  */
 function forwardHost(phi: Float32Array, x: Float32Array, N: number, F: number, c: SplineConsts): { out: Float32Array; saved: Saved } {
-  const K = c.bins;
-  const P = 3 * K - 1;
-  const B = c.bound;
-  const L = Math.abs(Math.log(c.slope));
-  const aWH = 2 / L;
-  const aD = 1 / L;
+  const { K, P, B, aWH, aD } = constants(c);
   const E = N * F;
   const pwAll = new Float64Array(E * K);
   const phAll = new Float64Array(E * K);
@@ -142,12 +146,7 @@ function derivativeGrad(phi: Float32Array, dOff: number, j: number, aD: number, 
 }
 
 function backwardHost(phi: Float32Array, x: Float32Array, g: Float32Array, N: number, F: number, c: SplineConsts, saved: Saved): { dphi: Float32Array; dx: Float32Array } {
-  const K = c.bins;
-  const P = 3 * K - 1;
-  const B = c.bound;
-  const L = Math.abs(Math.log(c.slope));
-  const aWH = 2 / L;
-  const aD = 1 / L;
+  const { K, P, B, aWH, aD } = constants(c);
   const { pw, ph, bin } = saved;
   const dphi = new Float32Array(N * F * P);
   const dx = new Float32Array(N * F);

@@ -46,6 +46,14 @@ function capEvents(e: Examples, max: number, seed: number): Examples {
   return subset(e, perm);
 }
 
+/** a then b in one array (spreading 10^6-element arrays into a literal is slow and can overflow the stack). */
+function concat(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 function normaliseTo(w: Float64Array, total: number): Float64Array {
   let s = 0;
   for (const v of w) s += v;
@@ -107,7 +115,7 @@ export async function prepareTraining(cfg: FlowTrainConfig, seed: number, log: (
   const shifts = new Map<number, number>();
   for (const [v, spec] of Object.entries(cfg.preprocessing.isolation)) {
     const k = cfg.variables.indexOf(v);
-    const both = Float64Array.from([...trainX.data[k], ...trainX.mc[k]]);
+    const both = concat(trainX.data[k], trainX.mc[k]);
     const all = Int32Array.from({ length: both.length }, (_, i) => i);
     const shift = spec.shift === 'auto' ? fitIsolationShift(both, all, v) : spec.shift;
     shifts.set(k, shift);
@@ -117,7 +125,7 @@ export async function prepareTraining(cfg: FlowTrainConfig, seed: number, log: (
   const caps = new Map<number, { max: number; width: number }>();
   for (const [v, spec] of Object.entries(cfg.preprocessing.capped)) {
     const k = cfg.variables.indexOf(v);
-    const both = Float64Array.from([...trainX.data[k], ...trainX.mc[k]]);
+    const both = concat(trainX.data[k], trainX.mc[k]);
     const width = spec.width === 'auto' ? fitCapWidth(both, spec.max, v) : spec.width;
     caps.set(k, { max: spec.max, width });
     const cf = (a: Float64Array) => (100 * capFraction(a, spec.max)).toFixed(1);
@@ -125,9 +133,16 @@ export async function prepareTraining(cfg: FlowTrainConfig, seed: number, log: (
   }
   const bits = new Map<number, number>();
   const op = cfg.preprocessing.output_precision;
-  cfg.variables.forEach((v, k) => {
-    const b = op === 'full' ? undefined : op === 'auto' ? Math.max(fitOutputBits(trainX.data[k]) ?? 99, fitOutputBits(trainX.mc[k]) ?? 99) : op;
-    if (b !== undefined && b <= 23) bits.set(k, b);
+  cfg.variables.forEach((_, k) => {
+    if (op === 'full') return;
+    if (typeof op === 'number') {
+      bits.set(k, op);
+      return;
+    }
+    // auto: round only when both samples are stored with reduced precision
+    const d = fitOutputBits(trainX.data[k]);
+    const m = fitOutputBits(trainX.mc[k]);
+    if (d !== undefined && m !== undefined) bits.set(k, Math.max(d, m));
   });
   if (bits.size) log(`output precision (as stored in the inputs): ${[...bits].map(([k, b]) => `${cfg.variables[k]} ${b} bits`).join(', ')}`);
   const preprocessing: PreprocessParams = {
@@ -148,8 +163,8 @@ export async function prepareTraining(cfg: FlowTrainConfig, seed: number, log: (
       data: preprocessInputs(preprocessing, trainX.data, ids(data, dataSplit.train), seed),
       mc: preprocessInputs(preprocessing, trainX.mc, ids(mc, mcSplit.train), seed),
     };
-    const w = Float64Array.from([...dataW.train, ...mcWeights.train]);
-    const ms = (d: Float64Array, m: Float64Array) => weightedMeanStd(Float64Array.from([...d, ...m]), w);
+    const w = concat(dataW.train, mcWeights.train);
+    const ms = (d: Float64Array, m: Float64Array) => weightedMeanStd(concat(d, m), w);
     preprocessing.inputs.forEach((v, k) => Object.assign(v, ms(tx.data[k], tx.mc[k])));
     preprocessing.conditions.forEach((v, k) => Object.assign(v, ms(trainC.data[k], trainC.mc[k])));
   }
