@@ -107,6 +107,7 @@ function zip(files: { name: string; data: Buffer }[]): Buffer {
     out.push(h, name, extra, f.data);
     pos += 30 + name.length + extra.length + f.data.length;
   }
+  if (pos > 0xfffffff0) throw new Error(`checkpoint of ${pos} bytes needs zip64, which this writer does not produce`);
   const cdStart = pos;
   for (const e of entries) {
     const name = Buffer.from(e.name, 'utf8');
