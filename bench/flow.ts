@@ -47,7 +47,8 @@ export async function run(opts: { small: boolean }): Promise<void> {
   mkdirSync(dir, { recursive: true });
   await importZuko({
     checkpoint: join(ROOT, '..', 'shared', 'fixtures', 'zuko', 'nsf_a', 'state_dict.pth'),
-    arch: { features: F, context: C, bins: 10, transforms: 6, hidden: [256, 256, 256], slope: 1e-3, bound: 5 },
+    flags: { features: F, context: C, bins: 10, transforms: 6, hidden: [256, 256, 256] },
+    zukoVersion: '1.6.0',
     out: dir,
     command: 'bench/flow.ts',
   });

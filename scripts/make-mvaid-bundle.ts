@@ -29,11 +29,12 @@ await writeBundle(out, {
   inputs: [...new Set([...BARREL, ...ENDCAP])].map((v) => (v === 'fixedGridRhoAll' ? v : `probe_${v}`)),
   outputs: [
     { name: 'probe_mvaID_corr', type: 'float32', description: 'photon mvaID = tanh(BDT margin) on corrected inputs (raw where no _corr column)' },
-    { name: 'tag_mvaID_corr', type: 'float32', description: 'same for the tag photon, when the file has tag_ columns' },
+    ...['tag_', 'photon_', 'lead_', 'sublead_'].map((p) => ({ name: `${p}mvaID_corr`, type: 'float32' as const, description: `same for the ${p} photon, when the file has ${p} columns` })),
   ],
   config: {
-    collections: ['probe_', 'tag_'],
-    optionalCollections: ['tag_'],
+    // Every HiggsDNA layout: Zee tag_/probe_, Zmmg photon_, diphoton lead_/sublead_; a file gets the ones it has.
+    collections: ['probe_', 'tag_', 'photon_', 'lead_', 'sublead_'],
+    optionalCollections: ['probe_', 'tag_', 'photon_', 'lead_', 'sublead_'],
     output: 'mvaID_corr',
     transform: 'tanh',
     region: { variable: 'ScEta' },
@@ -41,7 +42,7 @@ await writeBundle(out, {
       { name: 'barrel', absMin: 0, absMax: 1.5, model: barrel.ref, inputs: BARREL },
       { name: 'endcap', absMin: 1.5, model: endcap.ref, inputs: ENDCAP },
     ],
-    inputs: { prefer: 'corrected', suffix: '_corr', raw: ['ScEta', 'fixedGridRhoAll'] },
+    inputs: { prefer: 'corrected', suffix: '_corr', raw: ['ScEta', 'fixedGridRhoAll'], aliases: { fixedGridRhoAll: ['Rho_fixedGridRhoAll'] } },
   },
   provenance: {
     createdBy: TOOL,

@@ -112,7 +112,7 @@ def main():
     }
     with open(os.path.join(work, "desc.json"), "w") as f:
         json.dump(desc, f, indent=1)
-    cmd = ["node", "--import", "tsx", "src/cli/main.ts", "import-zuko", ckpt,
+    cmd = ["node", "--import", "tsx", "src/cli/main.ts", "import-zuko", ckpt, "--slope", "1e-3",
            "--features", str(ARCH["features"]), "--context", str(ARCH["context"]), "--bins", str(ARCH["bins"]),
            "--transforms", str(ARCH["transforms"]), "--hidden", ",".join(map(str, ARCH["hidden"])),
            "--variables", ",".join(VARIABLES), "--conditions", ",".join(CONDITIONS),

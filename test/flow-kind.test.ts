@@ -18,10 +18,10 @@ const xCorr = io('nsf_c', 'x_corr').data;
 
 test.before(() => {
   writeFileSync(join(dir, 'describe.yaml'), 'validity:\n  pt: [-100, 100]\n');
-  const r = runCli(['import-zuko', fixture('zuko', 'nsf_c', 'state_dict.pth'), '--features', '3', '--context', '2', '--bins', '8', '--transforms', '3', '--hidden', '32,32',
+  const r = runCli(['import-zuko', fixture('zuko', 'nsf_c', 'state_dict.pth'), '--zuko-version', '1.6.0', '--features', '3', '--context', '2', '--bins', '8', '--transforms', '3', '--hidden', '32,32',
     '--variables', 'a,b,c', '--conditions', 'pt', '--collections', 'probe_', '--describe', join(dir, 'describe.yaml'), '-o', bundleDir]);
   if (r.code !== 0) throw new Error(r.stderr);
-  const r2 = runCli(['import-zuko', fixture('zuko', 'nsf_c', 'state_dict.pth'), '--features', '3', '--context', '2', '--bins', '8', '--transforms', '3', '--hidden', '32,32',
+  const r2 = runCli(['import-zuko', fixture('zuko', 'nsf_c', 'state_dict.pth'), '--zuko-version', '1.6.0', '--features', '3', '--context', '2', '--bins', '8', '--transforms', '3', '--hidden', '32,32',
     '--variables', 'a,b,c', '--conditions', 'pt', '--collections', 'probe_,tag_', '-o', join(dir, 'two')]);
   if (r2.code !== 0) throw new Error(r2.stderr);
 });

@@ -60,6 +60,8 @@ function rebuildTensor(storage: Storage, offset: number, shape: number[], stride
   return { shape, dtype: storage.dtype, data: out };
 }
 
+class WholeModel extends Error {}
+
 function isTensor(v: PickleValue): v is TorchTensor {
   return !!v && typeof v === 'object' && 'shape' in v && 'data' in v && 'dtype' in v;
 }
@@ -102,9 +104,18 @@ export function readTorchCheckpoint(path: string): Map<string, TorchTensor> {
         if (module === 'torch._utils' && name === '_rebuild_tensor_v2') return (storage, offset, size, stride) => rebuildTensor(storage as Storage, offset as number, size as number[], stride as number[]);
         if (module === 'torch._utils' && name === '_rebuild_parameter') return (t) => t;
         if (module === 'torch' && name in STORAGES) return () => ({ name });
+        // A pickled nn.Module (torch.save(model)) names its classes; say so instead of "unsupported global".
+        if (/^(zuko|torch\.nn|torch\.optim|__main__)(\.|$)/.test(module)) throw new WholeModel(`${module}.${name}`);
         return undefined;
       },
     });
+    if (obj instanceof Map) {
+      const keys = [...obj.keys()].map(String);
+      if (keys.some((k) => /optim/i.test(k))) {
+        const model = keys.find((k) => /model|state_dict|flow/i.test(k) && !/optim/i.test(k));
+        throw new NtcorrError(`${path}: this is a training checkpoint (keys ${keys.join(', ')}), not a model state dict; save the model's weights alone, e.g. torch.save(ckpt[${JSON.stringify(model ?? 'model_state_dict')}], 'best_model_.pth') or torch.save(flow.state_dict(), 'best_model_.pth')`, { file: path });
+      }
+    }
     const out = new Map<string, TorchTensor>();
     const walk = (v: PickleValue, prefix: string) => {
       if (isTensor(v)) out.set(prefix, v);
@@ -121,6 +132,7 @@ export function readTorchCheckpoint(path: string): Map<string, TorchTensor> {
     return out;
   } catch (e) {
     if (e instanceof NtcorrError) throw e;
+    if (e instanceof WholeModel) throw new NtcorrError(`${path}: this is a whole pickled model (torch.save(model); it contains the class ${e.message}), not a state dict; ntcorr does not run pickled Python code. Save the weights instead: torch.save(flow.state_dict(), 'best_model_.pth')`, { file: path });
     throw new NtcorrError(`${path}: not a readable torch.save checkpoint (${(e as Error).message})`, { file: path });
   }
 }

@@ -39,3 +39,20 @@ export function readNpy(path: string): NpyArray {
     default: throw new NtcorrError(`${path}: .npy dtype ${descr} is not supported (float64, float32, int64, bool)`, { file: path });
   }
 }
+
+/** The bytes of a .npy file (format 1.0, little-endian, C order) holding a float32 or float64 array. */
+export function npyBytes(data: Float32Array | Float64Array, shape: number[] = [data.length]): Buffer {
+  const descr = data instanceof Float32Array ? '<f4' : '<f8';
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  // numpy pads the header with spaces and a newline so the data starts on a 64-byte boundary.
+  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
+  header = header.padEnd(total - 10 - 1, ' ') + '\n';
+  const pre = Buffer.alloc(10);
+  pre.writeUInt32BE(0x934e554d, 0);
+  pre.write('PY', 4, 'latin1');
+  pre[6] = 1;
+  pre[7] = 0;
+  pre.writeUInt16LE(header.length, 8);
+  return Buffer.concat([pre, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}

@@ -10,11 +10,41 @@ import type { ChunkStats, CorrectionKind, Corrector, FileContext, KindOptions } 
  * model.json config:
  *   columns:  { "<output>": "<expression>", ... }   evaluated in order; later ones may use earlier outputs
  *   optional: ["<output>", ...]                      skipped (not written) in files lacking their inputs
+ * or, for models that serve several sample layouts (HiggsDNA's Zee tag_/probe_, diphoton lead_/sublead_,
+ * Zmmg photon_), the same outputs per layout; a file gets the first layout whose required inputs it has:
+ *   layouts:  [{ "name": "zee", "columns": {...}, "optional": [...] }, ...]
  * Output types come from manifest.outputs (float32 unless declared).
  */
 export interface DerivedConfig {
-  columns: Record<string, string>;
+  columns?: Record<string, string>;
   optional?: string[];
+  layouts?: { name: string; columns: Record<string, string>; optional?: string[] }[];
+}
+
+interface Layout { name: string; planned: Planned[]; optional: Set<string> }
+
+function parseLayouts(bundleDir: string, config: Record<string, unknown>, outputs: OutputSpec[]): Layout[] {
+  const c = config as DerivedConfig;
+  if (c.layouts !== undefined) {
+    if (!Array.isArray(c.layouts) || c.layouts.length === 0 || c.columns !== undefined) throw new NtcorrError(`model bundle ${bundleDir}: derived config.layouts must be a non-empty list of {name, columns, optional?} (and then no top-level columns)`, { file: bundleDir });
+    return c.layouts.map((l, i) => {
+      if (!l || typeof l.name !== 'string') throw new NtcorrError(`model bundle ${bundleDir}: config.layouts[${i}] needs a name`, { file: bundleDir });
+      return { name: l.name, planned: parseConfig(bundleDir, l as unknown as Record<string, unknown>, outputs), optional: new Set(l.optional ?? []) };
+    });
+  }
+  return [{ name: '', planned: parseConfig(bundleDir, config, outputs), optional: new Set(c.optional ?? []) }];
+}
+
+/** Required inputs of a layout the file lacks (outputs computed earlier in the layout count as present). */
+function missingFor(l: Layout, available: Set<string>): string[] {
+  const defined = new Set<string>();
+  const missing: string[] = [];
+  for (const p of l.planned) {
+    const m = p.expr.columns.filter((c) => !available.has(c) && !defined.has(c));
+    if (m.length === 0) defined.add(p.spec.name);
+    else if (!l.optional.has(p.spec.name)) missing.push(...m);
+  }
+  return [...new Set(missing)];
 }
 
 interface Planned { spec: OutputSpec; type: DType; expr: CompiledExpression }
@@ -53,11 +83,16 @@ function nonFiniteRows(cols: Column[], rows: number, selected: Uint8Array | unde
 export const kind: CorrectionKind = {
   kind: 'derived',
   async load(bundle, options: KindOptions) {
-    const planned = parseConfig(bundle.dir, bundle.manifest.config, bundle.manifest.outputs);
-    const optional = new Set((bundle.manifest.config.optional as string[] | undefined) ?? []);
+    const layouts = parseLayouts(bundle.dir, bundle.manifest.config, bundle.manifest.outputs);
     return {
       bind(file: FileContext): Corrector {
         const available = new Set(file.columns);
+        const layout = layouts.length === 1 ? layouts[0] : layouts.find((l) => missingFor(l, available).length === 0);
+        if (!layout) {
+          const why = layouts.map((l) => `${l.name} lacks ${missingFor(l, available).join(', ')}`).join('; ');
+          throw new NtcorrError(`${file.file}: no sample layout of model ${bundle.manifest.name} fits the file (${why})`, { file: file.file, column: missingFor(layouts[0], available)[0] });
+        }
+        const { planned, optional } = layout;
         const use: Planned[] = [];
         const defined = new Set<string>();
         const inputSet = new Set<string>();

@@ -12,8 +12,13 @@ export interface FlowArch {
   hidden: number[];
   /** Autoregressive passes; features (= fully autoregressive) when absent. */
   passes?: number;
-  /** Minimum spline slope: 1e-3 in zuko 1.0 and >= 1.5, 1e-4 in 1.1-1.4. */
+  /**
+   * Minimum spline slope (zuko's MonotonicRQSTransform `slope`): 1e-3 in zuko 1.0.0 and >= 1.5, 1e-4 in
+   * 1.0.1-1.4.x. Per bundle, read by every evaluation path (float64 reference, tfjs, training, export).
+   */
   slope: number;
+  /** zuko release the flow was imported from / is meant for (e.g. "1.0.1"); absent for `train flow` bundles. */
+  zukoVersion?: string;
   /** Spline domain [-bound, bound]; identity outside. zuko: 5. */
   bound: number;
 }
@@ -66,6 +71,7 @@ export function archProblem(a: FlowArch): string | undefined {
   if (!Array.isArray(a.hidden) || a.hidden.length < 1 || a.hidden.some((h) => !Number.isInteger(h) || h < 1)) return `hidden must be a list of positive layer widths (got ${JSON.stringify(a.hidden)})`;
   if (!(a.slope > 0 && a.slope < 1)) return `slope must be in (0, 1) (got ${a.slope})`;
   if (!(a.bound > 0)) return `bound must be positive (got ${a.bound})`;
+  if (a.zukoVersion !== undefined && !/^\d+\.\d+\.\d+$/.test(a.zukoVersion)) return `zukoVersion must look like 1.0.1 (got ${a.zukoVersion})`;
   if (a.passes !== undefined && (!Number.isInteger(a.passes) || a.passes < 1)) return `passes must be a positive integer (got ${a.passes})`;
   return undefined;
 }

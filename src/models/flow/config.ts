@@ -12,6 +12,12 @@ export interface FlowCollection {
   prefix: string;
   /** Logical name -> full column name, overriding `prefix + name` (e.g. {"r9": "probe_raw_r9", "rho": "fixedGridRhoAll"}). */
   columns?: Record<string, string>;
+  /**
+   * HiggsDNA keeps the uncorrected value of every variable it corrected itself as `<prefix>raw_<var>` (and
+   * overwrites `<prefix><var>`). With rawPrefix "raw_", a variable reads `<prefix>raw_<var>` in files that
+   * have it and `<prefix><var>` in files that do not (conditions are never renamed by HiggsDNA).
+   */
+  rawPrefix?: string;
 }
 
 export interface FlowConfig {
@@ -36,6 +42,15 @@ export function resolveColumn(col: FlowCollection, name: string): string {
   return col.columns?.[name] ?? col.prefix + name;
 }
 
+/** The column a corrected variable is read from in a file with columns `has` (rawPrefix honoured). */
+export function resolveVariable(col: FlowCollection, name: string, has: (c: string) => boolean): string {
+  if (col.rawPrefix !== undefined && col.columns?.[name] === undefined) {
+    const raw = `${col.prefix}${col.rawPrefix}${name}`;
+    if (has(raw)) return raw;
+  }
+  return resolveColumn(col, name);
+}
+
 export function outputName(cfg: FlowConfig, col: FlowCollection, name: string): string {
   return (cfg.outputPattern ?? DEFAULT_OUTPUT_PATTERN)
     .replaceAll('{prefix}', col.prefix)
@@ -56,7 +71,11 @@ export function checkFlowConfig(cfg: FlowConfig, where: string): FlowConfig {
   if (!Array.isArray(cfg.variables) || cfg.variables.length !== arch.features) bad(`config.variables must list ${arch.features} names (architecture.features)`);
   if (!Array.isArray(cfg.conditions) || cfg.conditions.length + 1 !== arch.context) bad(`config.conditions must list ${arch.context - 1} names (architecture.context minus the is-data flag)`);
   if (!Array.isArray(cfg.collections) || cfg.collections.length === 0) bad('config.collections must list at least one collection ({"prefix": "probe_"})');
-  for (const c of cfg.collections) if (typeof c.prefix !== 'string') bad('every collection needs a "prefix" (may be "")');
+  for (const c of cfg.collections) {
+    if (typeof c.prefix !== 'string') bad('every collection needs a "prefix" (may be "")');
+    for (const k of Object.keys(c)) if (!['prefix', 'columns', 'rawPrefix'].includes(k)) bad(`unknown collection key "${k}" (prefix, columns, rawPrefix)`);
+    if (c.rawPrefix !== undefined && (typeof c.rawPrefix !== 'string' || !c.rawPrefix)) bad('collection rawPrefix must be a non-empty string such as "raw_"');
+  }
   const pp = preprocessProblem(cfg.preprocessing, cfg.variables, cfg.conditions);
   if (pp) bad(`config.${pp}`);
   for (const [k, r] of Object.entries(cfg.validity ?? {})) {

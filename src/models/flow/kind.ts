@@ -5,7 +5,7 @@ import { NtcorrError } from '../../core/errors.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
 import type { ChunkStats, CorrectionKind, Corrector, FileContext, KindOptions } from '../types.js';
 import { flowFromBundle } from './bundle-io.js';
-import { type FlowCollection, type FlowConfig, outputName, resolveColumn } from './config.js';
+import { type FlowCollection, type FlowConfig, outputName, resolveColumn, resolveVariable } from './config.js';
 import { openCorrections } from './pool.js';
 import { forwardConditions, forwardInputs, inverseInputs } from './preprocess.js';
 import { hashString } from './random.js';
@@ -53,12 +53,14 @@ function bindFile(cfg: FlowConfig, file: FileContext, seed: number, fill: 'nan' 
   const has = new Set(file.columns);
   const active: Active[] = [];
   cfg.collections.forEach((col, index) => {
-    const inputs = cfg.variables.map((v) => resolveColumn(col, v));
+    const inputs = cfg.variables.map((v) => resolveVariable(col, v, (c) => has.has(c)));
     const conditions = cfg.conditions.map((v) => resolveColumn(col, v));
     const all = [...inputs, ...conditions];
     const missing = all.filter((n) => !has.has(n));
-    // A collection the file lacks entirely is skipped (one bundle serves Zee and Zmmg files); a partial one is an error.
-    if (missing.length === all.length) return;
+    // A collection the file lacks entirely is skipped (one bundle serves Zee, Zmmg and diphoton files); a
+    // partial one is an error. Event-level columns (rho) say nothing about which photons a file has.
+    const own = col.prefix ? all.filter((n) => n.startsWith(col.prefix)) : all;
+    if (own.length ? own.every((n) => !has.has(n)) : missing.length === all.length) return;
     if (missing.length) throw new NtcorrError(`${file.file}: column ${missing[0]} not found (needed by flow model ${model} for collection "${col.prefix}"; expected ${all.join(', ')})`, { file: file.file, column: missing[0] });
     active.push({ collection: col, index, inputs, conditions, outputs: cfg.variables.map((v) => outputName(cfg, col, v)) });
   });

@@ -26,11 +26,32 @@ export interface VariableTransform {
   mean: number;
   std: number;
   /** Present for variables with a spike at 0 (isolations). */
-  continuous?: { shift: number };
+  continuous?: ContinuousSpec;
+  /**
+   * Min-max scaling after standardisation (Flows_for_sim_correction main branch, `min_values.npy` /
+   * `max_values.npy`): s -> -5 + 10 (s - min) / (max - min), so the isolations fill the spline's [-5, 5].
+   */
+  minmax?: { min: number; max: number };
   /** Present for variables with a spike at an upper bound (R9, S4 at 1). */
   capped?: { max: number; width: number };
   /** Mantissa bits the corrected values are rounded to (inputs stored with reduced precision); absent: float32. */
   bits?: number;
+}
+
+/**
+ * "Make continuous" settings. `convention` picks the edge-case behaviour:
+ * * "ntcorr" (default; bundles from `train flow`): negative inputs are not corrected (NaN), and the
+ *   inverse maps everything below the shift, the shift itself included, to exactly 0.
+ * * "higgsdna" (HiggsDNA's flow_corrections.py Make_iso_continuous): a negative input is not shifted and
+ *   goes through log(1e-3 + x) as is (finite for -1e-3 < x < 0; NaN/-inf below, so not corrected); the
+ *   inverse maps values below the shift to 0, above it to value - shift, and leaves a value exactly at
+ *   the shift unchanged (HiggsDNA's two strict comparisons).
+ */
+export interface ContinuousSpec {
+  shift: number;
+  /** Zeros are spread over [0, spread * shift): 0.99 in HiggsDNA and ntcorr, 0.98 in Flows_for_sim_correction main. */
+  spread?: number;
+  convention?: 'ntcorr' | 'higgsdna';
 }
 
 export interface PreprocessParams {
@@ -45,17 +66,37 @@ export const LOG_OFFSET = 1e-3;
 /** Zeros are spread over [0, ZERO_FRACTION * shift). */
 export const ZERO_FRACTION = 0.99;
 
-/** x >= 0 -> log-space value; `u` in [0, 1) is used only when x is exactly 0. NaN for x < 0. */
-export function makeContinuous(x: number, shift: number, u: number): number {
-  if (x > 0) return Math.log(LOG_OFFSET + x + shift);
-  if (x === 0) return Math.log(LOG_OFFSET + ZERO_FRACTION * shift * (1 - Math.sqrt(1 - u)));
+/** x >= 0 -> log-space value; `u` in [0, 1) is used only when x is exactly 0. Negative x: see ContinuousSpec. */
+export function makeContinuous(x: number, c: ContinuousSpec | number, u: number): number {
+  const spec = typeof c === 'number' ? { shift: c } : c;
+  if (x > 0) return Math.log(LOG_OFFSET + x + spec.shift);
+  if (x === 0) return Math.log(LOG_OFFSET + (spec.spread ?? ZERO_FRACTION) * spec.shift * (1 - Math.sqrt(1 - u)));
+  if (spec.convention === 'higgsdna') return Math.log(LOG_OFFSET + x);
   return NaN;
 }
 
 /** Inverse of makeContinuous: below the shift -> exactly 0. */
-export function undoContinuous(v: number, shift: number): number {
-  const s = Math.exp(v) - LOG_OFFSET;
-  return s < shift ? 0 : s - shift;
+export function undoContinuous(v: number, c: ContinuousSpec | number): number {
+  const spec = typeof c === 'number' ? { shift: c } : c;
+  return unshift(Math.exp(v) - LOG_OFFSET, spec);
+}
+
+/** The shift undone on s = exp(v) - 1e-3 (split out so the edge at exactly the shift can be tested). */
+export function unshift(s: number, spec: ContinuousSpec): number {
+  if (spec.convention === 'higgsdna') return s < spec.shift ? 0 : s > spec.shift ? s - spec.shift : s;
+  return s < spec.shift ? 0 : s - spec.shift;
+}
+
+/** Flow-scale value -> flow feature: standardisation, then the optional min-max scaling. */
+export function standardise(v: VariableTransform, s: number): number {
+  const z = (s - v.mean) / v.std;
+  return v.minmax ? -5 + ((z - v.minmax.min) * 10) / (v.minmax.max - v.minmax.min) : z;
+}
+
+/** Inverse of standardise. */
+export function unstandardise(v: VariableTransform, z: number): number {
+  const s = v.minmax ? v.minmax.min + ((z + 5) * (v.minmax.max - v.minmax.min)) / 10 : z;
+  return s * v.std + v.mean;
 }
 
 /** x <= max -> x; the spike at max (and anything above) -> a draw in [max, max + 0.99 width). */
@@ -70,7 +111,7 @@ export function needsDraw(v: VariableTransform, x: number): boolean {
 
 /** Physical value -> the flow's scale before standardisation; `u` in [0, 1) is read only where needsDraw. */
 export function toFlowScale(v: VariableTransform, x: number, u: number): number {
-  if (v.continuous) return makeContinuous(x, v.continuous.shift, u);
+  if (v.continuous) return makeContinuous(x, v.continuous, u);
   if (v.capped) return spreadCap(x, v.capped.max, v.capped.width, u);
   return x;
 }
@@ -101,7 +142,7 @@ export function mantissaBits(x: number): number {
 /** Unstandardised flow-scale value -> physical value (spikes restored, precision of the input). */
 export function fromFlowScale(v: VariableTransform, s: number): number {
   let x = s;
-  if (v.continuous) x = undoContinuous(s, v.continuous.shift);
+  if (v.continuous) x = undoContinuous(s, v.continuous);
   else if (v.capped && s >= v.capped.max) x = v.capped.max;
   return v.bits !== undefined ? roundMantissa(x, v.bits) : x;
 }
@@ -129,7 +170,7 @@ export function forwardInputs(p: PreprocessParams, cols: Float64Array[], rows: n
     for (let r = 0; r < rows; r++) {
       const raw = col[r];
       const x = toFlowScale(v, raw, needsDraw(v, raw) ? uniformAt(draws.seed, draws.file, draws.rowStart + r, (draws.lane ?? 0) + j) : 0);
-      out[r * F + j] = Number.isFinite(x) ? (x - v.mean) / v.std : NaN;
+      out[r * F + j] = Number.isFinite(x) ? standardise(v, x) : NaN;
     }
   });
   return out;
@@ -140,7 +181,7 @@ export function inverseInputs(p: PreprocessParams, z: Float32Array, rows: number
   const F = p.inputs.length;
   return p.inputs.map((v, j) => {
     const col = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) col[r] = fromFlowScale(v, z[r * F + j] * v.std + v.mean);
+    for (let r = 0; r < rows; r++) col[r] = fromFlowScale(v, unstandardise(v, z[r * F + j]));
     return col;
   });
 }
@@ -175,6 +216,9 @@ export function preprocessProblem(p: PreprocessParams, inputs: string[], conditi
   for (const v of [...p.inputs, ...p.conditions]) {
     if (!Number.isFinite(v.mean) || !(v.std > 0)) return `preprocessing of ${v.name}: mean must be finite and std > 0 (got ${v.mean}, ${v.std})`;
     if (v.continuous && !(v.continuous.shift > 0)) return `preprocessing of ${v.name}: continuous.shift must be > 0`;
+    if (v.continuous?.spread !== undefined && !(v.continuous.spread > 0 && v.continuous.spread <= 1)) return `preprocessing of ${v.name}: continuous.spread must be in (0, 1]`;
+    if (v.continuous?.convention !== undefined && !['ntcorr', 'higgsdna'].includes(v.continuous.convention)) return `preprocessing of ${v.name}: continuous.convention must be "ntcorr" or "higgsdna"`;
+    if (v.minmax && !(Number.isFinite(v.minmax.min) && v.minmax.max > v.minmax.min)) return `preprocessing of ${v.name}: minmax needs finite min < max`;
     if (v.capped && !(Number.isFinite(v.capped.max) && v.capped.width > 0)) return `preprocessing of ${v.name}: capped needs a finite max and width > 0`;
     if (v.continuous && v.capped) return `preprocessing of ${v.name}: a variable cannot be both continuous (spike at 0) and capped`;
     if (v.bits !== undefined && !(Number.isInteger(v.bits) && v.bits >= 1 && v.bits <= 23)) return `preprocessing of ${v.name}: bits must be a whole number in 1..23`;

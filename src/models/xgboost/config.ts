@@ -13,7 +13,8 @@ import type { ForestRef } from './storage.js';
  *                 (absMin <= |v| < absMax); rows in no region get NaN
  *   inputs:       { prefer: "corrected" | "raw", suffix: "_corr", raw: ["ScEta", ...] }
  *                 input v of collection p reads "<p><v><suffix>" when the file has it and prefer is
- *                 "corrected", else "<p><v>", else "<v>" (event-level columns like fixedGridRhoAll)
+ *                 "corrected", else "<p><v>", else "<v>" (event-level columns like fixedGridRhoAll),
+ *                 else the file's column among aliases[v] (HiggsDNA's Zmmg trees name rho Rho_fixedGridRhoAll)
  */
 export interface XgbRegion {
   name: string;
@@ -30,7 +31,7 @@ export interface XgbConfig {
   transform: 'tanh' | 'sigmoid' | 'none' | 'objective';
   region?: { variable: string };
   regions: XgbRegion[];
-  inputs: { prefer: 'corrected' | 'raw'; suffix: string; raw: string[] };
+  inputs: { prefer: 'corrected' | 'raw'; suffix: string; raw: string[]; aliases?: Record<string, string[]> };
 }
 
 export function parseXgbConfig(dir: string, c: Record<string, unknown>): XgbConfig {
@@ -50,7 +51,7 @@ export function parseXgbConfig(dir: string, c: Record<string, unknown>): XgbConf
   return {
     collections, optionalCollections: (c.optionalCollections as string[] | undefined) ?? [], output: c.output as string, transform, regions: regions!,
     region: c.region as XgbConfig['region'],
-    inputs: { prefer: inp.prefer ?? 'corrected', suffix: inp.suffix ?? '_corr', raw: inp.raw ?? [] },
+    inputs: { prefer: inp.prefer ?? 'corrected', suffix: inp.suffix ?? '_corr', raw: inp.raw ?? [], ...(inp.aliases ? { aliases: inp.aliases } : {}) },
   };
 }
 
@@ -61,5 +62,6 @@ export function resolveInput(v: string, prefix: string, cfg: XgbConfig['inputs']
   if (corr) cands.push(`${prefix}${v}${cfg.suffix}`);
   cands.push(`${prefix}${v}`);
   if (prefix) { if (corr) cands.push(`${v}${cfg.suffix}`); cands.push(v); }
+  cands.push(...(cfg.aliases?.[v] ?? []));
   return cands.find(has);
 }
