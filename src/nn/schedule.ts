@@ -95,3 +95,17 @@ export class EarlyStopping<W = unknown> {
     this.bestWeights = bestWeights;
   }
 }
+
+/**
+ * ml-jec's piecewise-linear learning rate: given zero-based epochs e_0 < e_1 < ... and rates r_i, epoch e
+ * gets the linear interpolation between the two points around it (Keras LearningRateScheduler, set at
+ * the start of each epoch).
+ */
+export function piecewiseLinear(epochs: number[], rates: number[]): (epoch0: number) => number {
+  return (e) => {
+    let i = 0;
+    while (i < epochs.length - 2 && e > epochs[i + 1]) i++;
+    const frac = (e - epochs[i]) / (epochs[i + 1] - epochs[i]);
+    return (rates[i + 1] - rates[i]) * frac + rates[i];
+  };
+}
