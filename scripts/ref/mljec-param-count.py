@@ -10,7 +10,13 @@ Rules (Keras count_params, which includes batch-norm moving statistics):
 * Deep Sets block per constituent type on [numerical + embeddings]; the head sees global numerical
   (+ global embeddings) + the sum of every type's block output; one Dense(1) output.
 
+Global categorical features: ml-jec's build_model means an Embedding per feature concatenated to the head
+input (its code indexes the embeddings by the input tensor instead of the name and cannot run them);
+counted as intended.
+
 Run: /usr/bin/python3 scripts/ref/mljec-param-count.py CONFIG.yaml TRANSFORM.yaml  -> JSON on stdout
+ or: /usr/bin/python3 scripts/ref/mljec-param-count.py --variants > test/data/mljec/param-counts.json
+     (ml-jec's example and test configs and the variants below, which test/jet-mljec.test.ts rebuilds)
 Self-check against ml-jec's tests/test_model.py: mlp [10]*3 with batch_norm on 10 inputs = 390,
 resnet [10, 10, 10, 5] on 10 inputs = 435.
 """
@@ -77,9 +83,38 @@ def count(config, transform):
     return {'total': total, 'blocks': parts}
 
 
+def variants():
+    import copy
+    import os
+    root = os.path.join(os.path.dirname(__file__), '..', '..')
+    example = yaml.safe_load(open(os.path.join(root, 'test/data/mljec/example_config.yaml')))
+    fixture = os.path.join(root, '..', 'shared', 'fixtures', 'jets-mljec')
+    test_cfg = yaml.safe_load(open(os.path.join(fixture, 'test_config.yaml')))
+    tr = yaml.safe_load(open(os.path.join(fixture, 'transform.yaml')))
+    out = {'example_config': count(example, tr)['total'], 'test_config': count(test_cfg, tr)['total']}
+    v = copy.deepcopy(example)  # every block an MLP with batch norm and dropout
+    for b in v['model'].values():
+        b.update(type='mlp', batch_norm=True, dropout=0.1)
+    out['mlp_batch_norm'] = count(v, tr)['total']
+    v = copy.deepcopy(example)  # odd resnets: a projected pair then a plain last layer
+    v['model']['ch']['num_units'] = [100, 50, 30]
+    v['model']['head']['num_units'] = [64, 157, 32]
+    out['resnet_odd'] = count(v, tr)['total']
+    v = copy.deepcopy(test_cfg)  # a global categorical feature with a head embedding
+    v['features']['global']['categorical'] = ['hadron_flavor']
+    v['model']['head']['embeddings'] = {'hadron_flavor': 2}
+    tr2 = copy.deepcopy(tr)
+    tr2['categorical']['hadron_flavor'] = [0, 4, 5]
+    out['global_categorical'] = count(v, tr2)['total']
+    return out
+
+
 if __name__ == '__main__':
     assert mlp(10, [10] * 3, batch_norm=True)[0] == 390
     assert resnet(10, [10, 10, 10, 5])[0] == 435
+    if sys.argv[1] == '--variants':
+        print(json.dumps(variants(), indent=1))
+        sys.exit(0)
     cfg = yaml.safe_load(open(sys.argv[1]))
     tr = yaml.safe_load(open(sys.argv[2]))
     print(json.dumps(count(cfg, tr)))
