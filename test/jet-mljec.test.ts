@@ -24,6 +24,14 @@ const MLJEC = fixture('jets-mljec');
 const EXAMPLE = join(ROOT, 'test/data/mljec/example_config.yaml');
 const COUNTS = JSON.parse(readFileSync(join(ROOT, 'test/data/mljec/param-counts.json'), 'utf8')) as Record<string, number>;
 const quiet = { log: () => {}, backend: 'wasm' };
+const TMP = tempDir();
+let nTmp = 0;
+/** A fresh folder per test inside one temp folder (one exit hook for the file). */
+function subDir(): string {
+  const d = join(TMP, `t${++nTmp}`);
+  mkdirSync(d);
+  return d;
+}
 
 test.before(async () => { await initBackend('wasm'); });
 
@@ -44,7 +52,7 @@ const weights = (bundle: string) => readFileSync(join(bundle, 'weights.bin'));
 const history = (bundle: string) => JSON.parse(readFileSync(join(bundle, 'model.json'), 'utf8')).provenance.history as { val_loss: number; lr: number }[];
 
 test('parameter counts equal ml-jec\'s for its example and test configs and variants (scripts/ref/mljec-param-count.py)', (t) => {
-  const dir = tempDir();
+  const dir = subDir();
   const tr = readTransform(join(MLJEC, 'transform.yaml'));
   const check = (name: string, cfg: JetConfig, transform = tr) => {
     const arch = archFor(cfg, transform);
@@ -74,7 +82,7 @@ test('parameter counts equal ml-jec\'s for its example and test configs and vari
 });
 
 test.serial('ml-jec\'s example_config.yaml trains (2 short epochs on the fixture shards) and applies', async (t) => {
-  const dir = tempDir();
+  const dir = subDir();
   const cfg = loadJetConfig(EXAMPLE);
   t.true(cfg.notes.some((n) => n.startsWith('run.storage')), 'run.storage is reported as unused');
   t.true(cfg.notes.some((n) => n.startsWith('predict')), 'predict is reported');
@@ -105,7 +113,7 @@ test.serial('ml-jec\'s example_config.yaml trains (2 short epochs on the fixture
 });
 
 test.serial('batch_norm: changes training; moving statistics are updated and used at inference (no batch dependence)', async (t) => {
-  const dir = tempDir();
+  const dir = subDir();
   const base = testConfig(dir, 'base');
   await trainJet(base, quiet);
   const bn = testConfig(dir, 'bn', (d) => { d.model.ch.batch_norm = true; d.model.head.batch_norm = true; });
@@ -131,7 +139,7 @@ test.serial('batch_norm: changes training; moving statistics are updated and use
 });
 
 test.serial('dropout: changes training, is seeded (same seed, same weights), and is off at inference', async (t) => {
-  const dir = tempDir();
+  const dir = subDir();
   const base = testConfig(dir, 'base');
   await trainJet(base, quiet);
   const d1 = testConfig(dir, 'd1', (d) => { d.model.head.dropout = 0.5; d.model.ch.dropout = 0.2; });
@@ -152,7 +160,7 @@ test.serial('dropout: changes training, is seeded (same seed, same weights), and
 });
 
 test.serial('model.load_weights (bundle or checkpoint) and model: <bundle> start from those weights; Keras files are refused', async (t) => {
-  const dir = tempDir();
+  const dir = subDir();
   const a = testConfig(dir, 'a');
   await trainJet(a, quiet);
   // learning rate 0: the weights stay the loaded ones exactly
@@ -190,7 +198,7 @@ test.serial('model.load_weights (bundle or checkpoint) and model: <bundle> start
 });
 
 test.serial('global categorical features get a head embedding and change the result', async (t) => {
-  const dir = tempDir();
+  const dir = subDir();
   const tr = YAML.parse(readFileSync(join(MLJEC, 'transform.yaml'), 'utf8'));
   tr.categorical.hadron_flavor = [0, 4, 5];
   writeFileSync(join(dir, 'transform.yaml'), YAML.stringify(tr));
@@ -208,7 +216,7 @@ test.serial('global categorical features get a head embedding and change the res
 });
 
 test.serial('reduce_lr_on_plateau.min_lr bounds the learning rate; piecewise_linear_schedule sets it per epoch', async (t) => {
-  const dir = tempDir();
+  const dir = subDir();
   // every epoch after the first counts as "no improvement" (relative threshold 0.99), patience 0
   const plateau = (min_lr?: number) => (d: Record<string, any>) => { d.train.max_epochs = 4; d.train.reduce_lr_on_plateau = { factor: 0.2, patience: 0, min_delta: 0.99, ...(min_lr !== undefined ? { min_lr } : {}) }; delete d.train.early_stopping; };
   const a = testConfig(dir, 'a', plateau());
@@ -228,7 +236,7 @@ test.serial('reduce_lr_on_plateau.min_lr bounds the learning rate; piecewise_lin
 });
 
 test.serial('optimizer: adam (default), sgd with momentum/nesterov, radam give different trainings; unknown ones are errors', async (t) => {
-  const dir = tempDir();
+  const dir = subDir();
   const runs: Buffer[] = [];
   for (const [name, op] of [['adam', undefined], ['adam2', { algorithm: 'Adam' }], ['sgd', { algorithm: 'sgd', momentum: 0.9, nesterov: true }], ['radam', { algorithm: 'radam' }]] as const) {
     const c = testConfig(dir, name, (d) => { if (op) d.optimizer = op; });
@@ -246,7 +254,7 @@ test.serial('optimizer: adam (default), sgd with momentum/nesterov, radam give d
 });
 
 test('config: unknown keys and meaningless combinations are errors naming the key path; gs:// says to copy locally', (t) => {
-  const dir = tempDir();
+  const dir = subDir();
   const err = (edit: (d: Record<string, any>) => void) => t.throws(() => testConfig(dir, 'e', edit), { instanceOf: NtcorrError })!.message;
   t.regex(err((d) => { d.model.ch.batchnorm = true; }), /e\.yaml: model\.ch\.batchnorm: unknown key/);
   t.regex(err((d) => { d.features.ne.max_sizes = 3; }), /features\.ne\.max_sizes: unknown key/);
@@ -269,7 +277,7 @@ test('config: unknown keys and meaningless combinations are errors naming the ke
 });
 
 test('max_size is optional: no cap unless set (ml-jec is ragged); set, it keeps the first constituents', async (t) => {
-  const dir = tempDir();
+  const dir = subDir();
   const free = testConfig(dir, 'free');
   t.is(free.types[0].features.max_size, undefined);
   const capped = testConfig(dir, 'capped', (d) => { d.features.ch.max_size = 2; });
@@ -288,7 +296,7 @@ test('max_size is optional: no cap unless set (ml-jec is ragged); set, it keeps 
 });
 
 test('unknown categories: zero vector (default, ml-jec\'s table size), an extra row, or an error naming file, column and value', async (t) => {
-  const dir = tempDir();
+  const dir = subDir();
   const tr = YAML.parse(readFileSync(join(MLJEC, 'transform.yaml'), 'utf8'));
   tr.categorical.ch_id = [-211, 211]; // drop most values: the fixture's other ids become unknown
   writeFileSync(join(dir, 'transform.yaml'), YAML.stringify(tr));
@@ -301,7 +309,7 @@ test('unknown categories: zero vector (default, ml-jec\'s table size), an extra 
 });
 
 test('build-transform without transform.steps uses ml-jec\'s build_transform.py steps per feature', (t) => {
-  const dir = tempDir();
+  const dir = subDir();
   const doc = YAML.parse(readFileSync(join(MLJEC, 'test_config.yaml'), 'utf8'));
   doc.data.location = MLJEC;
   writeFileSync(join(dir, 'jet.yaml'), YAML.stringify(doc));
@@ -326,4 +334,22 @@ test('bundles written before ml-jec\'s resnet keep their former block ("resnet" 
   t.true(existsSync(join(ROOT, 'models/jet-deepsets-small/model.json')));
   const man = JSON.parse(readFileSync(join(ROOT, 'models/jet-deepsets-small/model.json'), 'utf8'));
   t.is(normalizeArch(man.config.arch).head.type, 'resnet_per_unit');
+});
+
+test.serial('--resume stays exact with dropout, batch norm, SGD with momentum and a piecewise schedule', async (t) => {
+  const dir = subDir();
+  const edit = (epochs: number) => (d: Record<string, any>) => {
+    d.model.ch.batch_norm = true; d.model.head.dropout = 0.3; d.optimizer = { algorithm: 'sgd', momentum: 0.9 };
+    delete d.train.max_epochs; delete d.train.learning_rate; delete d.train.reduce_lr_on_plateau; delete d.train.early_stopping;
+    d.train.piecewise_linear_schedule = { epochs: [0, epochs - 1], learning_rate: [1e-2, 1e-2 * (epochs === 4 ? 0.25 : 0.75)] };
+  };
+  // 4 epochs straight vs 2 then resumed to 4: the 2-epoch config ends at the 4-epoch schedule's epoch-1 rate
+  const full = testConfig(dir, 'full', edit(4));
+  await trainJet(full, quiet);
+  const half = testConfig(dir, 'half', edit(2));
+  await trainJet(half, quiet);
+  const rest = testConfig(dir, 'half', edit(4));
+  await trainJet(rest, { ...quiet, resume: true });
+  t.true(weights(full.output).equals(weights(rest.output)));
+  t.deepEqual(history(full.output).map((h) => h.val_loss), history(rest.output).map((h) => h.val_loss));
 });
