@@ -353,3 +353,14 @@ test.serial('--resume stays exact with dropout, batch norm, SGD with momentum an
   t.true(weights(full.output).equals(weights(rest.output)));
   t.deepEqual(history(full.output).map((h) => h.val_loss), history(rest.output).map((h) => h.val_loss));
 });
+
+test.serial('without max_epochs: ml-jec\'s 10 passes over the training jets; without learning_rate: the optimizer\'s Keras default', async (t) => {
+  const dir = subDir();
+  const c = testConfig(dir, 'c', (d) => { delete d.train.max_epochs; delete d.train.early_stopping; d.train.steps_per_epoch = 10; });
+  const lines: string[] = [];
+  await trainJet(c, { ...quiet, log: (s) => lines.push(s) });
+  t.true(lines.some((l) => l.includes('train.max_epochs not set: 6 epochs')), lines.join('\n')); // ceil(10 * 30 / (10 * 5))
+  t.is(history(c.output).length, 6);
+  t.is(testConfig(dir, 's', (d) => { delete d.train.learning_rate; d.optimizer = { algorithm: 'sgd' }; }).train.learning_rate, 1e-2);
+  t.is(testConfig(dir, 'a', (d) => { delete d.train.learning_rate; }).train.learning_rate, 1e-3);
+});

@@ -61,6 +61,7 @@ export interface JetConfig {
   loss: { type: 'mae' | 'huber'; delta: number };
   optimizer: OptimizerConfig;
   train: {
+    /** 0 = ml-jec's default: as many epochs as make 10 passes over the training jets (set by train jet). */
     max_epochs: number;
     steps_per_epoch: number;
     learning_rate: number;
@@ -330,7 +331,8 @@ export function parseJetConfig(text: string, file: string): JetConfig {
     es = { patience: num(file, 'train.early_stopping.patience', e.patience, 15), min_delta: num(file, 'train.early_stopping.min_delta', e.min_delta, 0) };
   }
   let pls: JetConfig['train']['piecewise_linear_schedule'];
-  let maxEpochs = num(file, 'train.max_epochs', t.max_epochs, 20);
+  let maxEpochs = num(file, 'train.max_epochs', t.max_epochs, 0);
+  if (t.max_epochs !== undefined && !(Number.isInteger(maxEpochs) && maxEpochs >= 1)) fail(file, 'train.max_epochs', `expected a positive integer, got ${maxEpochs}`);
   if (t.piecewise_linear_schedule !== undefined) {
     const key = 'train.piecewise_linear_schedule';
     const pw = obj(file, key, t.piecewise_linear_schedule);
@@ -349,7 +351,8 @@ export function parseJetConfig(text: string, file: string): JetConfig {
   const train: JetConfig['train'] = {
     max_epochs: maxEpochs,
     steps_per_epoch: num(file, 'train.steps_per_epoch', t.steps_per_epoch, 0),
-    learning_rate: pls ? pls.learning_rate[0] : num(file, 'train.learning_rate', t.learning_rate, 1e-3),
+    // default: Keras' default rate of the optimizer (ml-jec sets the rate only when the key is given)
+    learning_rate: pls ? pls.learning_rate[0] : num(file, 'train.learning_rate', t.learning_rate, optimizer.algorithm === 'sgd' ? 1e-2 : 1e-3),
     weight_decay: num(file, 'train.weight_decay', t.weight_decay, 0),
     clip_norm: num(file, 'train.clip_norm', t.clip_norm, 0),
     reduce_lr_on_plateau: rop,

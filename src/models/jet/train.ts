@@ -174,12 +174,15 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
   }
   // training-mode forward: dropout draws from the run's RNG (saved in checkpoints), batch norm collects statistics
   const ctx: ForwardContext = { training: true, rng, bnUpdates: [] };
+  // ml-jec without max_epochs: at most 10 passes over the training set
+  const maxEpochs = cfg.train.max_epochs > 0 ? cfg.train.max_epochs : Math.ceil((10 * train.n) / (stepsPerEpoch * bs));
+  if (!(cfg.train.max_epochs > 0)) log(`train.max_epochs not set: ${maxEpochs} epochs (10 passes over the ${train.n} training jets, as ml-jec)`);
   const evalLoss = (block: JetBlock) => {
     const pred = predictBlock(params, arch, block);
     return tf.tidy(() => jetLoss(tf.tensor2d(pred, [block.n, 1]), tf.tensor2d(block.target!, [block.n, 1]), cfg.loss).dataSync()[0]);
   };
   const result = await trainLoop<JetBatch>({
-    params, optimizer, maxEpochs: cfg.train.max_epochs, startEpoch, history,
+    params, optimizer, maxEpochs, startEpoch, history,
     batches, epochEvents: cfg.train.steps_per_epoch > 0 ? stepsPerEpoch * bs : train.n,
     step: (b) => {
       const l = trainStep(params, optimizer, () => jetLoss(jetForward(params, arch, b, ctx), b.target!, cfg.loss), cfg.train.clip_norm);
