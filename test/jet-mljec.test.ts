@@ -61,6 +61,9 @@ test('parameter counts equal ml-jec\'s for its example and test configs and vari
     t.is(p.count(), COUNTS[name], `${name}: tensors created`);
     p.dispose();
   };
+  // the rule-based reference agrees with real Keras layers (scripts/ref/mljec-keras-count.py, keras 3.15.1)
+  const keras = JSON.parse(readFileSync(join(ROOT, 'test/data/mljec/param-counts-keras.json'), 'utf8'));
+  for (const [k, v] of Object.entries(COUNTS)) t.is(keras[k], v, `Keras count of ${k}`);
   const example = loadJetConfig(EXAMPLE);
   check('example_config', example);
   t.is(COUNTS.example_config, 326394);
