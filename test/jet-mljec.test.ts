@@ -191,6 +191,10 @@ test.serial('model.load_weights (bundle or checkpoint) and model: <bundle> start
   const h5 = testConfig(dir, 'h5b', (d) => { d.model.load_weights = join(dir, 'w.h5'); });
   const e2 = await t.throwsAsync(trainJet(h5, quiet), { instanceOf: NtcorrError });
   t.regex(e2!.message, /model\.load_weights: .*w\.h5 is a Keras\/TensorFlow model or checkpoint, which ntcorr cannot read/);
+  writeFileSync(join(dir, 'variables.index'), ''); // a TensorFlow checkpoint prefix (ml-jec: "{model}/variables/variables")
+  const tfc = testConfig(dir, 'tfc', (d) => { d.model.load_weights = join(dir, 'variables'); });
+  const e5 = await t.throwsAsync(trainJet(tfc, quiet), { instanceOf: NtcorrError });
+  t.regex(e5!.message, /model\.load_weights: .*variables is a Keras\/TensorFlow model or checkpoint/);
   mkdirSync(join(dir, 'saved'));
   writeFileSync(join(dir, 'saved', 'saved_model.pb'), '');
   const e3 = t.throws(() => testConfig(dir, 'sm', (d) => { d.model = join(dir, 'saved'); }), { instanceOf: NtcorrError });

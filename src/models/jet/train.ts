@@ -62,7 +62,7 @@ export function loadInitialWeights(cfg: JetConfig, params: Params): void {
   const where = `${cfg.file}: ${key}`;
   if (!existsSync(path) && !existsSync(`${path}.index`)) throw new NtcorrError(`${where}: ${path} does not exist`, { file: path });
   let weights: Map<string, { shape: number[]; data: ArrayLike<number> }>;
-  if (statSync(path).isFile() && isCheckpointFile(path)) weights = readCheckpointParams(path);
+  if (existsSync(path) && statSync(path).isFile() && isCheckpointFile(path)) weights = readCheckpointParams(path);
   else {
     const { dir } = readNtcorrBundleManifest(cfg.file, key, path);
     weights = loadBundle(dir).tensors() as Map<string, { shape: number[]; data: ArrayLike<number> }>;
