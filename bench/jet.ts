@@ -49,7 +49,7 @@ features:
 model:
 ${blocks}
 loss: {type: huber, delta: 0.1}
-train: {max_epochs: ${epochs}, learning_rate: 2.e-3, weight_decay: 1.e-5, clip_norm: 5, reduce_lr_on_plateau: {factor: 0.3, patience: 2, min_delta: 1.e-4}, early_stopping: {patience: 5, min_delta: 1.e-5}, seed: 1}
+train: {max_epochs: ${epochs}, learning_rate: 2.e-3, weight_decay: 1.e-5, clip_norm: 5, reduce_lr_on_plateau: {factor: 0.3, patience: 2, min_delta: 1.e-4, semantics: torch}, early_stopping: {patience: 5, min_delta: 1.e-5}, seed: 1}
 transform:
   steps:
     pt: [{arcsinh: 10}]

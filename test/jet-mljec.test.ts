@@ -234,6 +234,14 @@ test.serial('reduce_lr_on_plateau.min_lr bounds the learning rate; piecewise_lin
   t.deepEqual(lr(a), [5e-4, 5e-4, 1e-4, 2e-5]);
   t.deepEqual(lr(b), [5e-4, 5e-4, 3e-4, 3e-4]);
   t.false(weights(a.output).equals(weights(b.output)));
+  // semantics: keras (default, ml-jec's callback) reduces after `patience` bad epochs, torch after more than `patience`
+  const sem = (semantics?: string) => (d: Record<string, any>) => { d.train.max_epochs = 4; d.train.reduce_lr_on_plateau = { factor: 0.2, patience: 1, min_delta: 0.99, ...(semantics ? { semantics } : {}) }; delete d.train.early_stopping; };
+  const k = testConfig(dir, 'k', sem());
+  await trainJet(k, quiet);
+  const tc = testConfig(dir, 'tc', sem('torch'));
+  await trainJet(tc, quiet);
+  t.deepEqual(lr(k), [5e-4, 5e-4, 1e-4, 2e-5]);
+  t.deepEqual(lr(tc), [5e-4, 5e-4, 5e-4, 1e-4]);
   const p = testConfig(dir, 'p', (d) => { delete d.train.max_epochs; delete d.train.learning_rate; delete d.train.reduce_lr_on_plateau; delete d.train.early_stopping; d.train.piecewise_linear_schedule = { epochs: [0, 2], learning_rate: [1e-3, 2e-4] }; });
   t.is(p.train.max_epochs, 3, 'ml-jec: last epoch + 1');
   await trainJet(p, quiet);

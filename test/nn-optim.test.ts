@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/compute/backend.js';
 import { Adam, RAdam, SGD, clipByGlobalNorm } from '../src/nn/optim.js';
 import { Params } from '../src/nn/params.js';
-import { EarlyStopping, ReduceLROnPlateau, piecewiseLinear } from '../src/nn/schedule.js';
+import { EarlyStopping, KerasReduceLROnPlateau, ReduceLROnPlateau, piecewiseLinear } from '../src/nn/schedule.js';
 import { Rng } from '../src/nn/rng.js';
 import { linearInit } from '../src/nn/init.js';
 import { dense } from '../src/nn/dense.js';
@@ -193,4 +193,14 @@ for (const [name, make] of [
 test('piecewise-linear schedule: ml-jec\'s interpolation between zero-based epochs', (t) => {
   const f = piecewiseLinear([0, 2, 6], [1e-3, 5e-4, 1e-4]);
   t.deepEqual([0, 1, 2, 4, 6].map((e) => +f(e).toPrecision(12)), [1e-3, 7.5e-4, 5e-4, 3e-4, 1e-4]);
+});
+
+test('KerasReduceLROnPlateau gives Keras ReduceLROnPlateau learning rates epoch by epoch (scripts/ref/keras-plateau-ref.py)', (t) => {
+  const kref = JSON.parse(readFileSync(`${ROOT}/test/data/keras-plateau-ref.json`, 'utf8'));
+  for (const c of kref.cases) {
+    const s = new KerasReduceLROnPlateau({ factor: c.factor, patience: c.patience, minDelta: c.min_delta, minLr: c.min_lr, cooldown: c.cooldown });
+    let lr = 1;
+    const lrs = kref.metrics.map((m: number) => (lr = s.step(m, lr)));
+    lrs.forEach((v: number, i: number) => t.true(Math.abs(v - c.lrs[i]) <= 1e-6 * c.lrs[i] + 1e-12, `case ${JSON.stringify(c)} epoch ${i}: ${v} vs ${c.lrs[i]}`));
+  }
 });

@@ -6,7 +6,7 @@ import type { TensorSpec } from '../bundle/manifest.js';
 import type { Optimizer } from './optim.js';
 import type { Params } from './params.js';
 import type { Rng } from './rng.js';
-import type { EarlyStopping, ReduceLROnPlateau } from './schedule.js';
+import type { EarlyStopping, PlateauScheduler } from './schedule.js';
 
 type Weights = Map<string, { shape: number[]; data: Float32Array }>;
 
@@ -15,7 +15,7 @@ export interface TrainingState {
   params: Params;
   optimizer: Optimizer;
   rng: Rng;
-  scheduler?: ReduceLROnPlateau;
+  scheduler?: PlateauScheduler;
   earlyStopping?: EarlyStopping<Weights>;
 }
 
@@ -66,7 +66,7 @@ export function loadCheckpoint(path: string, state: TrainingState): CheckpointIn
   let h: CheckpointInfo & {
     optimizer: { t: number; lr: number };
     rng: { s: number[]; spare: number | null };
-    scheduler: ReturnType<ReduceLROnPlateau['getState']> | null;
+    scheduler: ReturnType<PlateauScheduler['getState']> | null;
     earlyStopping: ReturnType<EarlyStopping['getState']> | null;
     tensors: TensorSpec[];
   };

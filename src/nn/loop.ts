@@ -3,7 +3,7 @@ import './gradients.js';
 import type { Progress } from '../cli/progress.js';
 import { clipByGlobalNorm, type Optimizer } from './optim.js';
 import type { Params } from './params.js';
-import type { EarlyStopping, ReduceLROnPlateau } from './schedule.js';
+import type { EarlyStopping, PlateauScheduler } from './schedule.js';
 
 /** One optimisation step: loss, gradients of every parameter, optional clipping, update. Returns the loss. */
 export function trainStep(params: Params, optimizer: Optimizer, loss: () => tf.Scalar, clipNorm?: number): number {
@@ -60,7 +60,7 @@ export interface TrainLoopOptions<B extends { size: number }> {
   clipNorm?: number;
   /** Validation loss (no gradients); defaults to the training loss when absent. */
   validate?: () => number | Promise<number>;
-  scheduler?: ReduceLROnPlateau;
+  scheduler?: PlateauScheduler;
   /** Learning rate for an epoch (1-based), set before it starts (piecewise-linear schedules). */
   lrAt?: (epoch: number) => number;
   earlyStopping?: EarlyStopping<Map<string, { shape: number[]; data: Float32Array }>>;

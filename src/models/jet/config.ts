@@ -68,7 +68,7 @@ export interface JetConfig {
     weight_decay: number;
     clip_norm: number;
     /** Absent in the config = no reduction (ml-jec adds the callback only when the section is there). */
-    reduce_lr_on_plateau?: { factor: number; patience: number; min_delta: number; min_lr: number };
+    reduce_lr_on_plateau?: { factor: number; patience: number; min_delta: number; min_lr: number; semantics: 'keras' | 'torch' };
     /** Absent = train all epochs; the best validation epoch's weights are still the ones kept. */
     early_stopping?: { patience: number; min_delta: number };
     /** ml-jec's piecewise-linear learning rate: lr at zero-based epochs, linear in between. */
@@ -319,8 +319,10 @@ export function parseJetConfig(text: string, file: string): JetConfig {
   let rop: JetConfig['train']['reduce_lr_on_plateau'];
   if (t.reduce_lr_on_plateau !== undefined) {
     const r = obj(file, 'train.reduce_lr_on_plateau', t.reduce_lr_on_plateau);
-    noUnknown(file, 'train.reduce_lr_on_plateau', r, ['factor', 'patience', 'min_delta', 'min_lr']);
-    rop = { factor: num(file, 'train.reduce_lr_on_plateau.factor', r.factor, 0.2), patience: num(file, 'train.reduce_lr_on_plateau.patience', r.patience, 10), min_delta: num(file, 'train.reduce_lr_on_plateau.min_delta', r.min_delta, 1e-4), min_lr: num(file, 'train.reduce_lr_on_plateau.min_lr', r.min_lr, 0) };
+    noUnknown(file, 'train.reduce_lr_on_plateau', r, ['factor', 'patience', 'min_delta', 'min_lr', 'semantics']);
+    const semantics = str(file, 'train.reduce_lr_on_plateau.semantics', r.semantics, 'keras');
+    if (semantics !== 'keras' && semantics !== 'torch') fail(file, 'train.reduce_lr_on_plateau.semantics', `expected keras (ml-jec's callback) or torch, got ${JSON.stringify(semantics)}`);
+    rop = { factor: num(file, 'train.reduce_lr_on_plateau.factor', r.factor, 0.2), patience: num(file, 'train.reduce_lr_on_plateau.patience', r.patience, 10), min_delta: num(file, 'train.reduce_lr_on_plateau.min_delta', r.min_delta, 1e-4), min_lr: num(file, 'train.reduce_lr_on_plateau.min_lr', r.min_lr, 0), semantics };
     if (!(rop.factor > 0 && rop.factor < 1)) fail(file, 'train.reduce_lr_on_plateau.factor', `expected a value in (0, 1), got ${rop.factor}`);
     if (rop.min_lr < 0) fail(file, 'train.reduce_lr_on_plateau.min_lr', `expected >= 0, got ${rop.min_lr}`);
   }

@@ -10,7 +10,7 @@ import type { Progress } from '../../cli/progress.js';
 import { Adam, RAdam, SGD, type Optimizer } from '../../nn/optim.js';
 import type { Params } from '../../nn/params.js';
 import { Rng } from '../../nn/rng.js';
-import { EarlyStopping, ReduceLROnPlateau, piecewiseLinear } from '../../nn/schedule.js';
+import { EarlyStopping, KerasReduceLROnPlateau, ReduceLROnPlateau, piecewiseLinear } from '../../nn/schedule.js';
 import { isCheckpointFile, loadCheckpoint, readCheckpointParams, saveCheckpoint } from '../../nn/checkpoint.js';
 import { trainLoop, trainStep, type EpochRecord } from '../../nn/loop.js';
 import { readNtcorrBundleManifest, type JetConfig, type UnknownCategory } from './config.js';
@@ -112,7 +112,10 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
   log(`network: ${countJetParams(arch).toLocaleString('en-US')} parameters (Keras count: weights, biases, embeddings, batch-norm statistics)`);
   const optimizer = makeOptimizer(cfg, params);
   const rop = cfg.train.reduce_lr_on_plateau;
-  const scheduler = rop ? new ReduceLROnPlateau({ factor: rop.factor, patience: rop.patience, threshold: rop.min_delta, minLr: rop.min_lr }) : undefined;
+  // keras (default): ml-jec's callback (absolute min_delta, reduce at `patience` bad epochs); torch: PyTorch's
+  const scheduler = !rop ? undefined : rop.semantics === 'torch'
+    ? new ReduceLROnPlateau({ factor: rop.factor, patience: rop.patience, threshold: rop.min_delta, minLr: rop.min_lr })
+    : new KerasReduceLROnPlateau({ factor: rop.factor, patience: rop.patience, minDelta: rop.min_delta, minLr: rop.min_lr });
   const pls = cfg.train.piecewise_linear_schedule;
   const lrAt = pls ? ((sched) => (epoch: number) => sched(epoch - 1))(piecewiseLinear(pls.epochs, pls.learning_rate)) : undefined;
   // without early_stopping every epoch runs, and the best validation epoch's weights are still the ones kept
