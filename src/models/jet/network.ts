@@ -129,7 +129,7 @@ const B = (p: Params, n: string) => p.get(n) as unknown as tf.Tensor1D;
  * Runs a layer list on [rows, in] inputs. `mask` ([rows, 1], 1 for real constituents) keeps padding out
  * of batch-norm statistics; `inputGrad` false skips the data gradient of the first dense layers.
  */
-function runLayers(p: Params, layers: Layer[], h: tf.Tensor2D, mask: tf.Tensor2D | undefined, ctx: ForwardContext, inputGrad: boolean): tf.Tensor2D {
+export function runLayers(p: Params, layers: Layer[], h: tf.Tensor2D, mask: tf.Tensor2D | undefined, ctx: ForwardContext, inputGrad = true): tf.Tensor2D {
   let needGrad = inputGrad;
   for (const l of layers) {
     if (l.op === 'dense') {
