@@ -86,3 +86,17 @@ test('layer lists: ml-jec resnet pairs, projections only when widths differ, odd
   t.deepEqual(c[0].op === 'residual' && c[0].bypass.map((l) => l.op === 'dense' && [l.in, l.out, l.b ?? null]), [[19, 100, null]]);
   t.true(c[1].op === 'residual' && c[1].bypass.length === 0);
 });
+
+test('ml-jec resnet block [6, 4, 3] (projected pair, odd last layer) gives Keras\' output and count', (t) => {
+  const R = K.resnet;
+  const { layers, out } = blockLayers('r', 5, { type: 'resnet', num_units: [6, 4, 3] });
+  t.is(out, 3);
+  const p = new Params();
+  const add = (n: string, shape: number[], v: number[]) => p.add(n, shape, Float32Array.from(v));
+  add('r/res1/dense1/w', [5, 6], R.d1w); add('r/res1/dense1/b', [6], R.d1b);
+  add('r/res1/dense2/w', [6, 4], R.d2w); add('r/res1/dense2/b', [4], R.d2b);
+  add('r/res1/projection/w', [5, 4], R.pw);
+  add('r/last/w', [4, 3], R.lw); add('r/last/b', [3], R.lb);
+  t.is(p.count(), R.params);
+  close(t, runLayers(p, layers, tf.tensor2d(R.x, [6, 5]), undefined, { training: false }).dataSync(), R.out, 'resnet output');
+});

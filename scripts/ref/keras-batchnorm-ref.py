@@ -1,6 +1,7 @@
 """One training step of an ml-jec MLP block with batch norm (Dense(use_bias=False) -> BatchNormalization(
 scale=False) -> ReLU, twice) in real Keras: training-mode output, gradients of a fixed linear loss, the moving
-statistics after the step, and the inference output afterwards. For test/jet-layers.test.ts.
+statistics after the step, and the inference output afterwards; and the inference output of an ml-jec
+resnet block. For test/jet-layers.test.ts.
 
 Run (venv with keras 3 + tensorflow_cpu): python scripts/ref/keras-batchnorm-ref.py > test/data/keras-batchnorm-ref.json
 """
@@ -44,4 +45,18 @@ res = {
     'moving_mean2': b2.moving_mean.numpy().tolist(), 'moving_variance2': b2.moving_variance.numpy().tolist(),
     'infer_out': model(x, training=False).numpy().ravel().tolist(),
 }
+
+# ml-jec's _apply_resnet layout with num_units [6, 4, 3] on 5 inputs: a pair with a bias-free projection
+# (5 != 4), then the odd last Dense(3) + ReLU. Random weights; inference output.
+xr = rng.normal(size=(6, 5)).astype(np.float32)
+rw = {'d1w': rng.normal(size=(5, 6)), 'd1b': rng.normal(size=(6,)), 'd2w': rng.normal(size=(6, 4)), 'd2b': rng.normal(size=(4,)),
+      'pw': rng.normal(size=(5, 4)), 'lw': rng.normal(size=(4, 3)), 'lb': rng.normal(size=(3,))}
+rw = {k: (v * 0.5).astype(np.float32) for k, v in rw.items()}
+ri = keras.Input((5,))
+a1, a2, pr, la = keras.layers.Dense(6), keras.layers.Dense(4), keras.layers.Dense(4, use_bias=False), keras.layers.Dense(3)
+main = a2(keras.layers.Activation('relu')(a1(ri)))
+h = keras.layers.Activation('relu')(keras.layers.Add()([main, pr(ri)]))
+rmodel = keras.Model(ri, keras.layers.Activation('relu')(la(h)))
+a1.set_weights([rw['d1w'], rw['d1b']]); a2.set_weights([rw['d2w'], rw['d2b']]); pr.set_weights([rw['pw']]); la.set_weights([rw['lw'], rw['lb']])
+res['resnet'] = {'x': xr.ravel().tolist(), **{k: v.ravel().tolist() for k, v in rw.items()}, 'out': rmodel(xr, training=False).numpy().ravel().tolist(), 'params': rmodel.count_params()}
 print(json.dumps(res))
