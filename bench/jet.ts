@@ -39,7 +39,7 @@ function configText(location: string, output: string, sized: 'example' | 'mljec'
     : `  ch: {embeddings: {ch_id: 3, ch_pv_ass: 2}, type: mlp, num_units: [32, 32]}
   ne: {embeddings: {ne_id: 2}, type: mlp, num_units: [32, 32]}
   sv: {embeddings: {}, type: mlp, num_units: [16]}
-  head: {type: resnet, num_units: [64, 64]}`;
+  head: {type: resnet_per_unit, num_units: [64, 64]}`;
   return `data: {location: ${location}, tree: Jets, split: [3, 1, -1], batch_size: ${sized === 'mljec' ? 1024 : 256}}
 features:
   global: {numerical: [pt, eta, mass, area, num_pv, rho]}
@@ -49,7 +49,7 @@ features:
 model:
 ${blocks}
 loss: {type: huber, delta: 0.1}
-train: {max_epochs: ${epochs}, learning_rate: 2.e-3, weight_decay: 1.e-5, clip_norm: 5, reduce_lr_on_plateau: {factor: 0.3, patience: 2, min_delta: 1.e-4}, early_stopping: {patience: 5, min_delta: 1.e-5}, seed: 1}
+train: {max_epochs: ${epochs}, learning_rate: 2.e-3, weight_decay: 1.e-5, clip_norm: 5, reduce_lr_on_plateau: {factor: 0.3, patience: 2, min_delta: 1.e-4, semantics: torch}, early_stopping: {patience: 5, min_delta: 1.e-5}, seed: 1}
 transform:
   steps:
     pt: [{arcsinh: 10}]

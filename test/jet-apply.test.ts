@@ -158,3 +158,15 @@ test('apply --where with --fill keep: unselected jets keep the existing pt_corr,
   }
   t.true(sel > 0 && sel < 10, `${sel} jets selected`);
 });
+
+test('apply with ml-jec resnet blocks, batch norm (moving statistics), a global embedding and unknown categories matches the numpy reference', async (t) => {
+  // test/data/jet-mljec-blocks-model: scripts/make-jet-blocks-model.ts; expected from scripts/ref/jet-numpy-ref.py
+  const exp = JSON.parse(readFileSync(join(ROOT, 'test/data/jet-mljec-blocks-expected-5.json'), 'utf8')) as { pred: number[]; pt_corr: number[] };
+  const out = tempDir();
+  const r = await apply(fixture('jets-mljec', '5.root'), join(ROOT, 'test/data/jet-mljec-blocks-model'), out, 'Jets');
+  t.is(r.failed, 0, r.reasons);
+  const cols = await readAll(join(out, '5.root'), 'Jets');
+  const corr = cols.get('pt_corr') as Float32Array;
+  t.is(corr.length, 10);
+  for (let i = 0; i < 10; i++) t.true(rel(corr[i], exp.pt_corr[i]) < 2e-5, `jet ${i}: ${corr[i]} vs ${exp.pt_corr[i]}`);
+});

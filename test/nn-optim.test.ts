@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/compute/backend.js';
-import { Adam, clipByGlobalNorm } from '../src/nn/optim.js';
+import { Adam, RAdam, SGD, clipByGlobalNorm } from '../src/nn/optim.js';
 import { Params } from '../src/nn/params.js';
-import { EarlyStopping, ReduceLROnPlateau } from '../src/nn/schedule.js';
+import { EarlyStopping, KerasReduceLROnPlateau, ReduceLROnPlateau, piecewiseLinear } from '../src/nn/schedule.js';
 import { Rng } from '../src/nn/rng.js';
 import { linearInit } from '../src/nn/init.js';
 import { dense } from '../src/nn/dense.js';
@@ -165,4 +165,42 @@ test.serial('trainLoop learns, and checkpoint + resume reproduces the uninterrup
   t.is(resumed.history.length, 6);
   for (const name of a.params.names()) t.deepEqual(Array.from(c.params.get(name).dataSync()), Array.from(a.params.get(name).dataSync()), name);
   t.is(c.optimizer.lr, a.optimizer.lr);
+});
+
+// SGD (Keras formula) and RAdam (TensorFlow Addons' formula) against torch (scripts/ref/optim-torch-ref.py).
+const oref = JSON.parse(readFileSync(`${ROOT}/test/data/optim-torch-ref.json`, 'utf8'));
+for (const [name, make] of [
+  ['sgd', (p: Params) => new SGD(p, { lr: oref.lr })],
+  ['sgd_momentum', (p: Params) => new SGD(p, { lr: oref.lr, momentum: 0.9 })],
+  ['sgd_nesterov', (p: Params) => new SGD(p, { lr: oref.lr, momentum: 0.9, nesterov: true })],
+  ['radam', (p: Params) => new RAdam(p, { lr: oref.lr, eps: 1e-8 })],
+] as const) {
+  test.serial(`${name} trajectory matches torch over 10 steps (RAdam: unrectified steps first, rectified from step 6)`, (t) => {
+    const params = new Params();
+    params.add('p', [2, 3], Float32Array.from(oref.p0));
+    const opt = make(params);
+    oref.grads.forEach((g: number[], i: number) => {
+      const gt = tf.tensor(g, [2, 3]);
+      opt.step(new Map([['p', gt]]));
+      gt.dispose();
+      const dev = maxRel(params.get('p').dataSync(), oref[name][i]);
+      t.true(dev < 2e-5, `step ${i + 1}: relative deviation ${dev}`);
+    });
+    t.is(opt.steps, 10);
+  });
+}
+
+test('piecewise-linear schedule: ml-jec\'s interpolation between zero-based epochs', (t) => {
+  const f = piecewiseLinear([0, 2, 6], [1e-3, 5e-4, 1e-4]);
+  t.deepEqual([0, 1, 2, 4, 6].map((e) => +f(e).toPrecision(12)), [1e-3, 7.5e-4, 5e-4, 3e-4, 1e-4]);
+});
+
+test('KerasReduceLROnPlateau gives Keras ReduceLROnPlateau learning rates epoch by epoch (scripts/ref/keras-plateau-ref.py)', (t) => {
+  const kref = JSON.parse(readFileSync(`${ROOT}/test/data/keras-plateau-ref.json`, 'utf8'));
+  for (const c of kref.cases) {
+    const s = new KerasReduceLROnPlateau({ factor: c.factor, patience: c.patience, minDelta: c.min_delta, minLr: c.min_lr, cooldown: c.cooldown });
+    let lr = 1;
+    const lrs = kref.metrics.map((m: number) => (lr = s.step(m, lr)));
+    lrs.forEach((v: number, i: number) => t.true(Math.abs(v - c.lrs[i]) <= 1e-6 * c.lrs[i] + 1e-12, `case ${JSON.stringify(c)} epoch ${i}: ${v} vs ${c.lrs[i]}`));
+  }
 });

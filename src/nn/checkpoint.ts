@@ -3,19 +3,19 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { NtcorrError } from '../core/errors.js';
 import { packTensors, unpackTensors } from '../bundle/tensors.js';
 import type { TensorSpec } from '../bundle/manifest.js';
-import type { Adam } from './optim.js';
+import type { Optimizer } from './optim.js';
 import type { Params } from './params.js';
 import type { Rng } from './rng.js';
-import type { EarlyStopping, ReduceLROnPlateau } from './schedule.js';
+import type { EarlyStopping, PlateauScheduler } from './schedule.js';
 
 type Weights = Map<string, { shape: number[]; data: Float32Array }>;
 
 /** What a training run needs to continue exactly where it stopped. */
 export interface TrainingState {
   params: Params;
-  optimizer: Adam;
+  optimizer: Optimizer;
   rng: Rng;
-  scheduler?: ReduceLROnPlateau;
+  scheduler?: PlateauScheduler;
   earlyStopping?: EarlyStopping<Weights>;
 }
 
@@ -66,7 +66,7 @@ export function loadCheckpoint(path: string, state: TrainingState): CheckpointIn
   let h: CheckpointInfo & {
     optimizer: { t: number; lr: number };
     rng: { s: number[]; spare: number | null };
-    scheduler: ReturnType<ReduceLROnPlateau['getState']> | null;
+    scheduler: ReturnType<PlateauScheduler['getState']> | null;
     earlyStopping: ReturnType<EarlyStopping['getState']> | null;
     tensors: TensorSpec[];
   };
@@ -98,4 +98,30 @@ export function loadCheckpoint(path: string, state: TrainingState): CheckpointIn
 
 function mapData(w: Weights): Map<string, Float32Array> {
   return new Map([...w].map(([k, v]) => [k, v.data] as const));
+}
+
+/** True when the file starts with the checkpoint magic. */
+export function isCheckpointFile(path: string): boolean {
+  try {
+    const b = readFileSync(path);
+    return b.length >= 12 && b.subarray(0, 8).toString('ascii') === MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+/** The model weights stored in a checkpoint (not the optimizer or schedule state): initial weights for another run. */
+export function readCheckpointParams(path: string): Weights {
+  const buf = readFileSync(path);
+  if (buf.length < 12 || buf.subarray(0, 8).toString('ascii') !== MAGIC) throw new NtcorrError(`checkpoint ${path}: not an ntcorr checkpoint (bad magic)`, { file: path });
+  const n = buf.readUInt32LE(8);
+  let h: { tensors: TensorSpec[] };
+  try {
+    h = JSON.parse(buf.subarray(12, 12 + n).toString('utf8'));
+  } catch (e) {
+    throw new NtcorrError(`checkpoint ${path}: corrupt header (${(e as Error).message})`, { file: path });
+  }
+  const out: Weights = new Map();
+  for (const [name, v] of unpackTensors(buf.subarray(12 + n), h.tensors)) if (name.startsWith('param/')) out.set(name.slice(6), { shape: v.shape, data: v.data as Float32Array });
+  return out;
 }

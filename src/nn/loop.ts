@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './gradients.js';
 import type { Progress } from '../cli/progress.js';
-import { clipByGlobalNorm, type Adam } from './optim.js';
+import { clipByGlobalNorm, type Optimizer } from './optim.js';
 import type { Params } from './params.js';
-import type { EarlyStopping, ReduceLROnPlateau } from './schedule.js';
+import type { EarlyStopping, PlateauScheduler } from './schedule.js';
 
 /** One optimisation step: loss, gradients of every parameter, optional clipping, update. Returns the loss. */
-export function trainStep(params: Params, optimizer: Adam, loss: () => tf.Scalar, clipNorm?: number): number {
+export function trainStep(params: Params, optimizer: Optimizer, loss: () => tf.Scalar, clipNorm?: number): number {
   const names = params.names();
   const vars = params.variables();
   const { value, grads } = tf.variableGrads(loss, vars);
@@ -19,7 +19,7 @@ export function trainStep(params: Params, optimizer: Adam, loss: () => tf.Scalar
 }
 
 /** Clips (optionally) and applies gradients by parameter name; disposes the gradient tensors. */
-export function applyGradients(optimizer: Adam, grads: Map<string, tf.Tensor>, clipNorm?: number): void {
+export function applyGradients(optimizer: Optimizer, grads: Map<string, tf.Tensor>, clipNorm?: number): void {
   let byName = grads;
   let norm: tf.Scalar | undefined;
   if (clipNorm && clipNorm > 0) {
@@ -44,7 +44,7 @@ export interface EpochRecord {
 
 export interface TrainLoopOptions<B extends { size: number }> {
   params: Params;
-  optimizer: Adam;
+  optimizer: Optimizer;
   /** Epoch numbers are 1-based; training runs epochs startEpoch+1 .. maxEpochs. */
   maxEpochs: number;
   startEpoch?: number;
@@ -60,7 +60,9 @@ export interface TrainLoopOptions<B extends { size: number }> {
   clipNorm?: number;
   /** Validation loss (no gradients); defaults to the training loss when absent. */
   validate?: () => number | Promise<number>;
-  scheduler?: ReduceLROnPlateau;
+  scheduler?: PlateauScheduler;
+  /** Learning rate for an epoch (1-based), set before it starts (piecewise-linear schedules). */
+  lrAt?: (epoch: number) => number;
   earlyStopping?: EarlyStopping<Map<string, { shape: number[]; data: Float32Array }>>;
   progress?: Progress;
   label?: string;
@@ -77,6 +79,7 @@ export async function trainLoop<B extends { size: number }>(o: TrainLoopOptions<
   const history = o.history ? o.history.slice() : [];
   let stoppedEarly = false;
   for (let epoch = (o.startEpoch ?? 0) + 1; epoch <= o.maxEpochs; epoch++) {
+    if (o.lrAt) o.optimizer.lr = o.lrAt(epoch);
     const bar = o.progress?.bar(`${o.label ?? 'train'} epoch ${epoch}/${o.maxEpochs}`, o.epochEvents, 'events');
     const t0 = performance.now();
     let sum = 0;

@@ -7,9 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 export class Params {
   private readonly byName = new Map<string, tf.Variable>();
 
-  add(name: string, shape: number[], data: Float32Array): tf.Variable {
+  /** `trainable` false: state that is saved and restored with the weights but gets no gradient (batch-norm statistics). */
+  add(name: string, shape: number[], data: Float32Array, trainable = true): tf.Variable {
     if (this.byName.has(name)) throw new Error(`parameter ${name} defined twice`);
-    const v = tf.variable(tf.tensor(data, shape, 'float32'), true);
+    const v = tf.variable(tf.tensor(data, shape, 'float32'), trainable);
     this.byName.set(name, v);
     return v;
   }

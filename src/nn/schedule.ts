@@ -3,7 +3,7 @@
  * `patience` epochs without an improvement of the monitored loss by a factor (1 - threshold), the learning
  * rate is multiplied by `factor` (not below minLr), then `cooldown` epochs pass before counting again.
  */
-export class ReduceLROnPlateau {
+export class ReduceLROnPlateau implements PlateauScheduler {
   readonly factor: number;
   readonly patience: number;
   readonly threshold: number;
@@ -39,6 +39,55 @@ export class ReduceLROnPlateau {
       this.cooldownLeft = this.cooldown;
       this.numBad = 0;
       if (lr - next > 1e-8) return next;
+    }
+    return lr;
+  }
+
+  getState(): { best: number | null; numBad: number; cooldownLeft: number } {
+    return { best: Number.isFinite(this.best) ? this.best : null, numBad: this.numBad, cooldownLeft: this.cooldownLeft };
+  }
+
+  setState(s: { best: number | null; numBad: number; cooldownLeft: number }): void {
+    this.best = s.best ?? Infinity;
+    this.numBad = s.numBad;
+    this.cooldownLeft = s.cooldownLeft;
+  }
+}
+
+/** What trainLoop and checkpoints need from a learning-rate-on-plateau rule. */
+export interface PlateauScheduler {
+  step(metric: number, lr: number): number;
+  getState(): { best: number | null; numBad: number; cooldownLeft: number };
+  setState(s: { best: number | null; numBad: number; cooldownLeft: number }): void;
+}
+
+/**
+ * Keras' ReduceLROnPlateau (ml-jec's callback): an epoch improves when metric < best - minDelta (absolute);
+ * otherwise, outside cooldown, `wait` grows and at wait >= patience the rate becomes max(lr * factor, minLr)
+ * (only while lr > minLr), then `cooldown` epochs pass with wait held at 0.
+ */
+export class KerasReduceLROnPlateau implements PlateauScheduler {
+  best = Infinity;
+  numBad = 0;
+  cooldownLeft = 0;
+
+  constructor(readonly opts: { factor: number; patience: number; minDelta: number; minLr?: number; cooldown?: number }) {
+    if (!(opts.factor < 1 && opts.factor > 0)) throw new Error(`reduce-on-plateau factor must be in (0, 1), got ${opts.factor}`);
+  }
+
+  step(metric: number, lr: number): number {
+    const minLr = this.opts.minLr ?? 0;
+    if (this.cooldownLeft > 0) { this.cooldownLeft -= 1; this.numBad = 0; }
+    if (metric < this.best - this.opts.minDelta) {
+      this.best = metric;
+      this.numBad = 0;
+    } else if (this.cooldownLeft === 0) {
+      this.numBad += 1;
+      if (this.numBad >= this.opts.patience && lr > Math.fround(minLr)) {
+        this.cooldownLeft = this.opts.cooldown ?? 0;
+        this.numBad = 0;
+        return Math.max(lr * this.opts.factor, minLr);
+      }
     }
     return lr;
   }
@@ -94,4 +143,18 @@ export class EarlyStopping<W = unknown> {
     this.wait = s.wait;
     this.bestWeights = bestWeights;
   }
+}
+
+/**
+ * ml-jec's piecewise-linear learning rate: given zero-based epochs e_0 < e_1 < ... and rates r_i, epoch e
+ * gets the linear interpolation between the two points around it (Keras LearningRateScheduler, set at
+ * the start of each epoch).
+ */
+export function piecewiseLinear(epochs: number[], rates: number[]): (epoch0: number) => number {
+  return (e) => {
+    let i = 0;
+    while (i < epochs.length - 2 && e > epochs[i + 1]) i++;
+    const frac = (e - epochs[i]) / (epochs[i + 1] - epochs[i]);
+    return (rates[i + 1] - rates[i]) * frac + rates[i];
+  };
 }

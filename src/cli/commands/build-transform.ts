@@ -14,7 +14,7 @@ export const command: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('dataset', { type: 'string', demandOption: true, describe: 'Dataset folder with data.yaml (ml-jec layout)' })
-      .option('config', { type: 'string', demandOption: true, describe: 'Jet YAML: features and transform.steps (e.g. ch_dxy: [abs, {arcsinh: 0.001}])' })
+      .option('config', { type: 'string', demandOption: true, describe: 'Jet YAML: features and transform.steps (e.g. ch_dxy: [abs, {arcsinh: 0.001}]); without transform.steps, ml-jec build_transform.py\'s steps per feature' })
       .option('output', { type: 'string', describe: 'Where to write (default <dataset>/transform.yaml)' })
       .option('all', { type: 'boolean', default: false, describe: 'Fit on every file of data.yaml, not only the training split' })
       .example('ntcorr build-transform data/jets --config examples/jet/jet.yaml', 'Writes data/jets/transform.yaml from the training files')
@@ -31,6 +31,7 @@ export const command: CommandModule<object, Args> = {
     cfg.data.location = location;
     const files = datasetFiles(location);
     const use = argv.all ? files : splitFiles(files, cfg.data.split, cfg.file).train;
+    if (!cfg.transform.steps) console.log(`${argv.config} has no transform.steps: using ml-jec's bin/build_transform.py steps per feature`);
     const tr = await fitTransform(cfg, use);
     const out = argv.output ? resolve(argv.output) : join(location, 'transform.yaml');
     await writeFileAtomic(out, `# ntcorr build-transform: fitted on ${use.length} file(s) of ${location}\n` + transformToYaml(tr));

@@ -1,9 +1,9 @@
 import { isJagged, toFloat64, type Column, type NumericArray } from '../../core/columns.js';
 import { NtcorrError } from '../../core/errors.js';
-import { derivedKind, type JetConfig } from './config.js';
+import { derivedKind, type JetConfig, type UnknownCategory } from './config.js';
 import { applySteps, categoryIndexer, type Transform } from './transform.js';
 
-/** Constituents of one type for a block of jets: unpadded, offsets per jet (capped at max_size). */
+/** Constituents of one type for a block of jets: unpadded, offsets per jet (capped at max_size when set). */
 export interface TypeBlock {
   offsets: Int32Array;
   /** [constituents x numerical features], transformed. */
@@ -17,6 +17,8 @@ export interface JetBlock {
   n: number;
   /** [n x global features], transformed. */
   global: Float32Array;
+  /** [n x global categorical features], category indices. */
+  globalCat: Int32Array;
   /** Raw jet pt (the correction multiplies it). */
   pt: Float64Array;
   /** Generator-level pt and the target log(pt_gen / pt), when read for training. */
@@ -29,6 +31,7 @@ export interface JetBlock {
 export function jetInputColumns(cfg: JetConfig, withTarget: boolean): string[] {
   const s = new Set<string>([cfg.jet.pt]);
   for (const b of cfg.global.numerical_branches) if (b !== cfg.jet.pt_gen) s.add(b);
+  for (const c of cfg.global.categorical ?? []) s.add(c);
   for (const t of cfg.types) {
     for (const b of t.features.numerical_branches) s.add(b);
     for (const c of t.features.categorical) s.add(c);
@@ -78,6 +81,14 @@ export function buildJetBlock(cols: Map<string, Column>, rows: number, cfg: JetC
     const steps = tr.numerical[name];
     for (let i = 0; i < rows; i++) global[i * G + j] = applySteps(steps, v[i]);
   });
+  const gcats = cfg.global.categorical ?? [];
+  const CG = gcats.length;
+  const globalCat = new Int32Array(rows * CG);
+  gcats.forEach((name, j) => {
+    const v = flat(name);
+    const idx = indexerFor(tr, name, cfg.global.unknown ?? 'row', file);
+    for (let i = 0; i < rows; i++) globalCat[i * CG + j] = idx(v[i]);
+  });
   const needEta = cfg.types.some((t) => t.features.numerical.some((f) => ['deta', 'dr'].includes(derivedKind(t.name, f) ?? '')));
   const needPhi = cfg.types.some((t) => t.features.numerical.some((f) => ['dphi', 'dr'].includes(derivedKind(t.name, f) ?? '')));
   const jetEta = needEta ? flat(cfg.jet.eta) : undefined;
@@ -91,7 +102,8 @@ export function buildJetBlock(cols: Map<string, Column>, rows: number, cfg: JetC
     };
     // capped offsets: keep the first max_size constituents of each jet
     const offsets = new Int32Array(rows + 1);
-    for (let i = 0; i < rows; i++) offsets[i + 1] = offsets[i] + Math.min(ref.offsets[i + 1] - ref.offsets[i], F.max_size);
+    const cap = F.max_size ?? Infinity; // null/absent (bundles, configs): no cap
+    for (let i = 0; i < rows; i++) offsets[i + 1] = offsets[i] + Math.min(ref.offsets[i + 1] - ref.offsets[i], cap);
     const total = offsets[rows];
     const N = F.numerical.length;
     const num = new Float32Array(total * N);
@@ -127,16 +139,14 @@ export function buildJetBlock(cols: Map<string, Column>, rows: number, cfg: JetC
     const C = F.categorical.length;
     const cat = new Int32Array(total * C);
     F.categorical.forEach((name, j) => {
-      const known = tr.categorical[name];
-      if (!known) throw new NtcorrError(`transform has no category list for ${name} (run build-transform with this config)`, { column: name });
-      const idx = categoryIndexer(known);
+      const idx = indexerFor(tr, name, t.unknown ?? 'row', file);
       const v = branch(name);
       forEach((_i, s, o) => { cat[o * C + j] = idx(v[s]); });
     });
     return { offsets, num, cat };
   });
 
-  const block: JetBlock = { n: rows, global, pt, types };
+  const block: JetBlock = { n: rows, global, globalCat, pt, types };
   if (withTarget) {
     const gen = flat(cfg.jet.pt_gen);
     const target = new Float32Array(rows);
@@ -145,6 +155,23 @@ export function buildJetBlock(cols: Map<string, Column>, rows: number, cfg: JetC
     block.target = target;
   }
   return block;
+}
+
+/**
+ * Value -> embedding row. Unknown values (not in transform.yaml's list) get index = list length: the extra
+ * row with unknown 'row', an all-zero one-hot (zero vector) with 'zero', and an error naming the file,
+ * column and value with 'error'.
+ */
+function indexerFor(tr: Transform, name: string, unknown: UnknownCategory, file: string): (v: number) => number {
+  const known = tr.categorical[name];
+  if (!known) throw new NtcorrError(`transform has no category list for ${name} (run build-transform with this config)`, { column: name });
+  const idx = categoryIndexer(known);
+  if (unknown !== 'error') return idx;
+  return (v) => {
+    const i = idx(v);
+    if (i === known.length) throw new NtcorrError(`${file}: column ${name} has the value ${v}, which is not in the transform's category list [${known.join(', ')}] (unknown_category: error)`, { file, column: name });
+    return i;
+  };
 }
 
 /** Concatenates blocks (several files) into one. */
@@ -157,6 +184,7 @@ export function concatBlocks(blocks: JetBlock[]): JetBlock {
   const out: JetBlock = {
     n,
     global: cat32(blocks.map((b) => b.global)),
+    globalCat: catI(blocks.map((b) => b.globalCat)),
     pt: cat64(blocks.map((b) => b.pt)),
     types: blocks[0].types.map((_, k) => {
       const offsets = new Int32Array(n + 1);

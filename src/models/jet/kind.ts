@@ -6,7 +6,7 @@ import { Params } from '../../nn/params.js';
 import type { ChunkStats, CorrectionKind, Corrector, FileContext, KindOptions } from '../types.js';
 import type { JetConfig } from './config.js';
 import { buildJetBlock, jetInputColumns } from './features.js';
-import { predictBlock, type JetArch } from './network.js';
+import { normalizeArch, predictBlock, type JetArch } from './network.js';
 import type { Transform } from './transform.js';
 import { fileColumnName, toEventJets, type CollectionSpec } from './collection.js';
 
@@ -14,7 +14,7 @@ import { fileColumnName, toEventJets, type CollectionSpec } from './collection.j
 export interface JetBundleConfig {
   arch: JetArch;
   transform: Transform;
-  features: { global: string[]; types: ({ name: string } & JetConfig['types'][number]['features'])[] };
+  features: { global: string[]; globalCategorical?: string[]; types: ({ name: string } & JetConfig['types'][number]['features'])[] };
   jet: JetConfig['jet'];
   apply?: ApplySettings;
 }
@@ -30,10 +30,11 @@ export interface ApplySettings {
 
 /** Rebuilds the JetConfig subset that feature building needs from a bundle. */
 export function configFromBundle(c: JetBundleConfig): JetConfig {
+  const arch = normalizeArch(c.arch);
   return {
     jet: c.jet,
-    global: { numerical: c.features.global, numerical_branches: c.features.global },
-    types: c.features.types.map((t, k) => ({ name: t.name, features: t, block: c.arch.types[k].block, embeddings: {} })),
+    global: { numerical: c.features.global, numerical_branches: c.features.global, categorical: c.features.globalCategorical ?? [], embeddings: {}, unknown: arch.globalUnknown ?? 'row' },
+    types: c.features.types.map((t, k) => ({ name: t.name, features: t, block: arch.types[k].block, embeddings: {}, unknown: arch.types[k].unknown })),
   } as unknown as JetConfig;
 }
 
@@ -44,6 +45,7 @@ export const kind: CorrectionKind = {
     const c = bundle.manifest.config as unknown as JetBundleConfig;
     if (!c?.arch || !c.transform || !c.features) throw new NtcorrError(`model bundle ${bundle.dir}: config lacks arch/transform/features (not a jet-regression bundle written by train jet?)`, { file: bundle.dir });
     const cfg = configFromBundle(c);
+    const arch = normalizeArch(c.arch);
     const params = new Params();
     for (const [name, t] of bundle.tensors()) params.add(name, t.shape, t.data as Float32Array);
     const apply = c.apply ?? {};
@@ -69,7 +71,7 @@ export const kind: CorrectionKind = {
             // one jet per entry, or a per-event collection flattened to jets (eventOf maps jet -> entry)
             const view = coll ? toEventJets(chunk.columns, chunk.rows, cfg, coll, file.file, needed) : { columns: chunk.columns, jets: chunk.rows, eventOffsets: undefined };
             const block = buildJetBlock(view.columns, view.jets, cfg, c.transform, file.file, false);
-            const pred = predictBlock(params, c.arch, block);
+            const pred = predictBlock(params, arch, block);
             const oldCol = keepOld ? chunk.columns.get(keepOld) : undefined;
             const oldValues = oldCol ? (isJagged(oldCol) ? oldCol.values.subarray(oldCol.offsets[0], oldCol.offsets[chunk.rows]) : oldCol) as ArrayLike<number> : undefined;
             if (oldValues && oldValues.length !== view.jets) throw new NtcorrError(`${file.file}: existing column ${keepOld} does not have one value per jet (needed for --fill keep)`, { file: file.file, column: keepOld });

@@ -1,37 +1,79 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { writeBundle } from '../../bundle/bundle.js';
+import { loadBundle, writeBundle } from '../../bundle/bundle.js';
 import { initBackend } from '../../compute/backend.js';
 import { NtcorrError } from '../../core/errors.js';
 import { TOOL } from '../../core/version.js';
 import type { Progress } from '../../cli/progress.js';
-import { Adam } from '../../nn/optim.js';
+import { Adam, RAdam, SGD, type Optimizer } from '../../nn/optim.js';
+import type { Params } from '../../nn/params.js';
 import { Rng } from '../../nn/rng.js';
-import { EarlyStopping, ReduceLROnPlateau } from '../../nn/schedule.js';
-import { loadCheckpoint, saveCheckpoint } from '../../nn/checkpoint.js';
-import { trainLoop, type EpochRecord } from '../../nn/loop.js';
-import type { JetConfig } from './config.js';
+import { EarlyStopping, KerasReduceLROnPlateau, ReduceLROnPlateau, piecewiseLinear } from '../../nn/schedule.js';
+import { isCheckpointFile, loadCheckpoint, readCheckpointParams, saveCheckpoint } from '../../nn/checkpoint.js';
+import { trainLoop, trainStep, type EpochRecord } from '../../nn/loop.js';
+import { readNtcorrBundleManifest, type JetConfig, type UnknownCategory } from './config.js';
 import { datasetFiles, loadJets, splitFiles } from './dataset.js';
 import type { JetBlock } from './features.js';
-import { createJetParams, jetForward, jetLoss, makeBatch, predictBlock, type JetArch, type JetBatch } from './network.js';
+import { ARCH_FORMAT, applyBatchNormUpdates, countJetParams, createJetParams, jetForward, jetLoss, makeBatch, predictBlock, type ForwardContext, type JetArch, type JetBatch } from './network.js';
 import { readTransform, type Transform } from './transform.js';
 import { responseSummary, type ResponseSummary } from './metrics.js';
 
 export function archFor(cfg: JetConfig, tr: Transform): JetArch {
+  const rows = (c: string, unknown: UnknownCategory) => {
+    if (!tr.categorical[c]) throw new NtcorrError(`${cfg.data.transform}: no category list for ${c} (run ntcorr build-transform with this config)`, { file: cfg.data.transform, column: c });
+    return tr.categorical[c].length + (unknown === 'row' ? 1 : 0); // 'row': one extra "unknown" row
+  };
+  const gc = cfg.global.categorical;
   return {
+    format: ARCH_FORMAT,
     global: cfg.global.numerical.length,
+    ...(gc.length ? { globalCategories: gc.map((c) => rows(c, cfg.global.unknown)), globalEmbeddings: gc.map((c) => cfg.global.embeddings[c]), globalUnknown: cfg.global.unknown } : {}),
     types: cfg.types.map((t) => ({
       name: t.name,
       numerical: t.features.numerical.length,
-      categories: t.features.categorical.map((c) => tr.categorical[c].length + 1), // + "unknown"
+      categories: t.features.categorical.map((c) => rows(c, t.unknown)),
       embeddings: t.features.categorical.map((c) => t.embeddings[c]),
-      maxSize: t.features.max_size,
+      maxSize: t.features.max_size ?? null,
       block: t.block,
+      unknown: t.unknown,
     })),
     head: cfg.head,
   };
+}
+
+/** The optimizer the config asks for (ml-jec's optimizer.algorithm; ntcorr's weight_decay is decoupled for all). */
+export function makeOptimizer(cfg: JetConfig, params: Params): Optimizer {
+  const { learning_rate: lr, weight_decay: weightDecay } = cfg.train;
+  switch (cfg.optimizer.algorithm) {
+    case 'sgd': return new SGD(params, { lr, momentum: cfg.optimizer.momentum, nesterov: cfg.optimizer.nesterov, weightDecay });
+    case 'radam': return new RAdam(params, { lr, weightDecay });
+    default: return new Adam(params, { lr, weightDecay, decoupled: true });
+  }
+}
+
+/**
+ * Initial weights from model.load_weights or `model: <bundle>`: an ntcorr jet bundle (folder or model.json)
+ * or an ntcorr checkpoint (state.bin). Every parameter must be there with its shape (errors name it).
+ */
+export function loadInitialWeights(cfg: JetConfig, params: Params): void {
+  const { path, key } = cfg.init!;
+  const where = `${cfg.file}: ${key}`;
+  if (!existsSync(path) && !existsSync(`${path}.index`)) throw new NtcorrError(`${where}: ${path} does not exist`, { file: path });
+  let weights: Map<string, { shape: number[]; data: ArrayLike<number> }>;
+  if (existsSync(path) && statSync(path).isFile() && isCheckpointFile(path)) weights = readCheckpointParams(path);
+  else {
+    const { dir } = readNtcorrBundleManifest(cfg.file, key, path);
+    weights = loadBundle(dir).tensors() as Map<string, { shape: number[]; data: ArrayLike<number> }>;
+  }
+  try {
+    params.restore(weights);
+  } catch (e) {
+    throw new NtcorrError(`${where}: the weights in ${path} do not fit this config's network (${(e as Error).message})`, { file: path });
+  }
+  const extra = [...weights.keys()].filter((n) => !params.names().includes(n));
+  if (extra.length) throw new NtcorrError(`${where}: ${path} has weights this network does not have (${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}): a different architecture`, { file: path });
 }
 
 export interface TrainJetResult {
@@ -42,7 +84,8 @@ export interface TrainJetResult {
 }
 
 /**
- * `ntcorr train jet`: loads the split files into memory, trains with Adam + reduce-on-plateau + early
+ * `ntcorr train jet`: loads the split files into memory, trains with the configured optimizer (Adam by
+ * default) + reduce-on-plateau or a piecewise-linear schedule + early
  * stopping (best weights kept), checkpoints every epoch into <output>/checkpoint/ for --resume, and writes
  * a jet-regression bundle with the transform, architecture and response metrics.
  */
@@ -61,10 +104,24 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
   const arch = archFor(cfg, tr);
   const rng = new Rng(seed);
   const params = createJetParams(arch, rng);
-  const optimizer = new Adam(params, { lr: cfg.train.learning_rate, weightDecay: cfg.train.weight_decay, decoupled: true });
+  if (cfg.init) {
+    loadInitialWeights(cfg, params);
+    log(`initial weights from ${cfg.init.path} (${cfg.init.key})`);
+  }
+  for (const n of cfg.notes) log(`note: ${n}`);
+  log(`network: ${countJetParams(arch).toLocaleString('en-US')} parameters (Keras count: weights, biases, embeddings, batch-norm statistics)`);
+  const optimizer = makeOptimizer(cfg, params);
   const rop = cfg.train.reduce_lr_on_plateau;
-  const scheduler = new ReduceLROnPlateau({ factor: rop.factor, patience: rop.patience, threshold: rop.min_delta, minLr: 0 });
-  const earlyStopping = new EarlyStopping<Map<string, { shape: number[]; data: Float32Array }>>({ patience: cfg.train.early_stopping.patience, minDelta: cfg.train.early_stopping.min_delta });
+  // keras (default): ml-jec's callback (absolute min_delta, reduce at `patience` bad epochs); torch: PyTorch's
+  const scheduler = !rop ? undefined : rop.semantics === 'torch'
+    ? new ReduceLROnPlateau({ factor: rop.factor, patience: rop.patience, threshold: rop.min_delta, minLr: rop.min_lr })
+    : new KerasReduceLROnPlateau({ factor: rop.factor, patience: rop.patience, minDelta: rop.min_delta, minLr: rop.min_lr });
+  const pls = cfg.train.piecewise_linear_schedule;
+  const lrAt = pls ? ((sched) => (epoch: number) => sched(epoch - 1))(piecewiseLinear(pls.epochs, pls.learning_rate)) : undefined;
+  // without early_stopping every epoch runs, and the best validation epoch's weights are still the ones kept
+  // (ml-jec's ModelCheckpoint(save_best_only=True))
+  const es = cfg.train.early_stopping;
+  const earlyStopping = new EarlyStopping<Map<string, { shape: number[]; data: Float32Array }>>(es ? { patience: es.patience, minDelta: es.min_delta } : { patience: Infinity, minDelta: 0 });
   const ckptDir = join(cfg.output, 'checkpoint');
   const ckpt = join(ckptDir, 'state.bin');
   const configHash = createHash('sha256').update(readFileSync(cfg.file)).digest('hex');
@@ -118,17 +175,25 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
       try { yield b; } finally { b.dispose(); }
     }
   }
+  // training-mode forward: dropout draws from the run's RNG (saved in checkpoints), batch norm collects statistics
+  const ctx: ForwardContext = { training: true, rng, bnUpdates: [] };
+  // ml-jec without max_epochs: at most 10 passes over the training set
+  const maxEpochs = cfg.train.max_epochs > 0 ? cfg.train.max_epochs : Math.ceil((10 * train.n) / (stepsPerEpoch * bs));
+  if (!(cfg.train.max_epochs > 0)) log(`train.max_epochs not set: ${maxEpochs} epochs (10 passes over the ${train.n} training jets, as ml-jec)`);
   const evalLoss = (block: JetBlock) => {
     const pred = predictBlock(params, arch, block);
     return tf.tidy(() => jetLoss(tf.tensor2d(pred, [block.n, 1]), tf.tensor2d(block.target!, [block.n, 1]), cfg.loss).dataSync()[0]);
   };
   const result = await trainLoop<JetBatch>({
-    params, optimizer, maxEpochs: cfg.train.max_epochs, startEpoch, history,
+    params, optimizer, maxEpochs, startEpoch, history,
     batches, epochEvents: cfg.train.steps_per_epoch > 0 ? stepsPerEpoch * bs : train.n,
-    loss: (b) => jetLoss(jetForward(params, arch, b), b.target!, cfg.loss),
-    clipNorm: cfg.train.clip_norm,
+    step: (b) => {
+      const l = trainStep(params, optimizer, () => jetLoss(jetForward(params, arch, b, ctx), b.target!, cfg.loss), cfg.train.clip_norm);
+      applyBatchNormUpdates(params, ctx);
+      return l;
+    },
     validate: val ? () => evalLoss(val) : undefined,
-    scheduler, earlyStopping, progress: opts.progress, label: 'train jet', log,
+    scheduler, lrAt, earlyStopping, progress: opts.progress, label: 'train jet', log,
     onEpochEnd: (rec, hist) => saveCheckpoint(ckpt, { params, optimizer, rng, scheduler, earlyStopping }, { epoch: rec.epoch, history: hist, extra: { configHash, seed } }),
   });
 
@@ -145,7 +210,7 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
     config: {
       arch,
       transform: tr,
-      features: { global: cfg.global.numerical, types: cfg.types.map((t) => ({ name: t.name, ...t.features })) },
+      features: { global: cfg.global.numerical, globalCategorical: cfg.global.categorical, types: cfg.types.map((t) => ({ name: t.name, ...t.features })) },
       jet: cfg.jet,
       tree: cfg.data.tree,
       loss: cfg.loss,
@@ -159,6 +224,9 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
       configHash,
       backend,
       trainFiles: split.train, valFiles: split.val, testFiles: split.test,
+      parameters: countJetParams(arch),
+      optimizer: cfg.optimizer.algorithm,
+      ...(cfg.init ? { initialWeights: cfg.init.path } : {}),
       epochs: result.history.length,
       bestEpoch: result.bestEpoch,
       history: result.history,
@@ -171,7 +239,7 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
 }
 
 function jetInputColumnsForBundle(cfg: JetConfig): string[] {
-  const s = new Set<string>([cfg.jet.pt, ...cfg.global.numerical]);
+  const s = new Set<string>([cfg.jet.pt, ...cfg.global.numerical, ...cfg.global.categorical]);
   for (const t of cfg.types) for (const c of [...t.features.numerical_branches, ...t.features.categorical]) s.add(c);
   return [...s];
 }
