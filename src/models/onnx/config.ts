@@ -1,5 +1,5 @@
 import { NtcorrError } from '../../core/errors.js';
-import type { OnnxElement } from './session.js';
+import type { OnnxElement } from './signature.js';
 
 /**
  * model.json `config` of kind `onnx` (README "ONNX models"):
@@ -58,7 +58,7 @@ export interface OnnxConfig {
   mljec?: Record<string, unknown>;
 }
 
-const DTYPES = ['float32', 'float64', 'int32', 'int64', 'bool', 'int8', 'uint8'];
+const DTYPES = ['float32', 'float64', 'int32', 'int64', 'bool'];
 
 function fail(dir: string, key: string, msg: string): never {
   throw new NtcorrError(`model bundle ${dir}: config.${key}: ${msg}`, { file: dir });

@@ -10,7 +10,8 @@ import { parseOnnxConfig, type OnnxConfig } from './config.js';
 import { evalColumn } from './expressions.js';
 import { mljecBuilder } from './mljec.js';
 import { specBuilder, type FeedBuilder } from './pack.js';
-import { openOnnxModel, type OnnxModel, type TensorInfo } from './session.js';
+import { Session } from '../../compute/engine.js';
+import { describeInputs, readSignature, type Signature, type TensorInfo } from './signature.js';
 
 /**
  * `onnx`: any ONNX network applied like a bundle (config in config.ts, README "ONNX models"). Rows are
@@ -26,9 +27,9 @@ function compile(bundle: Bundle, key: string, name: string, src: string): Compil
 }
 
 /** Checks the config against the model's declared inputs and outputs. */
-function checkSignature(bundle: Bundle, cfg: OnnxConfig, model: OnnxModel, builder: FeedBuilder): void {
+function checkSignature(bundle: Bundle, cfg: OnnxConfig, model: Signature, builder: FeedBuilder): void {
   const have = new Set(model.inputs.map((i) => i.name));
-  const sig = `model inputs: ${model.inputs.map((i) => `${i.name} [${i.shape.join(', ')}] ${i.type ?? '?'}`).join('; ')}`;
+  const sig = `model inputs: ${describeInputs(model)}`;
   for (const f of builder.fills) if (!have.has(f)) throw new NtcorrError(`model bundle ${bundle.dir}: the config feeds "${f}", which ${cfg.model} does not have (${sig})`, { file: bundle.dir });
   const unfed = model.inputs.filter((i) => !builder.fills.includes(i.name));
   if (unfed.length) throw new NtcorrError(`model bundle ${bundle.dir}: ${cfg.model} input${unfed.length > 1 ? 's' : ''} ${unfed.map((i) => i.name).join(', ')} not fed by the config (${sig})`, { file: bundle.dir });
@@ -37,14 +38,14 @@ function checkSignature(bundle: Bundle, cfg: OnnxConfig, model: OnnxModel, build
 }
 
 /** A fixed batch dimension declared by the model (first dim of a row-batched input), if any. */
-function fixedBatch(model: OnnxModel, batched: string[]): number | undefined {
+function fixedBatch(model: Signature, batched: string[]): number | undefined {
   let fixed: number | undefined;
   for (const i of model.inputs) if (batched.includes(i.name) && typeof i.shape[0] === 'number' && i.shape[0] > 0) fixed = i.shape[0];
   return fixed;
 }
 
 export interface OnnxRunner {
-  model: OnnxModel;
+  session: Session;
   builder: FeedBuilder;
   batch: number;
   fixed: boolean;
@@ -60,7 +61,7 @@ export async function runRows(r: OnnxRunner, cfg: OnnxConfig, env: Map<string, C
     const feeds = r.builder.build(env, part, B, bad, file);
     let res;
     try {
-      res = await r.model.run(feeds, fetch);
+      res = await r.session.run(feeds, fetch);
     } catch (e) {
       throw new NtcorrError(`${file}: ONNX model ${cfg.model} failed on rows ${part[0]}..${part[part.length - 1]} of the chunk: ${(e as Error).message}`, { file });
     }
@@ -93,13 +94,15 @@ export const kind: CorrectionKind = {
     const cfg = parseOnnxConfig(bundle.dir, bundle.manifest.config);
     const path = join(bundle.dir, cfg.model);
     if (!existsSync(path)) throw new NtcorrError(`model bundle ${bundle.dir}: ${cfg.model} is missing (config.model names the .onnx file inside the bundle folder)`, { file: bundle.dir });
-    const model = await openOnnxModel(path, options.threads ?? 1);
+    const { bytes, signature: model } = readSignature(path);
     const infos = new Map<string, TensorInfo>(model.inputs.map((i) => [i.name, i]));
     const builder = cfg.mljec ? mljecBuilder(bundle.dir, cfg.mljec, infos) : specBuilder(cfg.inputs, infos);
     checkSignature(bundle, cfg, model, builder);
-    const batchedInputs = cfg.mljec ? builder.fills : cfg.inputs.filter((s) => s.kind === 'flat' || s.layout === 'padded').flatMap((s) => [s.name, ...(s.kind === 'jagged' && s.mask ? [s.mask] : [])]);
-    const fb = fixedBatch(model, batchedInputs);
-    const runner: OnnxRunner = { model, builder, batch: fb ?? cfg.batchSize, fixed: fb !== undefined };
+    // ONNX Runtime on the device asked for (default cpu), one intra-op thread unless --threads says more
+    const device = (options as KindOptions & { device?: string }).device ?? 'cpu';
+    const session = await Session.create(bytes, { device, threads: options.threads ?? 1, label: `model bundle ${bundle.dir}: ${cfg.model}` });
+    const fb = fixedBatch(model, builder.batched);
+    const runner: OnnxRunner = { session, builder, batch: fb ?? cfg.batchSize, fixed: fb !== undefined };
     const pre = cfg.pre.map(([n, e]) => ({ name: n, expr: compile(bundle, 'pre', n, e) }));
     const post = cfg.post.map(([n, e]) => ({ name: n, expr: compile(bundle, 'post', n, e) }));
     const computed = new Set([...cfg.outputs.map((o) => o.column), ...post.map((p) => p.name)]);
@@ -129,6 +132,7 @@ export const kind: CorrectionKind = {
             const rows = chunk.rows;
             const env = new Map(chunk.columns);
             for (const p of pre) env.set(p.name, evalColumn(p.expr, env, rows, file.file));
+            builder.prepare?.(env, rows, file.file);
             let n = 0;
             const idx = new Int32Array(rows);
             for (let i = 0; i < rows; i++) if (!selected || selected[i]) idx[n++] = i;
@@ -152,7 +156,7 @@ export const kind: CorrectionKind = {
           },
         };
       },
-      close: () => model.close(),
+      close: () => session.dispose(),
     };
   },
 };

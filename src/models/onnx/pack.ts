@@ -1,7 +1,8 @@
 import { isJagged, type Column, type JaggedColumn } from '../../core/columns.js';
 import { NtcorrError } from '../../core/errors.js';
 import type { InputSpec, JaggedInput } from './config.js';
-import type { Feed, OnnxElement, TensorInfo } from './session.js';
+import type { Feed } from '../../compute/engine.js';
+import type { OnnxElement, TensorInfo } from './signature.js';
 
 /** Builds the model's input tensors for a batch of rows; `bad[r]` is set for rows with a non-finite input. */
 export interface FeedBuilder {
@@ -9,6 +10,10 @@ export interface FeedBuilder {
   readonly columns: string[];
   /** Model inputs it fills. */
   readonly fills: string[];
+  /** Those whose first dimension is the batch of rows (flat and padded inputs, masks). */
+  readonly batched: string[];
+  /** Called once per chunk before `build` (adds computed columns to env). */
+  prepare?(env: Map<string, Column>, rows: number, file: string): void;
   /**
    * Feeds for the rows `idx` of `env`; the batch is padded to `batch` rows (>= idx.length) with empty rows
    * for models with a fixed batch dimension.
@@ -22,8 +27,6 @@ export function typed(type: OnnxElement, v: Float64Array): Feed['data'] {
     case 'float32': return Float32Array.from(v);
     case 'float64': return v;
     case 'int32': return Int32Array.from(v, (x) => (Number.isFinite(x) ? Math.trunc(x) : 0));
-    case 'int8': return Int8Array.from(v, (x) => (Number.isFinite(x) ? Math.trunc(x) : 0));
-    case 'uint8': return Uint8Array.from(v, (x) => (Number.isFinite(x) ? Math.trunc(x) : 0));
     case 'int64': return BigInt64Array.from(v, (x) => BigInt(Number.isFinite(x) ? Math.trunc(x) : 0));
     case 'bool': return Uint8Array.from(v, (x) => (x !== 0 && x === x ? 1 : 0));
   }
@@ -68,9 +71,11 @@ function elementOrder(n: number, key: JaggedColumn | undefined, i: number, desce
 export function specBuilder(specs: InputSpec[], infos: Map<string, TensorInfo>): FeedBuilder {
   const columns = new Set<string>();
   const fills: string[] = [];
+  const batched: string[] = [];
   for (const s of specs) {
     s.columns.forEach((c) => columns.add(c));
     fills.push(s.name);
+    if (s.kind === 'flat' || s.layout === 'padded') batched.push(s.name, ...(s.kind === 'jagged' && s.mask ? [s.mask] : []));
     if (s.kind === 'jagged') {
       if (s.sort) columns.add(s.sort.by);
       if (s.mask) fills.push(s.mask);
@@ -79,12 +84,13 @@ export function specBuilder(specs: InputSpec[], infos: Map<string, TensorInfo>):
   }
   const typeOf = (name: string, dflt?: OnnxElement): OnnxElement => {
     const t = dflt ?? infos.get(name)?.type;
-    if (!t) throw new NtcorrError(`ONNX input ${name} has an element type ntcorr cannot feed (${infos.get(name)?.type ?? 'non-tensor'}); supported: float32, float64, int32, int64, int8, uint8, bool`);
+    if (!t) throw new NtcorrError(`ONNX input ${name} has element type ${infos.get(name)?.typeName}, which ntcorr cannot feed (supported: float32, float64, int32, int64, bool)`);
     return t;
   };
   return {
     columns: [...columns],
     fills,
+    batched,
     build(env, idx, batch, bad, file) {
       const feeds: Record<string, Feed> = {};
       const n = idx.length;
@@ -103,7 +109,7 @@ export function specBuilder(specs: InputSpec[], infos: Map<string, TensorInfo>):
             }
           }
           const type = typeOf(s.name, s.dtype);
-          feeds[s.name] = { type, data: typed(type, v), dims: fitDims([batch, ...(s.shape ?? [F])], info, `columns [${s.columns.join(', ')}]`) };
+          feeds[s.name] = { data: typed(type, v), dims: fitDims([batch, ...(s.shape ?? [F])], info, `columns [${s.columns.join(', ')}]`) };
           continue;
         }
         packJagged(s, env, idx, batch, bad, file, info, infos, typeOf, feeds);
@@ -151,10 +157,10 @@ function packJagged(s: JaggedInput, env: Map<string, Column>, idx: ArrayLike<num
         }
       });
     }
-    feeds[s.name] = { type, data: typed(type, v), dims: fitDims([T, F], info, `list columns [${s.columns.join(', ')}] (ragged)`) };
+    feeds[s.name] = { data: typed(type, v), dims: fitDims([T, F], info, `list columns [${s.columns.join(', ')}] (ragged)`) };
     const rsInfo = infos.get(s.row_splits!)!;
     const rsType = typeOf(s.row_splits!);
-    feeds[s.row_splits!] = { type: rsType, data: typed(rsType, splits), dims: fitDims([batch + 1], rsInfo, 'row splits') };
+    feeds[s.row_splits!] = { data: typed(rsType, splits), dims: fitDims([batch + 1], rsInfo, 'row splits') };
     return;
   }
   const L = s.pad_to === 'longest' ? Math.max(1, longest) : s.max_length!;
@@ -171,9 +177,9 @@ function packJagged(s: JaggedInput, env: Map<string, Column>, idx: ArrayLike<num
       }
     });
   }
-  feeds[s.name] = { type, data: typed(type, v), dims: fitDims([batch, L, F], info, `list columns [${s.columns.join(', ')}] padded to ${L}`) };
+  feeds[s.name] = { data: typed(type, v), dims: fitDims([batch, L, F], info, `list columns [${s.columns.join(', ')}] padded to ${L}`) };
   if (s.mask) {
     const mt = typeOf(s.mask);
-    feeds[s.mask] = { type: mt, data: typed(mt, m), dims: fitDims([batch, L], infos.get(s.mask)!, `the mask of ${s.name}`) };
+    feeds[s.mask] = { data: typed(mt, m), dims: fitDims([batch, L], infos.get(s.mask)!, `the mask of ${s.name}`) };
   }
 }
