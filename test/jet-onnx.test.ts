@@ -1,0 +1,108 @@
+import test from 'ava';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadBundle } from '../src/bundle/bundle.js';
+import type { Column } from '../src/core/columns.js';
+import { initBackend } from '../src/compute/backend.js';
+import { Session } from '../src/compute/engine.js';
+import { decodeModel } from '../src/compute/onnx/proto.js';
+import { openTable } from '../src/io/formats.js';
+import { buildJetBlock } from '../src/models/jet/features.js';
+import { configFromBundle, type JetBundleConfig } from '../src/models/jet/kind.js';
+import { predictBlock } from '../src/models/jet/network.js';
+import { JetOnnxRunner } from '../src/models/jet/onnx-infer.js';
+import { generateJets } from '../src/models/jet/synthetic.js';
+import { Params } from '../src/nn/params.js';
+import { runApply } from '../src/pipeline/index.js';
+import { fixture, ROOT, tempDir } from './helpers/fixtures.js';
+import { runCli } from './helpers/cli.js';
+
+// models/jet-deepsets-small: per-type MLPs and a resnet head (both block types of network.ts).
+const SMALL = join(ROOT, 'models/jet-deepsets-small');
+
+function setup(dir: string, jets: number, seed: number) {
+  const bundle = loadBundle(dir);
+  const c = bundle.manifest.config as unknown as JetBundleConfig;
+  const { rows, columns } = generateJets(jets, seed);
+  const block = buildJetBlock(columns, rows, configFromBundle(c), c.transform, 'synthetic', false);
+  const tensors = bundle.tensors();
+  return { bundle, c, block, weight: (n: string) => tensors.get(n)!.data as Float32Array, tensors };
+}
+
+test('ONNX Runtime jet inference equals the tfjs network to float32 rounding, with any padding', async (t) => {
+  const { c, block, weight, tensors } = setup(SMALL, 1500, 7);
+  await initBackend('cpu');
+  const params = new Params();
+  for (const [name, x] of tensors) params.add(name, x.shape, x.data as Float32Array);
+  const ref = predictBlock(params, c.arch, block, 256);
+  params.dispose();
+  const runner = await JetOnnxRunner.create(c.arch, weight);
+  const got = await runner.predict(block, 300);
+  const padded = await runner.predict(block, 1024, true); // every jet padded to max_size: padding must not matter
+  await runner.close();
+  let worst = 0, worstPad = 0, spread = 0;
+  for (let i = 0; i < block.n; i++) {
+    worst = Math.max(worst, Math.abs(got[i] - ref[i]));
+    worstPad = Math.max(worstPad, Math.abs(padded[i] - got[i]));
+    spread = Math.max(spread, Math.abs(ref[i] - ref[0]));
+  }
+  t.log(`max |onnx - tfjs cpu| = ${worst.toExponential(2)}, max |padded to max_size - per batch| = ${worstPad.toExponential(2)}`);
+  t.true(spread > 0.05, `predictions vary (${spread})`);
+  t.true(worst < 2e-6, `max |onnx - tfjs| = ${worst}`);
+  t.true(worstPad < 2e-6, `max |padded - unpadded| = ${worstPad}`);
+});
+
+test('apply --backend onnx on an ml-jec shard matches the numpy reference forward pass', async (t) => {
+  const expected = JSON.parse(readFileSync(join(ROOT, 'test/data/jet-mljec-model-expected-5.json'), 'utf8')) as { pred: number[]; pt_corr: number[] };
+  const model = join(tempDir(), 'model');
+  cpSync(join(ROOT, 'test/data/jet-mljec-model'), model, { recursive: true });
+  const mj = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
+  mj.config.apply = { output: 'pt_dnn', raw_output: 'pt_dnn_pred' };
+  writeFileSync(join(model, 'model.json'), JSON.stringify(mj));
+  const out = tempDir();
+  const s = await runApply({ inputs: [fixture('jets-mljec', '5.root')], model, outDir: out, tree: 'Jets', chunkRows: 3, jobs: 1, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 1, backend: 'onnx', command: 'test', log: () => {} });
+  t.is(s.failed, 0, s.files[0].reason);
+  const tab = await openTable(join(out, '5.root'), { tree: 'Jets' });
+  const cols = new Map<string, Column>();
+  for await (const ch of tab.chunks(['pt_dnn', 'pt_dnn_pred'], 1 << 30)) for (const [k, v] of ch.columns) cols.set(k, v);
+  await tab.close();
+  const pred = cols.get('pt_dnn_pred') as Float32Array;
+  const corr = cols.get('pt_dnn') as Float32Array;
+  for (let i = 0; i < 10; i++) {
+    t.true(Math.abs(pred[i] - expected.pred[i]) < 2e-5, `jet ${i}: pred ${pred[i]} vs ${expected.pred[i]}`);
+    t.true(Math.abs(corr[i] - expected.pt_corr[i]) < 2e-5 * expected.pt_corr[i], `jet ${i}: pt_corr ${corr[i]} vs ${expected.pt_corr[i]}`);
+  }
+});
+
+test('--backend onnx names a block type without an ONNX emitter', async (t) => {
+  const model = join(tempDir(), 'model');
+  cpSync(SMALL, model, { recursive: true });
+  const mj = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
+  mj.config.arch.head.type = 'transformer';
+  writeFileSync(join(model, 'model.json'), JSON.stringify(mj));
+  await t.throwsAsync(runApply({ inputs: [fixture('jets-mljec', '5.root')], model, outDir: tempDir(), tree: 'Jets', chunkRows: 100, jobs: 1, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 1, backend: 'onnx', command: 'test', log: () => {} }), { message: /block type transformer has no ONNX emitter yet/ });
+});
+
+test('export-onnx writes the jet network: a standalone ONNX file giving the same predictions, with the bundle in its metadata', async (t) => {
+  const dir = tempDir();
+  const file = join(dir, 'jet.onnx');
+  const r = runCli(['export-onnx', SMALL, '-o', file]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /inputs: global \[jets, 6\]; ch_num \[jets, L, 7\]; ch_cat0 int64 \[jets, L\]/);
+  const m = decodeModel(readFileSync(file)) as { metadata_props: { key: string; value: string }[] };
+  const meta = Object.fromEntries(m.metadata_props.map((p) => [p.key, p.value]));
+  t.is(meta['ntcorr.bundle'], 'jet-deepsets-small');
+  t.is(meta['ntcorr.bundle_hash'], loadBundle(SMALL).hash);
+  const { c, block, weight } = setup(SMALL, 300, 3);
+  const runner = await JetOnnxRunner.create(c.arch, weight);
+  const want = await runner.predict(block, 300);
+  const idx = Int32Array.from({ length: block.n }, (_, i) => i);
+  const session = await Session.create(file);
+  const got = (await session.run(runner.feeds(block, idx), ['pred'])).pred.data;
+  await session.dispose();
+  await runner.close();
+  for (let i = 0; i < block.n; i++) if (Math.abs(got[i] - want[i]) > 2e-6) { t.fail(`jet ${i}: ${got[i]} vs ${want[i]}`); return; }
+  t.is(runCli(['export-onnx', SMALL, '-o', file]).code, 1, 'an existing output needs --force');
+  const derived = runCli(['export-onnx', join(ROOT, 'models/sigma-m-over-m'), '-o', join(dir, 'd.onnx')]);
+  t.regex(derived.stderr, /bundles of kind derived cannot be exported \(exportable: jet-regression/);
+});
