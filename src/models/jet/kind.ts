@@ -46,11 +46,11 @@ export const kind: CorrectionKind = {
     const c = bundle.manifest.config as unknown as JetBundleConfig;
     if (!c?.arch || !c.transform || !c.features) throw new NtcorrError(`model bundle ${bundle.dir}: config lacks arch/transform/features (not a jet-regression bundle written by train jet?)`, { file: bundle.dir });
     const cfg = configFromBundle(c);
-    // --backend onnx, or auto where ONNX Runtime loads and every block type has an ONNX emitter: the engine;
+    // --backend onnx, or auto where ONNX Runtime loads and the graph emitter knows the whole arch: the engine;
     // else tfjs (wasm/cpu/tensorflow)
     const request = options.backend ?? 'auto';
     const missing = unsupportedBlocks(c.arch);
-    if (request === 'onnx' && missing.length) throw new NtcorrError(`model bundle ${bundle.dir}: --backend onnx: block type ${missing.join(', ')} has no ONNX emitter yet (use --backend wasm)`, { file: bundle.dir });
+    if (request === 'onnx' && missing.length) throw new NtcorrError(`model bundle ${bundle.dir}: --backend onnx: the ONNX graph emitter does not know ${missing.join(', ')} yet (use --backend wasm)`, { file: bundle.dir });
     const useOnnx = request === 'onnx' || (request === 'auto' && missing.length === 0 && onnxAvailable());
     const tensors = bundle.tensors();
     const weight = (name: string): Float32Array => {

@@ -5,10 +5,10 @@ import type { JetArch } from './network.js';
 
 /**
  * The Deep Sets network of a jet-regression bundle as an ONNX graph, for the engine (`--backend onnx`) and
- * `ntcorr export-onnx`. It walks the bundle's layer description (arch: per-type blocks, head, output) and
- * emits each block through BLOCK_EMITTERS, keyed by block type, with the same weight names network.ts
- * creates: a new block type in network.ts needs its emitter here (until then the jet kind falls back to
- * tfjs under --backend auto and names the type under --backend onnx).
+ * `ntcorr export-onnx`. It walks the network's layer description (per type and head: a list of layers,
+ * see Layer) and emits each layer through LAYER_EMITTERS, keyed by op, with the bundle's weight names: a
+ * new layer op needs its emitter here (until then the jet kind falls back to tfjs under --backend auto
+ * and names what is missing under --backend onnx; see unsupportedBlocks).
  *
  * Inputs (all float32 unless said): `global` [jets, G]; per constituent type T: `T_num` [jets, L, N]
  * (padded; L may differ per call and per type), `T_cat<j>` int64 [jets, L] (category indices, one per
@@ -19,41 +19,96 @@ import type { JetArch } from './network.js';
  */
 export type Weights = (name: string) => Float32Array;
 
-interface Emitted { h: string; dim: number }
-type BlockEmitter = (g: OnnxGraph, w: Weights, prefix: string, h: string, dim: number, block: BlockConfig) => Emitted;
+/**
+ * One layer of a block, in the vocabulary of the per-layer network description (dense, batch_norm, relu,
+ * dropout, residual); tensor names are the bundle's. `blockLayers` below describes today's block types;
+ * when network.ts describes its blocks as such a list itself, the emitter walks that list instead.
+ */
+export type Layer =
+  | { op: 'dense'; w: string; b?: string; in: number; out: number; activation: 'relu' | 'linear' }
+  | { op: 'batch_norm'; beta: string; mean: string; variance: string; units: number; epsilon: number }
+  | { op: 'relu' }
+  | { op: 'dropout'; rate: number }
+  | { op: 'residual'; main: Layer[]; bypass: Layer[] };
 
-function dense(g: OnnxGraph, w: Weights, name: string, h: string, inN: number, outN: number): string {
-  return g.dense(h, w(`${name}/w`), w(`${name}/b`), inN, outN, name.replaceAll('/', '_'));
+/**
+ * Today's blocks (network.ts runBlock) as layers: mlp = dense + ReLU per entry of num_units; resnet = per
+ * entry u, a projection when the width changes, then relu(h + W2 relu(W1 h + b1) + b2).
+ */
+export function blockLayers(prefix: string, inDim: number, b: BlockConfig): { layers: Layer[]; out: number } {
+  const layers: Layer[] = [];
+  let d = inDim;
+  if (b.type === 'mlp') {
+    b.num_units.forEach((u, i) => { layers.push({ op: 'dense', w: `${prefix}/l${i}/w`, b: `${prefix}/l${i}/b`, in: d, out: u, activation: 'relu' }); d = u; });
+  } else if (b.type === 'resnet') {
+    b.num_units.forEach((u, i) => {
+      const p = `${prefix}/r${i}`;
+      if (d !== u) { layers.push({ op: 'dense', w: `${p}/proj/w`, b: `${p}/proj/b`, in: d, out: u, activation: 'linear' }); d = u; }
+      layers.push({ op: 'residual', main: [{ op: 'dense', w: `${p}/w1`, b: `${p}/b1`, in: u, out: u, activation: 'relu' }, { op: 'dense', w: `${p}/w2`, b: `${p}/b2`, in: u, out: u, activation: 'linear' }], bypass: [] });
+    });
+  } else {
+    throw new NtcorrError(`jet network block ${prefix} has type "${b.type}", which has no ONNX emitter yet (use --backend wasm)`);
+  }
+  return { layers, out: d };
 }
 
-const BLOCK_EMITTERS: Record<string, BlockEmitter> = {
-  // dense + ReLU per entry of num_units (network.ts runBlock, mlp)
-  mlp(g, w, prefix, h, dim, b) {
-    b.num_units.forEach((u, i) => { h = g.relu(dense(g, w, `${prefix}/l${i}`, h, dim, u)); dim = u; });
-    return { h, dim };
+type LayerEmitter = (g: OnnxGraph, w: Weights, l: Layer, h: string) => string;
+
+/** One emitter per layer op: a new op gets its line here. */
+const LAYER_EMITTERS: Record<Layer['op'], LayerEmitter> = {
+  dense(g, w, l, h) {
+    const d = l as Extract<Layer, { op: 'dense' }>;
+    const hint = d.w.replace(/\/w$/, '').replaceAll('/', '_');
+    let y = g.matmul(h, g.initializer(`${hint}_w`, 'float32', [d.in, d.out], w(d.w)));
+    if (d.b) y = g.add(y, g.initializer(`${hint}_b`, 'float32', [d.out], w(d.b)));
+    return d.activation === 'relu' ? g.relu(y) : y;
   },
-  // per entry u: a projection when the width changes, then h = relu(h + W2 relu(W1 h + b1) + b2) (network.ts, resnet)
-  resnet(g, w, prefix, h, dim, b) {
-    b.num_units.forEach((u, i) => {
-      if (dim !== u) { h = dense(g, w, `${prefix}/r${i}/proj`, h, dim, u); dim = u; }
-      const a = g.relu(g.add(g.matmul(h, g.initializer(`${prefix}_r${i}_w1`, 'float32', [u, u], w(`${prefix}/r${i}/w1`))), g.initializer(`${prefix}_r${i}_b1`, 'float32', [u], w(`${prefix}/r${i}/b1`))));
-      const c = g.add(g.matmul(a, g.initializer(`${prefix}_r${i}_w2`, 'float32', [u, u], w(`${prefix}/r${i}/w2`))), g.initializer(`${prefix}_r${i}_b2`, 'float32', [u], w(`${prefix}/r${i}/b2`)));
-      h = g.relu(g.add(h, c));
-    });
-    return { h, dim };
+  // inference: (x - moving_mean) / sqrt(moving_variance + epsilon) + beta (Keras, scale=False)
+  batch_norm(g, w, l, h) {
+    const b = l as Extract<Layer, { op: 'batch_norm' }>;
+    const v = w(b.variance);
+    const sd = Float32Array.from(v, (x) => Math.sqrt(Math.fround(x + b.epsilon)));
+    return g.add(g.div(g.sub(h, g.f32(w(b.mean), [b.units], 'bn_mean')), g.f32(sd, [b.units], 'bn_sd')), g.f32(w(b.beta), [b.units], 'bn_beta'));
+  },
+  relu: (g, _w, _l, h) => g.relu(h),
+  dropout: (_g, _w, _l, h) => h, // inference: identity
+  residual(g, w, l, h) {
+    const r = l as Extract<Layer, { op: 'residual' }>;
+    return g.relu(g.add(emitLayers(g, w, r.main, h), emitLayers(g, w, r.bypass, h)));
   },
 };
 
-/** Block types the emitter knows (the jet kind checks a bundle against it before choosing the engine). */
-export function unsupportedBlocks(arch: JetArch): string[] {
-  const types = [...arch.types.map((t) => t.block.type), arch.head.type];
-  return [...new Set(types.filter((t) => !(t in BLOCK_EMITTERS)))];
+function emitLayers(g: OnnxGraph, w: Weights, layers: Layer[], h: string): string {
+  for (const l of layers) {
+    const e = LAYER_EMITTERS[l.op];
+    if (!e) throw new NtcorrError(`jet network layer op "${(l as { op: string }).op}" has no ONNX emitter yet (use --backend wasm)`);
+    h = e(g, w, l, h);
+  }
+  return h;
 }
 
-function emitBlock(g: OnnxGraph, w: Weights, prefix: string, h: string, dim: number, b: BlockConfig): Emitted {
-  const e = BLOCK_EMITTERS[b.type];
-  if (!e) throw new NtcorrError(`jet network block ${prefix} has type "${b.type}", which has no ONNX emitter yet (use --backend wasm)`);
-  return e(g, w, prefix, h, dim, b);
+const ARCH_KEYS = ['global', 'types', 'head'];
+const TYPE_KEYS = ['name', 'numerical', 'categories', 'embeddings', 'maxSize', 'block'];
+const BLOCK_KEYS = ['type', 'num_units'];
+
+/**
+ * What in a bundle's arch the emitter does not know (block types, or settings it would otherwise ignore);
+ * empty when the graph is complete. The jet kind then uses tfjs under --backend auto and names them under
+ * --backend onnx, so a newer arch is never run as a different network.
+ */
+export function unsupportedBlocks(arch: JetArch): string[] {
+  const out = new Set<string>();
+  const block = (where: string, b: BlockConfig) => {
+    if (b.type !== 'mlp' && b.type !== 'resnet') out.add(`${b.type} (${where})`);
+    for (const k of Object.keys(b)) if (!BLOCK_KEYS.includes(k)) out.add(`${where}.${k}`);
+  };
+  for (const k of Object.keys(arch)) if (!ARCH_KEYS.includes(k)) out.add(`arch.${k}`);
+  for (const t of arch.types) {
+    for (const k of Object.keys(t)) if (!TYPE_KEYS.includes(k)) out.add(`${t.name}.${k}`);
+    block(t.name, t.block);
+  }
+  block('head', arch.head);
+  return [...out];
 }
 
 /** Builds the inference graph of a jet-regression network; `w(name)` returns a bundle tensor. */
@@ -73,12 +128,14 @@ export function jetOnnxGraph(arch: JetArch, w: Weights, opts: ModelOptions = {})
     const x = g.concat(xs, 2);
     const dim = t.numerical + t.embeddings.reduce((a, b) => a + b, 0);
     const mask = g.op('Unsqueeze', [g.input(`${t.name}_mask`, 'float32', ['jets', L]), g.i64([2])]);
-    const { h, dim: out } = emitBlock(g, w, t.name, x, dim, t.block);
-    headIn += out;
+    const blk = blockLayers(t.name, dim, t.block);
+    const h = emitLayers(g, w, blk.layers, x);
+    headIn += blk.out;
     parts.push(g.op('ReduceSum', [g.mul(h, mask), g.i64([1])], { keepdims: 0 }));
   }
-  const head = emitBlock(g, w, 'head', g.concat(parts, 1), headIn, arch.head);
-  g.op('Identity', [dense(g, w, 'out', head.h, head.dim, 1)], {}, 'pred');
+  const head = blockLayers('head', headIn, arch.head);
+  const h = emitLayers(g, w, head.layers, g.concat(parts, 1));
+  g.op('Identity', [emitLayers(g, w, [{ op: 'dense', w: 'out/w', b: 'out/b', in: head.out, out: 1, activation: 'linear' }], h)], {}, 'pred');
   g.output('pred', 'float32', ['jets', 1]);
   return g.toBytes(opts);
 }
