@@ -41,7 +41,7 @@ export const command: CommandModule<object, ApplyArgs> = {
       .option('skip-done', { type: 'boolean', default: false, describe: 'Skip files already corrected by this model (resubmitted batches)' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress bars; one line per file (batch logs)' })
       .option('seed', { type: 'number', default: 12345, describe: 'Base seed for kinds that draw random numbers (recorded in provenance)' })
-      .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend for neural-network kinds' })
+      .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'onnx', 'tensorflow', 'wasm', 'cpu'], describe: 'Neural-network backend: onnx (ONNX Runtime; what auto picks for jet-regression where it loads) or a tfjs backend' })
       .option('threads', { type: 'number', describe: 'Compute threads for flow corrections (worker threads, one tfjs backend each); default NTCORR_THREADS, else every core' })
       .option('compression', { type: 'string', describe: 'Codec of written files (parquet default zstd: zstd, snappy, gzip, uncompressed; ROOT default zlib: zlib, lz4, zstd, none)' })
       .option('tree', { type: 'string', describe: 'ROOT files: the TTree to read (default: the only one; an error lists them when there are several)' })
