@@ -121,3 +121,14 @@ test('bad configs and inputs fail with messages naming the key, input or column'
   s = await runApply(base({ model: noIndex, outDir: tempDir() }));
   t.regex(s.files[0].reason!, /config.outputs.y0: output y has 2 values per row .* give index/);
 });
+
+test('--fill keep: rows outside --where keep the values an earlier run wrote', async (t) => {
+  const dir = tempDir();
+  const file = join(dir, 'in.parquet');
+  copyFileSync(INPUT, file);
+  const first = await runApply(base({ inputs: [file], model: join(DATA, 'mlp'), inPlace: true, where: 'eta <= 0' }));
+  t.is(first.failed, 0, first.files[0].reason);
+  const second = await runApply(base({ inputs: [file], model: join(DATA, 'mlp'), inPlace: true, where: 'eta > 0', fill: 'keep', force: true }));
+  t.is(second.failed, 0, second.files[0].reason);
+  close(t, (await readAll(file)).get('pt_corr') as Float32Array, expected.mlp.pt_corr, 'pt_corr');
+});
