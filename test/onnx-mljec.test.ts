@@ -49,6 +49,20 @@ for (const mode of ['fixed', 'historic'] as const) {
   });
 }
 
+test('layout padded: the same network exported with padded inputs and masks gives the same values', async (t) => {
+  const d = join(tempDir(), 'model');
+  cpSync(BUNDLE, d, { recursive: true });
+  const m = JSON.parse(readFileSync(join(d, 'model.json'), 'utf8'));
+  m.config.model = 'model-padded.onnx';
+  m.config.mljec = { ...m.config.mljec, layout: 'padded', max_length: { ch: 64, ne: 64, sv: 8 }, mask: '{type}_mask' };
+  delete m.config.mljec.row_splits;
+  writeFileSync(join(d, 'model.json'), JSON.stringify(m));
+  const pred = (await applyTo(d)).get('pt_dnn_pred') as Float32Array;
+  const want = expected.padded.pred;
+  for (let i = 0; i < want.length; i++) t.true(Math.abs(pred[i] - want[i]) < 2e-6, `jet ${i}: pred ${pred[i]} vs ${want[i]}`);
+  t.true(want.every((p, i) => Math.abs(p - expected.fixed.pred[i]) < 1e-6), 'padded and ragged exports agree in Python');
+});
+
 test('the two transform modes differ, and the historic one uses the last step\'s parameters', (t) => {
   t.true(expected.fixed.pred.some((p, i) => Math.abs(p - expected.historic.pred[i]) > 1e-3), 'references differ');
   const tr = readTransform(fixture('jets-mljec', 'transform.yaml'));

@@ -12,7 +12,8 @@ The features of ml-jec's shard 5 (read with scripts/ref/dump-root-json.ts) are c
 following ml-jec's data.py (rel_pt, deta, dphi wrapped into (-pi, pi], dr, transform steps, category lookup
 with -1 for unknown values), once with each step's own parameters and once with ml-jec's late-binding
 behaviour (every step with the last step's parameters); Python onnxruntime gives the references.
-The bundle's transform.yaml is ml-jec's with 7 removed from ch_pv_ass, so unknown values occur.
+The bundle's transform.yaml is ml-jec's with 7 removed from ch_pv_ass, so unknown values occur. The same
+network is also exported with padded inputs and a mask per type (model-padded.onnx) for layout: padded.
 
 Run: /work/venv/bin/python scripts/ref/make-onnx-mljec.py
 """
@@ -161,6 +162,58 @@ for label, historic in (('fixed', False), ('historic', True)):
     (pred,) = sess.run(None, {n: v for n, v in features(historic).items() if n in names})
     p = pred[:, 0].astype(np.float64)
     expected[label] = {'pred': p.tolist(), 'pt_corr': (pt * np.exp(p)).tolist()}
+
+
+# The same network (same weights) exported with padded inputs [jets, L, F] and a mask per type
+# (model-padded.onnx), for layout: padded; L = 64/64/8, padding 0.
+class Padded(torch.nn.Module):
+    def __init__(self, base):
+        super().__init__()
+        self.base = base
+
+    def forward(self, ch_numerical, ch_mask, ch_id, ch_pv_ass, ne_numerical, ne_mask, ne_id, sv_numerical, sv_mask, global_numerical):
+        b = self.base
+        inputs = {'ch': (ch_numerical, ch_mask, [('ch_id', ch_id), ('ch_pv_ass', ch_pv_ass)]),
+                  'ne': (ne_numerical, ne_mask, [('ne_id', ne_id)]), 'sv': (sv_numerical, sv_mask, [])}
+        parts = [global_numerical]
+        for t in types:
+            x, m, cats = inputs[t]
+            h = b.blocks[t](torch.cat([x] + [b.emb[c](v.long()) for c, v in cats], 2))
+            parts.append((h * m.unsqueeze(2)).sum(1))
+        return b.out(b.head(torch.cat(parts, 1)))
+
+
+LMAX = {'ch': 64, 'ne': 64, 'sv': 8}
+
+
+def padded(feeds):
+    out = {'global_numerical': feeds['global_numerical']}
+    for t in types:
+        rs = feeds[f'{t}_row_splits']
+        L = LMAX[t]
+        ins = [f'{t}_numerical'] + feats[t].get('categorical', [])
+        mask = np.zeros((B, L), np.float32)
+        for n in ins:
+            v = feeds[n]
+            shape = (B, L) + v.shape[1:]
+            a = np.zeros(shape, v.dtype)
+            for j in range(B):
+                k = min(rs[j + 1] - rs[j], L)
+                a[j, :k] = v[rs[j]:rs[j] + k]
+                mask[j, :k] = 1
+            out[n] = a
+        out[f'{t}_mask'] = mask
+    return out
+
+
+pnames = ['ch_numerical', 'ch_mask', 'ch_id', 'ch_pv_ass', 'ne_numerical', 'ne_mask', 'ne_id', 'sv_numerical', 'sv_mask', 'global_numerical']
+pf = padded(f0)
+ptrace = tuple(torch.from_numpy(np.maximum(pf[n], 0) if n in ('ch_id', 'ch_pv_ass', 'ne_id') else pf[n]) for n in pnames)
+torch.onnx.export(Padded(model).eval(), ptrace, os.path.join(OUT, 'model-padded.onnx'), dynamo=False, input_names=pnames,
+                  output_names=['head_dense_output'], dynamic_axes={n: {0: 'jets'} for n in pnames + ['head_dense_output']}, opset_version=17)
+(pp,) = ort.InferenceSession(os.path.join(OUT, 'model-padded.onnx'), providers=['CPUExecutionProvider']).run(None, pf)
+expected['padded'] = {'pred': pp[:, 0].astype(np.float64).tolist(), 'pt_corr': (pt * np.exp(pp[:, 0].astype(np.float64))).tolist()}
+print('padded vs ragged export: max diff', float(np.abs(np.array(expected['padded']['pred']) - np.array(expected['fixed']['pred'])).max()))
 with open(os.path.join(ROOT, 'test', 'data', 'onnx', 'mljec-expected.json'), 'w') as f:
     json.dump(expected, f, indent=1)
 print('unknown ch_pv_ass values:', expected['unknown_ch_pv_ass'])
