@@ -33,7 +33,6 @@ import type { TensorInfo } from './signature.js';
 interface MljecSettings {
   cfg: JetConfig;
   transform: Transform;
-  categorical: Record<string, number[]>;
   specs: InputSpec[];
 }
 
@@ -121,16 +120,19 @@ function parse(dir: string, o: Record<string, unknown>): MljecSettings {
   const splits = (input: string, t: string) => (typeof o.row_splits === 'string' ? o.row_splits : '{input}_row_splits').replaceAll('{input}', input).replaceAll('{type}', t);
   const mask = (t: string) => (typeof o.mask === 'string' ? rename(o.mask.replaceAll('{type}', t)) : undefined);
   const specs: InputSpec[] = [];
-  const jagged = (name: string, columns: string[], t: string): InputSpec => ({
-    kind: 'jagged', name: rename(name), columns, layout: layout as 'ragged' | 'padded', max_length: cfg.types.find((x) => x.name === t)!.features.max_size === Infinity ? undefined : cfg.types.find((x) => x.name === t)!.features.max_size,
-    pad_to: 'max_length', pad: 0, row_splits: layout === 'ragged' ? rename(splits(name, t)) : undefined, mask: layout === 'padded' ? mask(t) : undefined,
-  });
+  const jagged = (name: string, columns: string[], t: string): InputSpec => {
+    const max = cfg.types.find((x) => x.name === t)!.features.max_size;
+    return {
+      kind: 'jagged', name: rename(name), columns, layout: layout as 'ragged' | 'padded', max_length: max === Infinity ? undefined : max,
+      pad_to: 'max_length', pad: 0, row_splits: layout === 'ragged' ? rename(splits(name, t)) : undefined, mask: layout === 'padded' ? mask(t) : undefined,
+    };
+  };
   for (const t of cfg.types) {
     specs.push(jagged(`${t.name}_numerical`, t.features.numerical.map((_, k) => `mljec:${t.name}:${k}`), t.name));
     for (const c of t.features.categorical) specs.push(jagged(c, [`mljec:${c}`], t.name));
   }
   specs.push({ kind: 'flat', name: rename('global_numerical'), columns: globalNum.map((_, k) => `mljec:global:${k}`) });
-  return { cfg, transform, categorical: transform.categorical, specs };
+  return { cfg, transform, specs };
 }
 
 /** The feed builder: ml-jec features for the chunk (once), then the generic packing of pack.ts. */
@@ -160,7 +162,7 @@ export function mljecBuilder(dir: string, raw: Record<string, unknown>, infos: M
         }
         const C = t.features.categorical.length;
         t.features.categorical.forEach((c, k) => {
-          const unknown = s.categorical[c].length;
+          const unknown = s.transform.categorical[c].length; // features.ts maps unknown values to the list length
           const v = new Float64Array(total);
           for (let e = 0; e < total; e++) { const x = tb.cat[e * C + k]; v[e] = x === unknown ? -1 : x; }
           env.set(`mljec:${c}`, { offsets: tb.offsets, values: v } as JaggedColumn);
