@@ -116,17 +116,25 @@ export class OnnxGraph {
     return this.initializer(hint, 'float32', dims ?? [data.length], Float32Array.from(data));
   }
 
-  /** int64 constant (shapes, axes, indices); `dims` defaults to 1-D. */
+  /** int64 constant (shapes, axes, indices); `dims` defaults to 1-D. Equal constants share one initializer. */
   i64(data: ArrayLike<number>, dims?: number[], hint = 'i'): string {
-    return this.initializer(hint, 'int64', dims ?? [data.length], BigInt64Array.from(Array.from(data), (v) => BigInt(v)));
-  }
-
-  /** A float32 scalar constant, shared between uses of the same value. */
-  scalar(v: number): string {
-    const key = Object.is(v, -0) ? '-0' : String(v);
+    const d = dims ?? [data.length];
+    const key = `i64:${d.join('x')}:${Array.from(data).join(',')}`;
     let n = this.scalars.get(key);
     if (!n) {
-      n = this.initializer('s', 'float32', [], Float32Array.of(v));
+      n = this.initializer(hint, 'int64', d, BigInt64Array.from(Array.from(data), (v) => BigInt(v)));
+      this.scalars.set(key, n);
+    }
+    return n;
+  }
+
+  /** A scalar constant (float32 unless `dtype` says otherwise), shared between uses of the same value. */
+  scalar(v: number, dtype: 'float32' | 'float64' | 'int64' = 'float32'): string {
+    const key = `${dtype}:${Object.is(v, -0) ? '-0' : String(v)}`;
+    let n = this.scalars.get(key);
+    if (!n) {
+      const data = dtype === 'float32' ? Float32Array.of(v) : dtype === 'float64' ? Float64Array.of(v) : BigInt64Array.of(BigInt(v));
+      n = this.initializer('s', dtype, [], data);
       this.scalars.set(key, n);
     }
     return n;
