@@ -58,7 +58,7 @@ export const kind: CorrectionKind = {
       if (!t) throw new NtcorrError(`model bundle ${bundle.dir}: weights.bin has no tensor ${name}`, { file: bundle.dir });
       return t.data as Float32Array;
     };
-    const device = (options as KindOptions & { device?: string }).device ?? 'cpu';
+    const device = options.device ?? 'cpu';
     const runner = useOnnx ? await JetOnnxRunner.create(c.arch, weight, { device, threads: options.threads ?? 1, label: `model bundle ${bundle.dir}` }) : undefined;
     if (!runner) await initBackend(request);
     const params = new Params();

@@ -99,7 +99,7 @@ export const kind: CorrectionKind = {
     const builder = cfg.mljec ? mljecBuilder(bundle.dir, cfg.mljec, infos) : specBuilder(cfg.inputs, infos);
     checkSignature(bundle, cfg, model, builder);
     // ONNX Runtime on the device asked for (default cpu), one intra-op thread unless --threads says more
-    const device = (options as KindOptions & { device?: string }).device ?? 'cpu';
+    const device = options.device ?? 'cpu';
     const session = await Session.create(bytes, { device, threads: options.threads ?? 1, label: `model bundle ${bundle.dir}: ${cfg.model}` });
     const fb = fixedBatch(model, builder.batched);
     const runner: OnnxRunner = { session, builder, batch: fb ?? cfg.batchSize, fixed: fb !== undefined };
