@@ -107,3 +107,39 @@ test('export-onnx writes the jet network: a standalone ONNX file giving the same
   const derived = runCli(['export-onnx', join(ROOT, 'models/sigma-m-over-m'), '-o', join(dir, 'd.onnx')]);
   t.regex(derived.stderr, /bundles of kind derived cannot be exported \(exportable: jet-regression/);
 });
+
+test('layer emitters (dense without bias, batch_norm at inference, dropout, residual with projection) match a float64 host pass', async (t) => {
+  const { OnnxGraph } = await import('../src/compute/onnx/graph.js');
+  const { emitLayers } = await import('../src/models/jet/onnx-graph.js');
+  type L = Parameters<typeof emitLayers>[2];
+  let s = 1;
+  const rnd = () => { s = (s * 16807) % 2147483647; return s / 2147483647 - 0.5; };
+  const W = new Map<string, Float32Array>();
+  const mk = (name: string, n: number, f = rnd) => { W.set(name, Float32Array.from({ length: n }, f)); return name; };
+  const layers: L = [
+    { op: 'dense', w: mk('a/w', 4 * 6), in: 4, out: 6, activation: 'linear' },
+    { op: 'batch_norm', beta: mk('bn/beta', 6), mean: mk('bn/mean', 6), variance: mk('bn/var', 6, () => 0.5 + rnd()), units: 6, epsilon: 1e-3 },
+    { op: 'relu' },
+    { op: 'dropout', rate: 0.3 },
+    { op: 'residual', main: [{ op: 'dense', w: mk('m1/w', 6 * 5), b: mk('m1/b', 5), in: 6, out: 5, activation: 'relu' }, { op: 'dense', w: mk('m2/w', 5 * 3), b: mk('m2/b', 3), in: 5, out: 3, activation: 'linear' }], bypass: [{ op: 'dense', w: mk('p/w', 6 * 3), in: 6, out: 3, activation: 'linear' }] },
+  ];
+  const g = new OnnxGraph('layers');
+  g.op('Identity', [emitLayers(g, (n) => W.get(n)!, layers, g.input('x', 'float32', ['n', 4]))], {}, 'y');
+  g.output('y', 'float32', ['n', 3]);
+  const n = 9;
+  const x = Float32Array.from({ length: n * 4 }, () => 3 * rnd());
+  const session = await Session.create(g.toBytes());
+  const got = (await session.run({ x: { data: x, dims: [n, 4] } }, ['y'])).y.data;
+  await session.dispose();
+  // host pass in float64 on the same float32 parameters
+  const dense = (h: number[], w: string, inN: number, outN: number, b?: string) => Array.from({ length: outN }, (_, j) => { let v = b ? W.get(b)![j] : 0; for (let i = 0; i < inN; i++) v += h[i] * W.get(w)![i * outN + j]; return v; });
+  const relu = (h: number[]) => h.map((v) => Math.max(0, v));
+  for (let r = 0; r < n; r++) {
+    let h = dense(Array.from(x.subarray(r * 4, r * 4 + 4)), 'a/w', 4, 6);
+    h = relu(h.map((v, j) => (v - W.get('bn/mean')![j]) / Math.sqrt(W.get('bn/var')![j] + 1e-3) + W.get('bn/beta')![j]));
+    const main = dense(relu(dense(h, 'm1/w', 6, 5, 'm1/b')), 'm2/w', 5, 3, 'm2/b');
+    const y = relu(main.map((v, j) => v + dense(h, 'p/w', 6, 3)[j]));
+    for (let j = 0; j < 3; j++) t.true(Math.abs(got[r * 3 + j] - y[j]) < 1e-5 * Math.max(1, Math.abs(y[j])), `row ${r} unit ${j}: ${got[r * 3 + j]} vs ${y[j]}`);
+  }
+  t.true(Array.from(got).some((v) => v > 0), 'not all zero after the final ReLU');
+});

@@ -78,7 +78,8 @@ const LAYER_EMITTERS: Record<Layer['op'], LayerEmitter> = {
   },
 };
 
-function emitLayers(g: OnnxGraph, w: Weights, layers: Layer[], h: string): string {
+/** Emits a list of layers on value h; returns the output value (also used by tests on single blocks). */
+export function emitLayers(g: OnnxGraph, w: Weights, layers: Layer[], h: string): string {
   for (const l of layers) {
     const e = LAYER_EMITTERS[l.op];
     if (!e) throw new NtcorrError(`jet network layer op "${(l as { op: string }).op}" has no ONNX emitter yet (use --backend wasm)`);
