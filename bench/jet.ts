@@ -3,10 +3,13 @@
  * `apply` on a large ROOT file, and the physics quality on the synthetic sample (resolution and
  * per-flavour median response before/after, on held-out jets).
  *
- *   node --import tsx bench/jet.ts [--small]
+ *   node --import tsx bench/jet.ts [--small] [--part throughput]
  *
  * Anchors (measurements.md, PyTorch 2.13, 2 threads, ml-jec-sized model): ~16,500 jets/s inference
- * (batch 4096), ~5,000 jets/s training (batch 1024).
+ * (batch 4096), ~5,000 jets/s training (batch 1024). Inference is also measured on ONNX Runtime (the
+ * engine, 1 and 2 intra-op threads) and, in the same run, with PyTorch (bench/jet_torch.py, same network
+ * shape and padding; python from NTCORR_PYTHON, default python3; skipped when torch is not importable).
+ * `--part throughput` stops after the throughput rows (no training of the example model, no apply).
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -17,6 +20,7 @@ import { parseJetConfig, type JetConfig } from '../src/models/jet/config.js';
 import { datasetFiles, loadJets, splitFiles } from '../src/models/jet/dataset.js';
 import { fitTransform } from '../src/models/jet/fit-transform.js';
 import { createJetParams, predictBlock } from '../src/models/jet/network.js';
+import { JetOnnxRunner } from '../src/models/jet/onnx-infer.js';
 import { archFor, trainJet } from '../src/models/jet/train.js';
 import { responseSummary } from '../src/models/jet/metrics.js';
 import { transformToYaml } from '../src/models/jet/transform.js';
@@ -69,7 +73,15 @@ function rssMB(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-export async function run(opts: { small: boolean }): Promise<void> {
+/** PyTorch inference jets/s on the same arch and constituent counts (bench/jet_torch.py), or undefined. */
+function torchRate(specPath: string, threads: number, fixed: boolean): number | undefined {
+  const py = process.env.NTCORR_PYTHON ?? 'python3';
+  const r = spawnSync(py, [join(HERE, 'jet_torch.py'), specPath, '--threads', String(threads), ...(fixed ? ['--fixed'] : [])], { encoding: 'utf8', timeout: 900_000 });
+  if (r.status !== 0) return undefined;
+  try { return (JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { jets_per_s: number }).jets_per_s; } catch { return undefined; }
+}
+
+export async function run(opts: { small: boolean; part?: string }): Promise<void> {
   const backend = await initBackend('auto');
   const data = join(HERE, 'data', 'jet');
   const jets = opts.small ? 20_000 : 200_000;
@@ -94,6 +106,18 @@ export async function run(opts: { small: boolean }): Promise<void> {
   const bs = 1024;
   const steps = opts.small ? 4 : 30;
   const rng = new Rng(2);
+  const weights = new Map(params.entries().map(([n, v]) => [n, v.dataSync() as Float32Array]));
+  const onnx1 = await JetOnnxRunner.create(arch, (n) => weights.get(n)!, { threads: 1 });
+  const onnx2 = await JetOnnxRunner.create(arch, (n) => weights.get(n)!, { threads: 2 });
+  const onnxRate = async (r: JetOnnxRunner, fixed: boolean) => {
+    await r.predict(train, 4096, fixed); // warm-up
+    const t0 = performance.now();
+    await r.predict(train, 4096, fixed);
+    return train.n / ((performance.now() - t0) / 1000);
+  };
+  const specPath = join(data, 'work', 'jet-torch-spec.json');
+  writeFileSync(specPath, JSON.stringify({ arch, lengths: train.types.map((tb) => Array.from({ length: train.n }, (_, i) => tb.offsets[i + 1] - tb.offsets[i])) }));
+  const fmt = (x: number | undefined) => (x === undefined ? 'skipped' : Math.round(x).toLocaleString('en-US'));
   const measure = (fixed: boolean) => {
     const batchAt = () => makeBatch(train, arch, rng.permutation(train.n).subarray(0, bs), true, fixed);
     const step = () => { const b = batchAt(); trainStep(params, adam, () => jetLoss(jetForward(params, arch, b), b.target!, big.loss)); b.dispose(); };
@@ -112,9 +136,15 @@ export async function run(opts: { small: boolean }): Promise<void> {
     const r = measure(fixed);
     console.log(`  ${fixed ? 'padded to 64/64/8 (as ml-jec / the PyTorch anchor)' : 'padded per batch to its longest jet (ntcorr default)'}:`);
     console.log(`    training:  ${Math.round(r.trainRate).toLocaleString('en-US')} jets/s (batch ${bs}, Adam; PyTorch anchor ~5,000)`);
-    console.log(`    inference: ${Math.round(r.inferRate).toLocaleString('en-US')} jets/s (batch 4096, features precomputed; PyTorch anchor ~16,500)`);
+    console.log(`    inference: ${Math.round(r.inferRate).toLocaleString('en-US')} jets/s (tfjs ${backend}, batch 4096, features precomputed; PyTorch anchor ~16,500)`);
+    const o1 = await onnxRate(onnx1, fixed), o2 = await onnxRate(onnx2, fixed);
+    const p1 = torchRate(specPath, 1, fixed), p2 = torchRate(specPath, 2, fixed);
+    console.log(`    inference ONNX Runtime: ${fmt(o1)} jets/s (1 thread), ${fmt(o2)} jets/s (2 threads)`);
+    console.log(`    inference PyTorch (same run, same shapes): ${fmt(p1)} jets/s (1 thread), ${fmt(p2)} jets/s (2 threads)${p2 ? `; ONNX/PyTorch at 2 threads ${(o2 / p2).toFixed(2)}x (target >= 2x)` : ''}`);
   }
   params.dispose(); adam.dispose();
+  await onnx1.close(); await onnx2.close();
+  if (opts.part === 'throughput') return;
 
   // 2. quality: train the example-sized model, evaluate on the held-out test shard by flavour
   const small = load('example.yaml', configText(ds, join(data, 'work', 'model-example'), 'example', opts.small ? 4 : 25));
@@ -148,17 +178,20 @@ export async function run(opts: { small: boolean }): Promise<void> {
     console.log(`generating a ${nApply}-jet file ...`);
     await makeJetSamples(applyDs, nApply, 1, 7);
   }
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, '_jet-apply-child.ts'), res.bundle, join(applyDs, 'shards', '1.root'), join(data, 'work', 'applied'), 'friend'], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const line = child.stdout.trim().split('\n').pop() ?? '';
-  try {
-    const r = JSON.parse(line) as { rows: number; seconds: number; jetsPerS: number; maxRssMB: number; failed: number };
-    console.log(`apply (example model, friend tree output) to ${r.rows.toLocaleString('en-US')} jets: ${Math.round(r.jetsPerS).toLocaleString('en-US')} jets/s end to end (read ROOT, features, network, write), peak RSS ${r.maxRssMB.toFixed(0)} MB${r.failed ? ' (FAILED)' : ''}`);
-  } catch {
-    console.log(`apply child failed: ${child.stderr.slice(-2000)}`);
+  for (const be of ['onnx', 'wasm']) {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, '_jet-apply-child.ts'), res.bundle, join(applyDs, 'shards', '1.root'), join(data, 'work', 'applied'), 'friend', be], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const line = child.stdout.trim().split('\n').pop() ?? '';
+    try {
+      const r = JSON.parse(line) as { rows: number; seconds: number; jetsPerS: number; maxRssMB: number; failed: number };
+      console.log(`apply --backend ${be} (example model, friend tree output) to ${r.rows.toLocaleString('en-US')} jets: ${Math.round(r.jetsPerS).toLocaleString('en-US')} jets/s end to end (read ROOT, features, network, write), peak RSS ${r.maxRssMB.toFixed(0)} MB${r.failed ? ' (FAILED)' : ''}`);
+    } catch {
+      console.log(`apply child (--backend ${be}) failed: ${child.stderr.slice(-2000)}`);
+    }
   }
   console.log(`bench process peak RSS ${rssMB().toFixed(0)} MB`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await run({ small: process.argv.includes('--small') });
+  const part = process.argv.indexOf('--part');
+  await run({ small: process.argv.includes('--small'), part: part > 0 ? process.argv[part + 1] : undefined });
 }

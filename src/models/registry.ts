@@ -6,6 +6,7 @@ const KINDS: Record<string, () => Promise<{ kind: CorrectionKind }>> = {
   derived: () => import('./derived/kind.js'),
   flow: () => import('./flow/kind.js'),
   'jet-regression': () => import('./jet/kind.js'),
+  onnx: () => import('./onnx/kind.js'),
   xgboost: () => import('./xgboost/kind.js'),
 };
 

@@ -4,8 +4,10 @@ import type { OutputSpec } from '../bundle/manifest.js';
 
 /** Options `apply` passes to every correction kind. */
 export interface KindOptions {
-  /** tfjs backend request: 'auto' | 'tensorflow' | 'wasm' | 'cpu'. */
+  /** Inference engine: 'auto' (ONNX Runtime where it loads, else tfjs) | 'onnx' | tfjs 'tensorflow' | 'wasm' | 'cpu'. */
   backend?: string;
+  /** ONNX Runtime execution provider: 'cpu' (default) | 'cuda[:N]' | 'tensorrt[:N]' | 'auto'. */
+  device?: string;
   /** Base seed; kinds that draw random numbers derive per-file, per-chunk streams from it (seed, file, chunk start). */
   seed: number;
   /** Worker threads a kind may use for its own compute (flow inversion, ...). */

@@ -24,6 +24,8 @@ export interface ApplyOptions {
   quiet: boolean;
   seed: number;
   backend: string;
+  /** ONNX Runtime execution provider for neural-network kinds (cpu, cuda[:N], tensorrt[:N], auto). */
+  device?: string;
   /** Compute threads for neural-network kinds (flow worker threads); undefined: NTCORR_THREADS, else every core. */
   threads?: number;
   /** Codec of the written file (parquet: zstd default). */

@@ -165,7 +165,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplySummary> {
   if (files.length === 0) throw new NtcorrError('no input files');
   const bundle = loadBundle(opts.model);
   const kind = await correctionKind(bundle.manifest.kind, bundle.dir);
-  const loaded = await kind.load(bundle, { backend: opts.backend, seed: opts.seed, fill: opts.fill, threads: opts.threads });
+  const loaded = await kind.load(bundle, { backend: opts.backend, device: opts.device, seed: opts.seed, fill: opts.fill, threads: opts.threads });
 
   const progress = createProgress({ quiet: opts.quiet });
   const filesBar = progress.bar('files ', files.length, 'files');

@@ -14,6 +14,7 @@ interface ApplyArgs {
   quiet: boolean;
   seed: number;
   backend: string;
+  device: string;
   threads?: number;
   compression?: string;
   tree?: string;
@@ -41,8 +42,9 @@ export const command: CommandModule<object, ApplyArgs> = {
       .option('skip-done', { type: 'boolean', default: false, describe: 'Skip files already corrected by this model (resubmitted batches)' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress bars; one line per file (batch logs)' })
       .option('seed', { type: 'number', default: 12345, describe: 'Base seed for kinds that draw random numbers (recorded in provenance)' })
-      .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend for neural-network kinds' })
-      .option('threads', { type: 'number', describe: 'Compute threads for flow corrections (worker threads, one tfjs backend each); default NTCORR_THREADS, else every core' })
+      .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'onnx', 'tensorflow', 'wasm', 'cpu'], describe: 'Inference engine for neural-network kinds: ONNX Runtime (auto: where it loads), or a tfjs backend' })
+      .option('device', { type: 'string', default: 'cpu', describe: 'ONNX Runtime execution provider: cpu, cuda, cuda:N, tensorrt[:N] (GPU providers need npm ci --onnxruntime-node-install=cuda12), auto (cuda if installed)' })
+      .option('threads', { type: 'number', describe: 'Compute threads for flow corrections (worker threads, one single-threaded engine each); default NTCORR_THREADS, else every core' })
       .option('compression', { type: 'string', describe: 'Codec of written files (parquet default zstd: zstd, snappy, gzip, uncompressed; ROOT default zlib: zlib, lz4, zstd, none)' })
       .option('tree', { type: 'string', describe: 'ROOT files: the TTree to read (default: the only one; an error lists them when there are several)' })
       .option('friend', { type: 'boolean', default: false, describe: 'ROOT files: write only the new branches (same tree name and entries) to <out-dir>/<file>, for use as a friend tree' })
@@ -50,7 +52,8 @@ export const command: CommandModule<object, ApplyArgs> = {
       .example('ntcorr apply "prod/*.parquet" -m models/zee-flow --in-place --jobs 2 --skip-done', 'Correct production files in place; resubmissions skip finished files')
       .example('ntcorr apply data.parquet -m models/sigma-m-over-m -o out/ --where "abs(probe_ScEta) < 1.4442" --fill nan', 'Barrel probes only; other rows get NaN')
       .example('ntcorr apply "out/*.parquet" -m models/sigma-m-over-m --in-place --force', 'Re-apply a changed model, replacing its columns')
-      .example('ntcorr apply "ntuples/*.root" -m models/jet-dnn --tree Jets -o friends/ --friend', 'ROOT: small friend trees holding only the corrected branches'),
+      .example('ntcorr apply "ntuples/*.root" -m models/jet-dnn --tree Jets -o friends/ --friend', 'ROOT: small friend trees holding only the corrected branches')
+      .example('ntcorr apply "prod/*.parquet" -m models/zee-flow -o out/ --device cuda:0', 'Run the flow on GPU 0 (CUDA execution provider installed)'),
   handler: async (argv) => {
     const { runApply, formatSummary } = await import('../../pipeline/index.js');
     if (argv.friend && argv['in-place']) {
@@ -72,6 +75,7 @@ export const command: CommandModule<object, ApplyArgs> = {
       quiet: argv.quiet,
       seed: argv.seed,
       backend: argv.backend,
+      device: argv.device,
       threads: argv.threads,
       compression: argv.compression,
       tree: argv.tree,

@@ -1,5 +1,4 @@
-import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../../compute/start-worker.js';
+import { WorkerPool } from '../../compute/pool.js';
 import { buildModel } from '../model.js';
 import type { MinimizeOptions } from '../minuit/migrad.js';
 import { newToyState, runToys, type ToyResult } from './run-toy.js';
@@ -22,6 +21,12 @@ export interface WorkerInit {
   seed: number;
   vary: Vary;
   minimize?: MinimizeOptions;
+}
+
+/** One work item: toys [from, to). */
+export interface ToyRequest {
+  from: number;
+  to: number;
 }
 
 /** Results of toys [from, to) packed into transferable arrays. */
@@ -99,54 +104,16 @@ export async function runToyPool(doc: unknown, source: string, opts: PoolOptions
     return;
   }
   const init: WorkerInit = { doc, source, seed: opts.seed, vary: opts.vary, minimize: opts.minimize };
-  const pending = new Map<number, PackedChunk>();
-  let nextToEmit = 0;
-  let nextToSend = 0;
-  const workers: Worker[] = [];
+  const chunks = Math.ceil(opts.toys / chunk);
+  const nw = Math.min(opts.jobs, chunks);
+  if (nw === 0) return;
+  const pool = await WorkerPool.start<ToyRequest, PackedChunk>({ callerUrl: import.meta.url, module: 'worker', size: nw, data: () => init, label: 'toy worker' });
   try {
-    await new Promise<void>((resolve, reject) => {
-      let active = 0;
-      const send = (w: Worker): boolean => {
-        if (nextToSend >= opts.toys) return false;
-        const from = nextToSend;
-        const to = Math.min(opts.toys, from + chunk);
-        nextToSend = to;
-        active++;
-        w.postMessage({ from, to });
-        return true;
-      };
-      const flush = () => {
-        for (let c = pending.get(nextToEmit); c; c = pending.get(nextToEmit)) {
-          pending.delete(nextToEmit);
-          for (const r of unpackChunk(c)) onResult(r);
-          nextToEmit = c.to;
-        }
-      };
-      const nw = Math.min(opts.jobs, Math.ceil(opts.toys / chunk));
-      if (nw === 0) return resolve();
-      for (let i = 0; i < nw; i++) {
-        const w = startWorker(import.meta.url, 'worker', init);
-        workers.push(w);
-        w.on('message', (c: PackedChunk) => {
-          active--;
-          pending.set(c.from, c);
-          try {
-            flush();
-          } catch (e) {
-            return reject(e);
-          }
-          // Keep each worker at most two chunks ahead of the writer.
-          if (!send(w) && active === 0) resolve();
-        });
-        w.on('error', reject);
-        w.on('exit', (code) => {
-          if (code !== 0 && nextToEmit < opts.toys) reject(new Error(`toy worker exited with code ${code}`));
-        });
-        send(w);
-        send(w);
-      }
+    // Each worker keeps at most two chunks in flight; results are emitted in toy order.
+    await pool.ordered(chunks, (k) => ({ req: { from: k * chunk, to: Math.min(opts.toys, (k + 1) * chunk) } }), (c) => {
+      for (const r of unpackChunk(c)) onResult(r);
     });
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await pool.close();
   }
 }

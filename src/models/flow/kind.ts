@@ -18,7 +18,7 @@ import { hashString } from './random.js';
  * and are counted; they never reach the flow.
  */
 
-/** Worker threads: options.threads, else NTCORR_THREADS, else every core (wasm uses one core per instance). */
+/** Worker threads: options.threads, else NTCORR_THREADS, else every core (one single-threaded engine per worker). */
 export function flowThreads(options: KindOptions): number {
   if (options.threads !== undefined && options.threads >= 1) return Math.floor(options.threads);
   const env = Number(process.env.NTCORR_THREADS);
@@ -38,7 +38,7 @@ export const kind: CorrectionKind = {
   kind: 'flow',
   async load(bundle, options: KindOptions) {
     const { config } = flowFromBundle(bundle);
-    const pool = await openCorrections(bundle.dir, options.backend ?? 'auto', flowThreads(options));
+    const pool = await openCorrections(bundle.dir, options.backend ?? 'auto', flowThreads(options), { device: options.device });
     const fill = options.fill ?? 'nan';
     return {
       bind(file: FileContext): Corrector {

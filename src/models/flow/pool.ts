@@ -1,10 +1,14 @@
-import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../../compute/start-worker.js';
-import { FlowEngine } from './engine.js';
+import { WorkerPool } from '../../compute/pool.js';
+import { loadBundle } from '../../bundle/bundle.js';
+import { resolveDevice } from '../../compute/engine.js';
+import { flowFromBundle } from './bundle-io.js';
+import { OnnxFlowEngine } from './onnx-engine.js';
+import { engineFor, openFlowRunner, type FlowRunner } from './runner.js';
 
 /**
- * Runs corrections on `threads` engines: worker threads (one tfjs backend each; chunks split into
- * slices processed in parallel), or the main thread alone when threads = 1.
+ * Runs corrections on `threads` compute lanes: worker threads (one engine each; chunks split into equal
+ * slices processed in parallel), or the main thread alone when threads = 1. On a GPU (--device cuda) one
+ * session in the main thread feeds the device (workers would only compete for it).
  */
 export interface Corrections {
   readonly backend: string;
@@ -13,69 +17,52 @@ export interface Corrections {
   close(): Promise<void>;
 }
 
-/** `workers: true` uses worker threads even for threads = 1 (benchmarks: speed-up per added worker). */
-export async function openCorrections(bundleDir: string, backend: string, threads: number, opts: { workers?: boolean } = {}): Promise<Corrections> {
-  if (threads <= 1 && !opts.workers) {
-    const e = await FlowEngine.open(bundleDir, backend);
-    return {
-      backend: e.backend,
-      threads: 1,
-      correct: async (x, c, n) => e.correct(x, c, n),
-      close: async () => e.dispose(),
-    };
-  }
-  const workers: Worker[] = [];
-  const pending = new Map<number, { resolve: (y: Float32Array) => void; reject: (e: Error) => void }>();
-  let nextId = 0;
-  threads = Math.max(1, threads);
-  const started = await Promise.all(Array.from({ length: threads }, () => new Promise<string>((resolve, reject) => {
-    const w = startWorker(import.meta.url, 'worker', { bundleDir, backend });
-    workers.push(w);
-    w.once('message', (m: { ready: boolean; backend?: string; error?: string }) => (m.ready ? resolve(m.backend!) : reject(new Error(m.error))));
-    w.on('message', (m: { id?: number; y?: Float32Array; error?: string }) => {
-      if (m.id === undefined) return;
-      const p = pending.get(m.id);
-      pending.delete(m.id);
-      if (m.error) p?.reject(new Error(`flow worker: ${m.error}`));
-      else p?.resolve(m.y!);
-    });
-    w.on('error', (e) => {
-      reject(e);
-      for (const p of pending.values()) p.reject(e);
-      pending.clear();
-    });
-  }))).catch(async (e) => {
-    await Promise.all(workers.map((w) => w.terminate()));
-    throw e;
+export interface CorrectionOptions {
+  /** Use worker threads even for threads = 1 (benchmarks: speed-up per added worker). */
+  workers?: boolean;
+  /** ONNX Runtime device request (default cpu). */
+  device?: string;
+  /**
+   * ONNX Runtime: one session with `threads` intra-op threads instead of `threads` workers with one each
+   * (bench/flow.ts compares them; workers are the default, see README).
+   */
+  intraOp?: boolean;
+}
+
+function single(r: FlowRunner, threads: number): Corrections {
+  return { backend: r.backend, threads, correct: (x, c, n) => r.correct(x, c, n), close: () => r.dispose() };
+}
+
+export async function openCorrections(bundleDir: string, backend: string, threads: number, opts: CorrectionOptions = {}): Promise<Corrections> {
+  threads = Math.max(1, Math.floor(threads));
+  const onnx = engineFor(backend) === 'onnx';
+  const gpu = onnx && resolveDevice(opts.device ?? 'cpu').kind !== 'cpu';
+  if (onnx && (gpu || opts.intraOp)) return single(await openFlowRunner(bundleDir, { backend, device: opts.device, intraOp: gpu ? 1 : threads }), gpu ? 1 : threads);
+  if (threads === 1 && !opts.workers) return single(await openFlowRunner(bundleDir, { backend, device: opts.device }), 1);
+  // The ONNX graph is built once here; every worker makes its session from the same bytes.
+  const graph = onnx ? OnnxFlowEngine.graph(flowFromBundle(loadBundle(bundleDir)).weights) : undefined;
+  const pool = await WorkerPool.start<{ x: Float32Array; c: Float32Array; n: number }, Float32Array, { backend: string }>({
+    callerUrl: import.meta.url, module: 'worker', size: threads, label: 'flow worker',
+    data: () => ({ bundleDir, backend, device: opts.device, graph }),
   });
-  const send = (w: Worker, x: Float32Array, c: Float32Array, n: number) => new Promise<Float32Array>((resolve, reject) => {
-    const id = nextId++;
-    pending.set(id, { resolve, reject });
-    w.postMessage({ id, x, c, n }, [x.buffer as ArrayBuffer, c.buffer as ArrayBuffer]);
-  });
-  let rr = 0;
   return {
-    backend: started[0],
+    backend: pool.info[0].backend,
     threads,
     async correct(x, c, n, F, C) {
-      // Equal slices, one per worker (at least 256 rows each so small chunks don't pay messaging for nothing).
+      // Equal contiguous slices, one per worker (at least 256 rows each so small chunks don't pay messaging for nothing).
       const parts = Math.max(1, Math.min(threads, Math.ceil(n / 256)));
       const size = Math.ceil(n / parts);
-      const jobs: Promise<Float32Array>[] = [];
-      for (let p = 0; p < parts; p++) {
-        const s = p * size;
+      const reqs: { x: Float32Array; c: Float32Array; n: number }[] = [];
+      for (let s = 0; s < n; s += size) {
         const m = Math.min(size, n - s);
-        if (m <= 0) break;
-        jobs.push(send(workers[rr++ % threads], x.slice(s * F, (s + m) * F), c.slice(s * C, (s + m) * C), m));
+        reqs.push({ x: x.slice(s * F, (s + m) * F), c: c.slice(s * C, (s + m) * C), n: m });
       }
-      const ys = await Promise.all(jobs);
+      const ys = await pool.map(reqs, (r) => [r.x.buffer as ArrayBuffer, r.c.buffer as ArrayBuffer]);
       const out = new Float32Array(n * F);
       let o = 0;
       for (const y of ys) { out.set(y, o); o += y.length; }
       return out;
     },
-    async close() {
-      await Promise.all(workers.map((w) => w.terminate()));
-    },
+    close: () => pool.close(),
   };
 }

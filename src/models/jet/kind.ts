@@ -2,6 +2,9 @@ import { isJagged, type Column, type JaggedColumn } from '../../core/columns.js'
 import { NtcorrError } from '../../core/errors.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
 import { initBackend } from '../../compute/backend.js';
+import { onnxAvailable } from '../../compute/engine.js';
+import { JetOnnxRunner } from './onnx-infer.js';
+import { unsupportedBlocks } from './onnx-graph.js';
 import { Params } from '../../nn/params.js';
 import type { ChunkStats, CorrectionKind, Corrector, FileContext, KindOptions } from '../types.js';
 import type { JetConfig } from './config.js';
@@ -41,13 +44,27 @@ export function configFromBundle(c: JetBundleConfig): JetConfig {
 export const kind: CorrectionKind = {
   kind: 'jet-regression',
   async load(bundle, options: KindOptions) {
-    await initBackend(options.backend ?? 'auto');
     const c = bundle.manifest.config as unknown as JetBundleConfig;
     if (!c?.arch || !c.transform || !c.features) throw new NtcorrError(`model bundle ${bundle.dir}: config lacks arch/transform/features (not a jet-regression bundle written by train jet?)`, { file: bundle.dir });
     const cfg = configFromBundle(c);
     const arch = normalizeArch(c.arch);
+    // --backend onnx, or auto where ONNX Runtime loads and the graph emitter knows the whole arch: the engine;
+    // else tfjs (wasm/cpu/tensorflow)
+    const request = options.backend ?? 'auto';
+    const missing = unsupportedBlocks(c.arch);
+    if (request === 'onnx' && missing.length) throw new NtcorrError(`model bundle ${bundle.dir}: --backend onnx: the ONNX graph emitter does not know ${missing.join(', ')} yet (use --backend wasm)`, { file: bundle.dir });
+    const useOnnx = request === 'onnx' || (request === 'auto' && missing.length === 0 && onnxAvailable());
+    const tensors = bundle.tensors();
+    const weight = (name: string): Float32Array => {
+      const t = tensors.get(name);
+      if (!t) throw new NtcorrError(`model bundle ${bundle.dir}: weights.bin has no tensor ${name}`, { file: bundle.dir });
+      return t.data as Float32Array;
+    };
+    const device = options.device ?? 'cpu';
+    const runner = useOnnx ? await JetOnnxRunner.create(c.arch, weight, { device, threads: options.threads ?? 1, label: `model bundle ${bundle.dir}` }) : undefined;
+    if (!runner) await initBackend(request);
     const params = new Params();
-    for (const [name, t] of bundle.tensors()) params.add(name, t.shape, t.data as Float32Array);
+    if (!runner) for (const [name, t] of tensors) params.add(name, t.shape, t.data as Float32Array);
     const apply = c.apply ?? {};
     const coll = apply.collection;
     const out = apply.output ?? `${coll?.prefix ?? ''}pt_corr`;
@@ -71,7 +88,7 @@ export const kind: CorrectionKind = {
             // one jet per entry, or a per-event collection flattened to jets (eventOf maps jet -> entry)
             const view = coll ? toEventJets(chunk.columns, chunk.rows, cfg, coll, file.file, needed) : { columns: chunk.columns, jets: chunk.rows, eventOffsets: undefined };
             const block = buildJetBlock(view.columns, view.jets, cfg, c.transform, file.file, false);
-            const pred = predictBlock(params, arch, block);
+            const pred = runner ? await runner.predict(block) : predictBlock(params, arch, block);
             const oldCol = keepOld ? chunk.columns.get(keepOld) : undefined;
             const oldValues = oldCol ? (isJagged(oldCol) ? oldCol.values.subarray(oldCol.offsets[0], oldCol.offsets[chunk.rows]) : oldCol) as ArrayLike<number> : undefined;
             if (oldValues && oldValues.length !== view.jets) throw new NtcorrError(`${file.file}: existing column ${keepOld} does not have one value per jet (needed for --fill keep)`, { file: file.file, column: keepOld });
@@ -92,7 +109,7 @@ export const kind: CorrectionKind = {
           },
         };
       },
-      async close() { params.dispose(); },
+      async close() { params.dispose(); await runner?.close(); },
     };
   },
 };

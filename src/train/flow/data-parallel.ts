@@ -1,6 +1,5 @@
-import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { startWorker } from '../../compute/start-worker.js';
+import { WorkerPool } from '../../compute/pool.js';
 import type { TfFlow } from '../../models/flow/tf-flow.js';
 import { applyGradients, type Adam, type Params } from '../../nn/index.js';
 import type { Batch } from './dataset.js';
@@ -18,55 +17,30 @@ import { hostLogProb, shardGradients, variableViews, type Shard } from './shard-
  */
 export class DataParallel {
   private version = 0;
-  private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (m: Reply) => void; reject: (e: Error) => void }>();
 
   private constructor(
     private readonly flow: TfFlow,
-    private readonly workers: Worker[],
+    private readonly pool: WorkerPool<Job, Reply> | undefined,
     private readonly weightViews: Float32Array[],
     private readonly gradViews: Float32Array[][],
-  ) {
-    for (const w of workers) {
-      w.on('message', (m: Reply) => {
-        if (m.id === undefined) return;
-        const p = this.pending.get(m.id);
-        this.pending.delete(m.id);
-        if (m.error !== undefined) p?.reject(new Error(`flow training worker: ${m.error}`));
-        else p?.resolve(m);
-      });
-      w.on('error', (e) => this.failAll(e));
-      w.on('exit', (code) => { if (code !== 0) this.failAll(new Error(`flow training worker exited with code ${code}`)); });
-    }
-  }
+  ) {}
 
   /** Starts `threads - 1` workers (none for threads = 1) holding copies of `flow`'s architecture. */
   static async start(flow: TfFlow, threads: number, backend: string): Promise<DataParallel> {
     const sizes = flow.variables.map((v) => v.size);
     const total = sizes.reduce((a, b) => a + b, 0);
     const weights = new SharedArrayBuffer(total * 4);
-    const workers: Worker[] = [];
-    const gradViews: Float32Array[][] = [];
-    try {
-      await Promise.all(Array.from({ length: Math.max(0, threads - 1) }, () => {
-        const grads = new SharedArrayBuffer(total * 4);
-        gradViews.push(variableViews(grads, sizes));
-        const w = startWorker(import.meta.url, 'grad-worker', { arch: flow.arch, backend, weights, grads });
-        workers.push(w);
-        return new Promise<void>((resolve, reject) => {
-          w.once('message', (m: { ready: boolean; error?: string }) => (m.ready ? resolve() : reject(new Error(`flow training worker: ${m.error}`))));
-          w.once('error', reject);
-        });
-      }));
-    } catch (e) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw e;
-    }
-    return new DataParallel(flow, workers, variableViews(weights, sizes), gradViews);
+    const n = Math.max(0, threads - 1);
+    const grads = Array.from({ length: n }, () => new SharedArrayBuffer(total * 4));
+    const pool = n === 0 ? undefined : await WorkerPool.start<Job, Reply>({
+      callerUrl: import.meta.url, module: 'grad-worker', size: n, label: 'flow training worker',
+      data: (i) => ({ arch: flow.arch, backend, weights, grads: grads[i] }),
+    });
+    return new DataParallel(flow, pool, variableViews(weights, sizes), grads.map((g) => variableViews(g, sizes)));
   }
 
   get threads(): number {
-    return this.workers.length + 1;
+    return (this.pool?.size ?? 0) + 1;
   }
 
   /** One optimisation step on `batch`; returns the batch's mean weighted NLL (the loss). */
@@ -111,7 +85,7 @@ export class DataParallel {
   };
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await this.pool?.close();
   }
 
   /** Contiguous shards, the first one for this thread; the others are copies (their buffers are transferred). */
@@ -132,28 +106,24 @@ export class DataParallel {
 
   /** Copies the current weights into the shared buffer (workers pick them up with the next job). */
   private publishWeights(): void {
-    if (!this.workers.length) return;
+    if (!this.pool) return;
     this.flow.variables.forEach((v, i) => this.weightViews[i].set(v.dataSync() as Float32Array));
     this.version++;
   }
 
-  private send(k: number, job: Record<string, unknown>, s: Shard): Promise<Reply> {
-    return new Promise<Reply>((resolve, reject) => {
-      const id = this.nextId++;
-      this.pending.set(id, { resolve, reject });
-      this.workers[k].postMessage({ ...job, id, version: this.version }, [s.x.buffer as ArrayBuffer, s.c.buffer as ArrayBuffer, s.w.buffer as ArrayBuffer]);
-    });
-  }
-
-  private failAll(e: Error): void {
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
+  private send(k: number, job: Omit<Job, 'version'>, s: Shard): Promise<Reply> {
+    return this.pool!.request({ ...job, version: this.version }, { worker: k, transfer: [s.x.buffer as ArrayBuffer, s.c.buffer as ArrayBuffer, s.w.buffer as ArrayBuffer] });
   }
 }
 
-interface Reply {
-  id: number;
+/** A job for grad-worker.ts: one shard's gradients (kind 'grad') or log-probabilities ('logprob'). */
+export interface Job extends Shard {
+  kind: 'grad' | 'logprob';
+  version: number;
+  batchSize: number;
+}
+
+export interface Reply {
   loss?: number;
   lp?: Float32Array;
-  error?: string;
 }

@@ -1,8 +1,9 @@
-import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../compute/backend.js';
+import { serveWorker } from '../../compute/pool.js';
 import type { FlowArch } from '../../models/flow/arch.js';
-import { hostLogProb, shardGradients, trainingFlow, variableViews, type Shard } from './shard-loss.js';
+import type { Job, Reply } from './data-parallel.js';
+import { hostLogProb, shardGradients, trainingFlow, variableViews } from './shard-loss.js';
 
 /**
  * Gradient worker of data-parallel flow training (data-parallel.ts): its own tfjs backend (wasm runs on one
@@ -16,45 +17,31 @@ interface Init {
   weights: SharedArrayBuffer;
   grads: SharedArrayBuffer;
 }
-interface Job extends Shard {
-  id: number;
-  kind: 'grad' | 'logprob';
-  version: number;
-  batchSize: number;
-}
 
-const init = workerData as Init;
-const ready = (async () => {
+serveWorker<Init, Job, Reply>(async (init) => {
   await initBackend(init.backend);
   const flow = trainingFlow(init.arch, 0);
   const sizes = flow.variables.map((v) => v.size);
-  return { flow, weights: variableViews(init.weights, sizes), grads: variableViews(init.grads, sizes) };
-})();
-ready.then(
-  () => parentPort!.postMessage({ ready: true, backend: tf.getBackend() }),
-  (e: Error) => parentPort!.postMessage({ ready: false, error: e.message }),
-);
-
-let version = -1;
-parentPort!.on('message', async (job: Job) => {
-  try {
-    const { flow, weights, grads } = await ready;
-    if (job.version !== version) {
-      flow.variables.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(weights[i], v.shape, 'float32'))));
-      version = job.version;
-    }
-    if (job.kind === 'logprob') {
-      const lp = hostLogProb(flow, job.x, job.c, job.n);
-      parentPort!.postMessage({ id: job.id, lp }, [lp.buffer as ArrayBuffer]);
-      return;
-    }
-    const r = shardGradients(flow, job, job.batchSize);
-    r.grads.forEach((g, i) => {
-      grads[i].set(g.dataSync() as Float32Array);
-      g.dispose();
-    });
-    parentPort!.postMessage({ id: job.id, loss: r.loss });
-  } catch (e) {
-    parentPort!.postMessage({ id: job.id, error: (e as Error).message });
-  }
+  const weights = variableViews(init.weights, sizes);
+  const grads = variableViews(init.grads, sizes);
+  let version = -1;
+  return {
+    info: { backend: tf.getBackend() },
+    handle: (job) => {
+      if (job.version !== version) {
+        flow.variables.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(weights[i], v.shape, 'float32'))));
+        version = job.version;
+      }
+      if (job.kind === 'logprob') {
+        const lp = hostLogProb(flow, job.x, job.c, job.n);
+        return { result: { lp }, transfer: [lp.buffer as ArrayBuffer] };
+      }
+      const r = shardGradients(flow, job, job.batchSize);
+      r.grads.forEach((g, i) => {
+        grads[i].set(g.dataSync() as Float32Array);
+        g.dispose();
+      });
+      return { result: { loss: r.loss } };
+    },
+  };
 });
