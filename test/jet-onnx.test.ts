@@ -9,16 +9,21 @@ import { decodeModel } from '../src/compute/onnx/proto.js';
 import { openTable } from '../src/io/formats.js';
 import { buildJetBlock } from '../src/models/jet/features.js';
 import { configFromBundle, type JetBundleConfig } from '../src/models/jet/kind.js';
-import { predictBlock } from '../src/models/jet/network.js';
+import { normalizeArch, predictBlock } from '../src/models/jet/network.js';
+import { unsupportedBlocks } from '../src/models/jet/onnx-graph.js';
 import { JetOnnxRunner } from '../src/models/jet/onnx-infer.js';
-import { generateJets } from '../src/models/jet/synthetic.js';
+import { generateJets, randomJetBlock } from '../src/models/jet/synthetic.js';
 import { Params } from '../src/nn/params.js';
 import { runApply } from '../src/pipeline/index.js';
 import { fixture, ROOT, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
 
-// models/jet-deepsets-small: per-type MLPs and a resnet head (both block types of network.ts).
+// models/jet-deepsets-small: a former-format bundle (no arch.format): per-type MLPs and a resnet_per_unit head.
 const SMALL = join(ROOT, 'models/jet-deepsets-small');
+// test/data/jet-mljec-blocks-model (scripts/make-jet-blocks-model.ts): ml-jec resnet pairs with projection and
+// an odd last layer, identity-bypass resnet, mlp with batch norm and dropout, embeddings with unknown 'zero'
+// (ch) and 'row' (ne), a global embedding (unknown 'zero').
+const BLOCKS = join(ROOT, 'test/data/jet-mljec-blocks-model');
 
 function setup(dir: string, jets: number, seed: number) {
   const bundle = loadBundle(dir);
@@ -34,7 +39,9 @@ test('ONNX Runtime jet inference equals the tfjs network to float32 rounding, wi
   await initBackend('cpu');
   const params = new Params();
   for (const [name, x] of tensors) params.add(name, x.shape, x.data as Float32Array);
-  const ref = predictBlock(params, c.arch, block, 256);
+  t.is(normalizeArch(c.arch).head.type, 'resnet_per_unit');
+  t.deepEqual(unsupportedBlocks(c.arch), []);
+  const ref = predictBlock(params, normalizeArch(c.arch), block, 256);
   params.dispose();
   const runner = await JetOnnxRunner.create(c.arch, weight);
   const got = await runner.predict(block, 300);
@@ -74,14 +81,101 @@ test('apply --backend onnx on an ml-jec shard matches the numpy reference forwar
   }
 });
 
-test('--backend onnx names what the graph emitter does not know (block type, extra settings)', async (t) => {
+test('--backend onnx names what the graph builder does not know (newer format, block type, extra settings)', async (t) => {
   const model = join(tempDir(), 'model');
-  cpSync(SMALL, model, { recursive: true });
+  cpSync(BLOCKS, model, { recursive: true });
   const mj = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
+  mj.config.arch.format = 3;
   mj.config.arch.head.type = 'transformer';
-  mj.config.arch.types[0].block.batch_norm = true;
+  mj.config.arch.types[0].block.attention = 4;
   writeFileSync(join(model, 'model.json'), JSON.stringify(mj));
-  await t.throwsAsync(runApply({ inputs: [fixture('jets-mljec', '5.root')], model, outDir: tempDir(), tree: 'Jets', chunkRows: 100, jobs: 1, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 1, backend: 'onnx', command: 'test', log: () => {} }), { message: /the ONNX graph emitter does not know ch.batch_norm, transformer \(head\) yet/ });
+  await t.throwsAsync(runApply({ inputs: [fixture('jets-mljec', '5.root')], model, outDir: tempDir(), tree: 'Jets', chunkRows: 100, jobs: 1, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 1, backend: 'onnx', command: 'test', log: () => {} }), { message: /the ONNX graph emitter does not know arch.format 3 \(this version writes 2\), ch.attention, transformer \(head\) yet/ });
+  t.regex(runCli(['export-onnx', model, '-o', join(tempDir(), 'x.onnx')]).stderr, /its network has arch.format 3 .*which this version cannot write as ONNX/);
+});
+
+test('ONNX Runtime equals tfjs on an ml-jec blocks bundle (resnet pairs, batch norm, dropout, embeddings with unknown zero/row, global embedding)', async (t) => {
+  const bundle = loadBundle(BLOCKS);
+  const c = bundle.manifest.config as unknown as JetBundleConfig;
+  t.deepEqual(unsupportedBlocks(c.arch), [], 'the whole arch runs on ONNX Runtime');
+  const arch = normalizeArch(c.arch);
+  const block = randomJetBlock(arch, 1500, 5);
+  // every index the network can get occurs, the unknown ones included (list length: zero vector for ch_pv_ass
+  // and the global hadron_flavor, the trained extra row for ne_id)
+  const tr = c.transform.categorical;
+  const has = (a: Int32Array, stride: number, j: number, v: number) => a.some((x, i) => i % stride === j && x === v);
+  t.true(has(block.types[0].cat, 2, 1, tr.ch_pv_ass.length) && has(block.types[1].cat, 1, 0, tr.ne_id.length) && has(block.globalCat, 1, 0, tr.hadron_flavor.length));
+  const tensors = bundle.tensors();
+  await initBackend('cpu');
+  const params = new Params();
+  for (const [name, x] of tensors) params.add(name, x.shape, x.data as Float32Array);
+  const ref = predictBlock(params, arch, block, 256);
+  params.dispose();
+  const runner = await JetOnnxRunner.create(arch, (n) => tensors.get(n)!.data as Float32Array);
+  const got = await runner.predict(block, 300);
+  const big = await runner.predict(block, 4096); // one batch padded to the longest jet: padding must not matter
+  await runner.close();
+  let worst = 0, worstPad = 0, lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < block.n; i++) {
+    worst = Math.max(worst, Math.abs(got[i] - ref[i]) / Math.max(1, Math.abs(ref[i])));
+    worstPad = Math.max(worstPad, Math.abs(big[i] - got[i]) / Math.max(1, Math.abs(ref[i])));
+    lo = Math.min(lo, ref[i]); hi = Math.max(hi, ref[i]);
+  }
+  t.log(`max |onnx - tfjs cpu| = ${worst.toExponential(2)}, max |one batch - batches of 300| = ${worstPad.toExponential(2)}; predictions in [${lo.toFixed(3)}, ${hi.toFixed(3)}]`);
+  t.true(hi - lo > 0.05, `predictions vary (${lo}..${hi})`);
+  t.true(worst < 2e-6, `max |onnx - tfjs| = ${worst}`);
+  t.true(worstPad < 2e-6, `max |one batch - batches| = ${worstPad}`);
+});
+
+test('apply --backend onnx on the blocks bundle matches the numpy reference; unknown: error fails the file naming the column', async (t) => {
+  // expected: scripts/ref/jet-numpy-ref.py on the raw branches of shard 5 (which has unknown ch_pv_ass and ne_id values)
+  const exp = JSON.parse(readFileSync(join(ROOT, 'test/data/jet-mljec-blocks-expected-5.json'), 'utf8')) as { pred: number[]; pt_corr: number[] };
+  const model = join(tempDir(), 'model');
+  cpSync(BLOCKS, model, { recursive: true });
+  const mj = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
+  mj.config.apply = { raw_output: 'pt_dnn_pred' };
+  writeFileSync(join(model, 'model.json'), JSON.stringify(mj));
+  const run = (outDir: string) => runApply({ inputs: [fixture('jets-mljec', '5.root')], model, outDir, tree: 'Jets', chunkRows: 4, jobs: 1, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 1, backend: 'onnx', command: 'test', log: () => {} });
+  const out = tempDir();
+  const s = await run(out);
+  t.is(s.failed, 0, s.files[0].reason);
+  const tab = await openTable(join(out, '5.root'), { tree: 'Jets' });
+  const cols = new Map<string, Column>();
+  for await (const ch of tab.chunks(['pt_corr', 'pt_dnn_pred'], 1 << 30)) for (const [k, v] of ch.columns) cols.set(k, v);
+  await tab.close();
+  const pred = cols.get('pt_dnn_pred') as Float32Array;
+  const corr = cols.get('pt_corr') as Float32Array;
+  t.is(corr.length, 10);
+  for (let i = 0; i < 10; i++) {
+    t.true(Math.abs(pred[i] - exp.pred[i]) < 2e-5, `jet ${i}: pred ${pred[i]} vs ${exp.pred[i]}`);
+    t.true(Math.abs(corr[i] - exp.pt_corr[i]) < 2e-5 * exp.pt_corr[i], `jet ${i}: pt_corr ${corr[i]} vs ${exp.pt_corr[i]}`);
+  }
+  mj.config.arch.types[0].unknown = 'error';
+  writeFileSync(join(model, 'model.json'), JSON.stringify(mj));
+  const e = await run(tempDir());
+  t.is(e.failed, 1);
+  t.regex(e.files[0].reason ?? '', /5\.root: column ch_pv_ass has the value 7, which is not in the transform's category list/);
+});
+
+test('export-onnx of the blocks bundle: global embedding input, same predictions as the engine', async (t) => {
+  const file = join(tempDir(), 'blocks.onnx');
+  const r = runCli(['export-onnx', BLOCKS, '-o', file]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /inputs: global \[jets, 7\]; global_cat0 int64 \[jets\]; ch_num \[jets, L, 14\]; ch_cat0 int64 \[jets, L\]; ch_cat1 int64 \[jets, L\]; ch_mask/);
+  const m = decodeModel(readFileSync(file)) as { metadata_props: { key: string; value: string }[] };
+  const meta = JSON.parse(m.metadata_props.find((p) => p.key === 'ntcorr.config')!.value);
+  t.is(meta.arch.types[0].block.type, 'resnet');
+  const bundle = loadBundle(BLOCKS);
+  const c = bundle.manifest.config as unknown as JetBundleConfig;
+  const tensors = bundle.tensors();
+  const block = randomJetBlock(normalizeArch(c.arch), 400, 9);
+  const runner = await JetOnnxRunner.create(c.arch, (n) => tensors.get(n)!.data as Float32Array);
+  const want = await runner.predict(block, 400);
+  const session = await Session.create(file);
+  const got = (await session.run(runner.feeds(block, Int32Array.from({ length: block.n }, (_, i) => i)), ['pred'])).pred.data;
+  await session.dispose();
+  await runner.close();
+  for (let i = 0; i < block.n; i++) if (Math.abs(got[i] - want[i]) > 2e-6) { t.fail(`jet ${i}: ${got[i]} vs ${want[i]}`); return; }
+  t.pass();
 });
 
 test('export-onnx writes the jet network: a standalone ONNX file giving the same predictions, with the bundle in its metadata', async (t) => {
@@ -118,7 +212,7 @@ test('layer emitters (dense without bias, batch_norm at inference, dropout, resi
   const mk = (name: string, n: number, f = rnd) => { W.set(name, Float32Array.from({ length: n }, f)); return name; };
   const layers: L = [
     { op: 'dense', w: mk('a/w', 4 * 6), in: 4, out: 6, activation: 'linear' },
-    { op: 'batch_norm', beta: mk('bn/beta', 6), mean: mk('bn/mean', 6), variance: mk('bn/var', 6, () => 0.5 + rnd()), units: 6, epsilon: 1e-3 },
+    { op: 'batch_norm', beta: mk('bn/beta', 6), mean: mk('bn/mean', 6), variance: mk('bn/var', 6, () => 0.5 + rnd()), units: 6, epsilon: 1e-3, momentum: 0.99 },
     { op: 'relu' },
     { op: 'dropout', rate: 0.3 },
     { op: 'residual', main: [{ op: 'dense', w: mk('m1/w', 6 * 5), b: mk('m1/b', 5), in: 6, out: 5, activation: 'relu' }, { op: 'dense', w: mk('m2/w', 5 * 3), b: mk('m2/b', 3), in: 5, out: 3, activation: 'linear' }], bypass: [{ op: 'dense', w: mk('p/w', 6 * 3), in: 6, out: 3, activation: 'linear' }] },

@@ -51,7 +51,7 @@ export const kind: CorrectionKind = {
     // --backend onnx, or auto where ONNX Runtime loads and the graph emitter knows the whole arch: the engine;
     // else tfjs (wasm/cpu/tensorflow)
     const request = options.backend ?? 'auto';
-    const missing = unsupportedBlocks(c.arch);
+    const missing = unsupportedBlocks(c.arch); // the stored arch: normalizeArch drops what it does not know
     if (request === 'onnx' && missing.length) throw new NtcorrError(`model bundle ${bundle.dir}: --backend onnx: the ONNX graph emitter does not know ${missing.join(', ')} yet (use --backend wasm)`, { file: bundle.dir });
     const useOnnx = request === 'onnx' || (request === 'auto' && missing.length === 0 && onnxAvailable());
     const tensors = bundle.tensors();
@@ -61,7 +61,7 @@ export const kind: CorrectionKind = {
       return t.data as Float32Array;
     };
     const device = options.device ?? 'cpu';
-    const runner = useOnnx ? await JetOnnxRunner.create(c.arch, weight, { device, threads: options.threads ?? 1, label: `model bundle ${bundle.dir}` }) : undefined;
+    const runner = useOnnx ? await JetOnnxRunner.create(arch, weight, { device, threads: options.threads ?? 1, label: `model bundle ${bundle.dir}` }) : undefined;
     if (!runner) await initBackend(request);
     const params = new Params();
     if (!runner) for (const [name, t] of tensors) params.add(name, t.shape, t.data as Float32Array);

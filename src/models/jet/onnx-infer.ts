@@ -1,6 +1,6 @@
 import { Session, type Feed } from '../../compute/engine.js';
 import type { JetBlock } from './features.js';
-import type { JetArch } from './network.js';
+import { normalizeArch, type JetArch } from './network.js';
 import { jetOnnxGraph, type Weights } from './onnx-graph.js';
 
 /**
@@ -11,9 +11,10 @@ import { jetOnnxGraph, type Weights } from './onnx-graph.js';
 export class JetOnnxRunner {
   private constructor(private readonly session: Session, private readonly arch: JetArch) {}
 
+  /** `arch` as stored in the bundle or normalized (normalizeArch). */
   static async create(arch: JetArch, w: Weights, opts: { device?: string; threads?: number; label?: string } = {}): Promise<JetOnnxRunner> {
     const session = await Session.create(jetOnnxGraph(arch, w), { device: opts.device ?? 'cpu', threads: opts.threads ?? 1, label: opts.label ?? 'jet network' });
-    return new JetOnnxRunner(session, arch);
+    return new JetOnnxRunner(session, normalizeArch(arch));
   }
 
   /** Feeds for the jets `idx` of a block (padded to the batch's longest jet per type, at least 1). */
@@ -25,6 +26,12 @@ export class JetOnnxRunner {
       const g = new Float32Array(n * G);
       for (let r = 0; r < n; r++) g.set(block.global.subarray(idx[r] * G, idx[r] * G + G), r * G);
       feeds.global = { data: g, dims: [n, G] };
+    }
+    const CG = (this.arch.globalCategories ?? []).length;
+    for (let j = 0; j < CG; j++) {
+      const c = new BigInt64Array(n);
+      for (let r = 0; r < n; r++) c[r] = BigInt(block.globalCat[idx[r] * CG + j]);
+      feeds[`global_cat${j}`] = { data: c, dims: [n] };
     }
     this.arch.types.forEach((t, k) => {
       const tb = block.types[k];

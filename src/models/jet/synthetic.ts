@@ -1,5 +1,7 @@
 import { Rng } from '../../nn/rng.js';
 import type { Column, JaggedColumn } from '../../core/columns.js';
+import type { JetBlock } from './features.js';
+import type { JetArch } from './network.js';
 
 /**
  * Synthetic jets with a known detector response, for tests, benchmarks and the example bundle. The true
@@ -110,4 +112,28 @@ export function generateJets(n: number, seed: number): SyntheticJets {
 
 function wrap(x: number): number {
   return x > Math.PI ? x - 2 * Math.PI : x <= -Math.PI ? x + 2 * Math.PI : x;
+}
+
+/**
+ * Network inputs drawn at random for a (normalized) arch, in the transformed space features.ts produces:
+ * numerical features ~ N(0, 1), 0..maxLen constituents per jet and type, category indices over every
+ * index the network can get, the unknown one included (the list length: the extra row with unknown
+ * 'row', a zero vector with 'zero'; never with 'error', which features.ts refuses). For checks that
+ * compare two implementations of one network on archs whose branches no synthetic sample has.
+ */
+export function randomJetBlock(arch: JetArch, n: number, seed: number, maxLen = 24): JetBlock {
+  const rng = new Rng(seed);
+  const span = (rows: number, unknown: string | undefined) => rows + ((unknown ?? 'row') === 'zero' ? 1 : 0);
+  const gc = arch.globalCategories ?? [];
+  const globalCat = new Int32Array(n * gc.length);
+  for (let i = 0; i < globalCat.length; i++) globalCat[i] = rng.int(span(gc[i % gc.length], arch.globalUnknown));
+  const types = arch.types.map((t) => {
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + rng.int((t.maxSize ?? maxLen) + 1);
+    const m = offsets[n], C = t.categories.length;
+    const cat = new Int32Array(m * C);
+    for (let i = 0; i < cat.length; i++) cat[i] = rng.int(span(t.categories[i % C], t.unknown));
+    return { offsets, num: Float32Array.from({ length: m * t.numerical }, () => rng.normal()), cat };
+  });
+  return { n, global: Float32Array.from({ length: n * arch.global }, () => rng.normal()), globalCat, pt: Float64Array.from({ length: n }, () => 30 + 500 * rng.uniform()), types };
 }
