@@ -184,13 +184,19 @@ if __name__ == "__main__":
     if "--check" in sys.argv:
         sys.exit(0 if check(root) else 1)
     if "--bench" in sys.argv:
-        # python3 bench/nsf_torch.py --bench N --threads T: nsf_a (16 features, 6 transforms, 3x256), float32,
+        # python3 bench/nsf_torch.py --bench N --threads T [--cms]: nsf_a (16 features, 6 transforms, 3x256) or the
+        # CMS-like 6 x 2x128, 8-bin flow, float32,
         # batches of 4096; prints one JSON line with forward and correction events/s (best of 3).
         import time
         n = int(sys.argv[sys.argv.index("--bench") + 1])
         threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 1
         torch.set_num_threads(threads)
-        flow, _ = from_fixture("nsf_a", root)
+        if "--cms" in sys.argv:
+            # CMS-like config: 16 features, 5 context, 6 transforms x 2x128, 8 bins (seeded default init).
+            torch.manual_seed(7)
+            flow = NSF(16, 5, bins=8, transforms=6, hidden=(128, 128))
+        else:
+            flow, _ = from_fixture("nsf_a", root)
         g = torch.Generator().manual_seed(1)
         x = torch.randn(n, 16, generator=g)
         c = torch.randn(n, 5, generator=g)
