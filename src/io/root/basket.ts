@@ -5,6 +5,7 @@
 import { NtcorrError, errorMessage } from '../../core/errors.js';
 import { unzipRecord } from './compression.js';
 import type { RootFile } from './file.js';
+import { rootName } from './names.js';
 
 export interface RawBasket {
   /** First and one-past-last entry of the tree held by this basket. */
@@ -34,7 +35,7 @@ export function basketEntryStart(branch: any, k: number): number {
 
 /** Reads basket k of `branch`, whose tree holds `treeEntries` entries. */
 export async function readBasket(file: RootFile, tree: string, branch: any, k: number, treeEntries: number): Promise<RawBasket> {
-  const name = String(branch.fName);
+  const name = rootName(String(branch.fName));
   const where = `${file.path}: tree "${tree}", branch "${name}", basket ${k}`;
   const entryStart = Number(branch.fBasketEntry[k]);
   const variable = Number(branch.fEntryOffsetLen) > 0;

@@ -6,6 +6,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { FileProxy, TBuffer, openFile } from 'jsroot/io';
 import { unzipRecord } from './compression.js';
 import { NtcorrError, errorMessage } from '../../core/errors.js';
+import { rootName } from './names.js';
 
 /** Files up to this size are read into memory at open (one read instead of one per basket). */
 const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
@@ -17,6 +18,8 @@ export interface TreeKey {
   path: string;
   cycle: number;
   className: string;
+  /** The same path as jsroot spells it (names one char per byte), to read the object through jsroot. */
+  jsPath: string;
 }
 
 /** jsroot's FileProxy reading through our descriptor, so jsroot never opens the file itself. */
@@ -126,22 +129,23 @@ export class RootFile {
   /** Every TTree in the file (subdirectories included), highest cycle of each name only. */
   async trees(): Promise<TreeKey[]> {
     const out: TreeKey[] = [];
-    const walk = async (keys: any[], prefix: string): Promise<void> => {
+    const walk = async (keys: any[], prefix: string, jsPrefix: string): Promise<void> => {
       const best = new Map<string, any>();
       for (const k of keys) {
         const prev = best.get(k.fName);
         if (!prev || k.fCycle > prev.fCycle) best.set(k.fName, k);
       }
       for (const k of best.values()) {
-        const path = prefix + k.fName;
-        if (TREE_CLASSES.has(k.fClassName)) out.push({ path, cycle: k.fCycle, className: k.fClassName });
+        const path = prefix + rootName(String(k.fName));
+        const jsPath = jsPrefix + String(k.fName);
+        if (TREE_CLASSES.has(k.fClassName)) out.push({ path, cycle: k.fCycle, className: k.fClassName, jsPath });
         else if (DIR_CLASSES.has(k.fClassName)) {
-          const dir = await this.js.readDirectory(path, k.fCycle);
-          if (dir?.fKeys) await walk(dir.fKeys, path + '/');
+          const dir = await this.js.readDirectory(jsPath, k.fCycle);
+          if (dir?.fKeys) await walk(dir.fKeys, path + '/', jsPath + '/');
         }
       }
     };
-    await walk(this.js.fKeys ?? [], '');
+    await walk(this.js.fKeys ?? [], '', '');
     return out;
   }
 
@@ -156,7 +160,7 @@ export class RootFile {
 
   /** Top-level keys (name, class, cycle), for inspect and provenance. */
   keys(): Array<{ name: string; className: string; cycle: number }> {
-    return (this.js.fKeys ?? []).map((k: any) => ({ name: k.fName, className: k.fClassName, cycle: k.fCycle }));
+    return (this.js.fKeys ?? []).map((k: any) => ({ name: rootName(String(k.fName)), className: k.fClassName, cycle: k.fCycle }));
   }
 
   close(): void {

@@ -52,6 +52,7 @@ export class RootTable implements TableSource {
     private readonly file: RootFile,
     private readonly treeObj: any,
     readonly trees: TreeKey[],
+    readonly cycle: number,
   ) {
     const plans = planBranches(treeObj);
     this.plans_ = new Map(plans.map((p) => [p.name, p]));
@@ -78,14 +79,19 @@ export class RootTable implements TableSource {
       } else {
         throw new NtcorrError(`${path}: several trees (${trees.map((t) => t.path).join(', ')}); choose one with --tree`, { file: path });
       }
-      const obj = await file.readObject(key!.path, key!.cycle);
+      const obj = await file.readObject(key!.jsPath, key!.cycle);
       if (!obj) throw new NtcorrError(`${path}: tree "${key!.path}" cannot be read`, { file: path });
       const provenance = await readProvenance(file);
-      return new RootTable(path, key!.path, Number(obj.fEntries), provenance, file, obj, trees);
+      return new RootTable(path, key!.path, Number(obj.fEntries), provenance, file, obj, trees, key!.cycle);
     } catch (e) {
       file.close();
       throw e;
     }
+  }
+
+  /** The open file, the TTree object (jsroot) and its cycle: what a carried-over rewrite starts from. */
+  carryTarget(): { file: RootFile; tree: string; cycle: number; treeObj: any; entries: number } {
+    return { file: this.file, tree: this.tree, cycle: this.cycle, treeObj: this.treeObj, entries: this.rows };
   }
 
   /** The plan of a readable branch, or an NtcorrError naming file, tree and branch. */
