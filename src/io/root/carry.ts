@@ -168,7 +168,7 @@ export class CarryOverWriter extends KeyFile {
     const first = drop.size ? Math.min(...drop) : nb;
     for (let i = first; i < nb; i++) {
       if (!drop.has(i)) {
-        throw cannot(`branch "${names[i]}" would replace an existing branch that is followed by "${names[i + 1] ?? ''}"; only branches at the end of the tree (as ntcorr appends them) can be replaced`);
+        throw cannot(`branch "${names[first]}" exists and is followed by "${names[i]}", which this run does not write; only branches at the end of the tree (as ntcorr appends them) can be replaced`);
       }
     }
     const cutAt = layout.branches.elements[first]!;
