@@ -4,7 +4,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { FileProxy, TBuffer, openFile } from 'jsroot/io';
-import { unzipRecord } from './compression.js';
+import { quietly, unzipRecord } from './compression.js';
 import { NtcorrError, errorMessage } from '../../core/errors.js';
 import { rootName } from './names.js';
 
@@ -95,17 +95,39 @@ export class RootFile {
         throw new NtcorrError(`${path}: truncated ROOT file (header says ${end} bytes, file has ${size}); was it fully copied or closed?`, { file: path });
       }
       try {
-        file.js = await openFile(new FdProxy(file));
+        file.js = await quietly(() => openFile(new FdProxy(file!)));
       } catch (e) {
         throw new NtcorrError(`${path}: unreadable ROOT file structure (${errorMessage(e)})`, { file: path, cause: e });
       }
       if (!file.js) throw new NtcorrError(`${path}: unreadable ROOT file structure (no keys)`, { file: path });
       useFastInflate(file.js);
+      await file.checkStreamerInfo();
       return file;
     } catch (e) {
       if (file) file.close(); else closeSync(fd);
       throw e;
     }
+  }
+
+  /**
+   * jsroot inflates the first file's StreamerInfo with its own decoder (no checksums) and only logs a
+   * record it cannot parse: the record is decompressed again here with every checksum verified, and a
+   * record jsroot could not parse fails the file, naming the key.
+   */
+  private async checkStreamerInfo(): Promise<void> {
+    const key = (this.js.fKeys ?? []).find((k: any) => k.fName === 'StreamerInfo' && k.fClassName === 'TList');
+    if (!key) throw new NtcorrError(`${this.path}: the file has no StreamerInfo key`, { file: this.path });
+    const where = `${this.path}: key "StreamerInfo"`;
+    const nbytes = Number(key.fNbytes);
+    const keylen = Number(key.fKeylen);
+    const objlen = Number(key.fObjlen);
+    if (!(keylen > 0 && nbytes >= keylen && objlen >= 0)) throw new NtcorrError(`${where}: corrupt key header`, { file: this.path });
+    try {
+      await unzipRecord(this.read(Number(key.fSeekKey) + keylen, nbytes - keylen), objlen);
+    } catch (e) {
+      throw new NtcorrError(`${where}: cannot decompress (${errorMessage(e)})`, { file: this.path, cause: e });
+    }
+    if (!this.js.fStreamerInfos?.arr?.length) throw new NtcorrError(`${where}: corrupt record (the class descriptions cannot be parsed)`, { file: this.path });
   }
 
   /** Reads `len` bytes at `pos`; throws if the file is shorter (truncated). */
@@ -152,9 +174,10 @@ export class RootFile {
   /** Reads a named object (highest cycle); undefined if absent. */
   async readObject(name: string, cycle?: number): Promise<any> {
     try {
-      return await this.js.readObject(cycle === undefined ? name : `${name};${cycle}`);
-    } catch {
-      return undefined;
+      return await quietly(() => this.js.readObject(cycle === undefined ? name : `${name};${cycle}`));
+    } catch (e) {
+      if (e instanceof NtcorrError) throw e;
+      throw new NtcorrError(`${this.path}: key "${rootName(name)}" cannot be read (${errorMessage(e)})`, { file: this.path, cause: e });
     }
   }
 

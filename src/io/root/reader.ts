@@ -81,8 +81,12 @@ export class RootTable implements TableSource {
       }
       const obj = await file.readObject(key!.jsPath, key!.cycle);
       if (!obj) throw new NtcorrError(`${path}: tree "${key!.path}" cannot be read`, { file: path });
+      const entries = Number(obj.fEntries);
+      if (!Number.isSafeInteger(entries) || entries < 0) {
+        throw new NtcorrError(`${path}: tree "${key!.path}" has a corrupt entry count (${String(obj.fEntries)}); expected a whole number >= 0`, { file: path });
+      }
       const provenance = await readProvenance(file);
-      return new RootTable(path, key!.path, Number(obj.fEntries), provenance, file, obj, trees, key!.cycle);
+      return new RootTable(path, key!.path, entries, provenance, file, obj, trees, key!.cycle);
     } catch (e) {
       file.close();
       throw e;
