@@ -6,6 +6,7 @@ import test from 'ava';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openFile } from 'jsroot';
+import type { Column } from '../src/core/columns.js';
 import { TreeWriter } from '../src/io/root/writer.js';
 import { tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
@@ -26,7 +27,7 @@ test('Événements / énergie: names keep their UTF-8 bytes through --in-place a
   const dir = tempDir();
   const f = join(dir, 'événements.root');
   const w = new TreeWriter(f, 'Événements', [{ name: 'énergie', dtype: 'float32', layout: 'flat' }, { name: 'n', dtype: 'int32', layout: 'flat' }]);
-  await w.append(new Map([['énergie', Float32Array.from([1.5, 2, 3])], ['n', Int32Array.from([1, 2, 3])]]), 3);
+  await w.append(new Map<string, Column>([['énergie', Float32Array.from([1.5, 2, 3])], ['n', Int32Array.from([1, 2, 3])]]), 3);
   await w.finish();
   t.deepEqual(await names(f), { tree: utf8('Événements'), branches: [utf8('énergie'), utf8('n')] });
 

@@ -7,6 +7,7 @@ import { FileProxy, TBuffer, openFile } from 'jsroot/io';
 import { quietly, unzipRecord } from './compression.js';
 import { NtcorrError, errorMessage } from '../../core/errors.js';
 import { rootName } from './names.js';
+import { parseHeader, parseKey, type RawKey } from './keys.js';
 
 /** Files up to this size are read into memory at open (one read instead of one per basket). */
 const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
@@ -94,10 +95,13 @@ export class RootFile {
       if (end > size) {
         throw new NtcorrError(`${path}: truncated ROOT file (header says ${end} bytes, file has ${size}); was it fully copied or closed?`, { file: path });
       }
+      await file.checkStreamerInfoRaw();
       try {
         file.js = await quietly(() => openFile(new FdProxy(file!)));
       } catch (e) {
-        throw new NtcorrError(`${path}: unreadable ROOT file structure (${errorMessage(e)})`, { file: path, cause: e });
+        // jsroot's own errors are descriptive; a TypeError/RangeError from it only says that a record was garbage.
+        const why = e instanceof TypeError || e instanceof RangeError ? 'corrupt header, top directory or keys list' : errorMessage(e);
+        throw new NtcorrError(`${path}: unreadable ROOT file structure (${why})`, { file: path, cause: e });
       }
       if (!file.js) throw new NtcorrError(`${path}: unreadable ROOT file structure (no keys)`, { file: path });
       useFastInflate(file.js);
@@ -114,6 +118,23 @@ export class RootFile {
    * record it cannot parse: the record is decompressed again here with every checksum verified, and a
    * record jsroot could not parse fails the file, naming the key.
    */
+  /** The StreamerInfo key as the header locates it, decompressed with checksums, before jsroot reads it. */
+  private async checkStreamerInfoRaw(): Promise<void> {
+    const where = `${this.path}: key "StreamerInfo"`;
+    const h = parseHeader(this.read(0, Math.min(this.size, 100)), this.path);
+    if (!(h.seekInfo >= h.begin && h.nbytesInfo > 0 && h.seekInfo + h.nbytesInfo <= this.size)) {
+      throw new NtcorrError(`${where}: the header locates it at ${h.seekInfo}+${h.nbytesInfo}, outside the file (${this.size} bytes)`, { file: this.path });
+    }
+    let key: RawKey;
+    try {
+      key = parseKey(this.read(h.seekInfo, h.nbytesInfo), 'key header');
+      if (key.nbytes !== h.nbytesInfo) throw new Error(`key header says ${key.nbytes} bytes, the file header ${h.nbytesInfo}`);
+      await unzipRecord(this.read(h.seekInfo + key.keylen, key.nbytes - key.keylen), key.objlen);
+    } catch (e) {
+      throw new NtcorrError(`${where}: corrupt record (${errorMessage(e)})`, { file: this.path, cause: e });
+    }
+  }
+
   private async checkStreamerInfo(): Promise<void> {
     const key = (this.js.fKeys ?? []).find((k: any) => k.fName === 'StreamerInfo' && k.fClassName === 'TList');
     if (!key) throw new NtcorrError(`${this.path}: the file has no StreamerInfo key`, { file: this.path });
