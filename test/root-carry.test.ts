@@ -4,7 +4,7 @@
  * directories with several trees, char* strings and Event objects; HZZ with vector<T> and TLorentzVector).
  */
 import test from 'ava';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture, ROOT, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
@@ -40,14 +40,22 @@ async function assertCarried(t: any, before: Awaited<ReturnType<typeof jsrootDum
   }
 }
 
-test('NanoAOD --in-place: every key and all 947 branches identical (jsroot), new branch correct, permissions kept', async (t) => {
+test('NanoAOD --in-place: every key and all 947 branches identical (jsroot), new branch correct; permission bits kept, a symlink\'s target rewritten', async (t) => {
   const dir = tempDir();
+  mkdirSync(join(dir, 'store'));
+  const real = join(dir, 'store', 'nano.root');
+  copyFileSync(fixture('root', 'nanoAOD_2015_CMS_Open_Data_ttbar.root'), real);
+  chmodSync(real, 0o640);
+  // The user names a symlink: its target is rewritten, the link stays a link.
   const f = join(dir, 'nano.root');
-  copyFileSync(fixture('root', 'nanoAOD_2015_CMS_Open_Data_ttbar.root'), f);
+  symlinkSync(real, f);
   const before = await jsrootDump(f);
   const model = derivedBundle(dir, 'met2', { MET_pt2x: 'MET_pt * 2' });
   const r = runCli(['apply', f, '-m', model, '--in-place', '-q']);
   t.is(r.code, 0, r.stderr + r.stdout);
+  t.true(lstatSync(f).isSymbolicLink());
+  t.is(statSync(real).mode & 0o777, 0o640);
+  t.deepEqual(readdirSync(join(dir, 'store')), ['nano.root'], 'no temp file left');
   const after = await jsrootDump(f);
   await assertCarried(t, before, after, 'Events;1', ['MET_pt2x']);
   const ev = before.objects.get('Events;1') as Record<string, number[]>;

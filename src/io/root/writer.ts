@@ -3,10 +3,9 @@
  * each), then the TTree object, the provenance TObjString and the directory. Output goes to a temp file
  * in the target's folder and is renamed into place by finish() (atomic, also for --in-place).
  */
-import { rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { unlink } from 'node:fs/promises';
 import { allocate, isJagged, type Column, type DType, type NumericArray } from '../../core/columns.js';
-import { fsyncDir, tempPathFor } from '../../core/atomic.js';
+import { commitFile, tempPathFor } from '../../core/atomic.js';
 import { NtcorrError, errorMessage } from '../../core/errors.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
 import type { OutputWriter, ProvenanceRecord, TableSource, WriteOptions } from '../table.js';
@@ -264,10 +263,8 @@ function outputSpecs(outputs: OutputSpec[]): TreeColumnSpec[] {
 export async function createRootWriter(source: TableSource, outPath: string, outputs: OutputSpec[], opts: WriteOptions): Promise<OutputWriter> {
   const tree = source.tree ?? 'Events';
   const tmp = tempPathFor(outPath);
-  const commit = async (): Promise<void> => {
-    await rename(tmp, outPath);
-    await fsyncDir(dirname(outPath));
-  };
+  // Keeps a replaced file's permission bits and owner, follows a symlink to rewrite its target (core/atomic.ts).
+  const commit = (): Promise<void> => commitFile(tmp, outPath);
   if (opts.mode === 'full') {
     if (!(source instanceof RootTable)) throw new NtcorrError(`${outPath}: a full ROOT copy needs a ROOT input (got ${source.format})`, { file: outPath });
     let carry: CarryOverWriter | undefined;
@@ -364,8 +361,7 @@ async function rebuildWriter(source: RootTable, outPath: string, outputs: Output
     async finish() {
       if (start !== source.rows) throw new NtcorrError(`${outPath}: wrote ${start} of ${source.rows} entries`, { file: outPath });
       await w.finish([...source.provenance, opts.provenance]);
-      await rename(tmp, outPath);
-      await fsyncDir(dirname(outPath));
+      await commitFile(tmp, outPath);
     },
     async abort() {
       w.abort();
