@@ -7,7 +7,15 @@
  */
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { xxh64 } from './lz4.js';
+import xxhashWasm from 'xxhash-wasm';
+
+type H64 = (b: Uint8Array) => bigint;
+let h64: Promise<H64> | undefined;
+/** XXH64 (seed 0) from xxhash-wasm: ~50x faster than the BigInt version in ./lz4.ts, which stays as a reference. */
+export function xxh64Fast(): Promise<H64> {
+  h64 ??= xxhashWasm().then((x) => (b: Uint8Array) => x.h64Raw(b, 0n));
+  return h64;
+}
 
 /** Adler-32 (RFC 1950). */
 export function adler32(b: Uint8Array): number {
@@ -33,7 +41,7 @@ export function checkAdler(body: Uint8Array, out: Uint8Array): void {
 }
 
 /** Throws unless the 8-byte big-endian XXH64 in front of an LZ4 block matches the compressed bytes. */
-export function checkLz4(body: Uint8Array): void {
+export function checkLz4(body: Uint8Array, xxh64: H64): void {
   if (body.length < 8) throw new Error('LZ4 block too short for its checksum');
   const stored = new DataView(body.buffer, body.byteOffset, 8).getBigUint64(0, false);
   const got = xxh64(body.subarray(8));
@@ -46,7 +54,7 @@ export function zstdHasChecksum(frame: Uint8Array): boolean {
 }
 
 /** Throws if the zstd frame has a content checksum (low 32 bits of XXH64, little-endian, at its end) that does not match. */
-export function checkZstd(frame: Uint8Array, out: Uint8Array): void {
+export function checkZstd(frame: Uint8Array, out: Uint8Array, xxh64: H64): void {
   if (!zstdHasChecksum(frame)) return;
   const stored = new DataView(frame.buffer, frame.byteOffset + frame.length - 4, 4).getUint32(0, true);
   const got = Number(xxh64(out) & 0xffffffffn);
@@ -54,7 +62,7 @@ export function checkZstd(frame: Uint8Array, out: Uint8Array): void {
 }
 
 /** Adds a content checksum to a single-frame zstd record that has none (what ROOT writes has none). */
-export function addZstdChecksum(frame: Uint8Array, content: Uint8Array): Uint8Array {
+export function addZstdChecksum(frame: Uint8Array, content: Uint8Array, xxh64: H64): Uint8Array {
   if (zstdHasChecksum(frame) || frame.length < 5) return frame;
   const out = new Uint8Array(frame.length + 4);
   out.set(frame);

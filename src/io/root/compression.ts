@@ -7,8 +7,8 @@
 import { deflateSync, inflateSync, inflateRawSync } from 'node:zlib';
 import { R__unzip } from 'jsroot/io';
 import { unzlibSync } from 'fflate';
-import { lz4Compress, lz4Decompress, xxh64 } from './lz4.js';
-import { addZstdChecksum, checkAdler, checkLz4, checkXz, checkZstd } from './checksums.js';
+import { lz4Compress, lz4Decompress } from './lz4.js';
+import { addZstdChecksum, checkAdler, checkLz4, checkXz, checkZstd, xxh64Fast } from './checksums.js';
 
 export const HEADER = 9;
 /** ROOT limits one block to 0xffffff bytes of input. */
@@ -59,17 +59,22 @@ export async function unzipRecord(src: Uint8Array, size: number): Promise<Uint8A
     let n: number;
     if (tag === 'ZL') {
       // node:zlib pays ~50-100 us per call to set up a native stream; fflate (JS) wins on small baskets.
-      n = body.length < SMALL_ZLIB ? unzlibSync(body, { out: dst }).length : copyInto(dst, inflateSync(body));
-      checkAdler(body, dst.subarray(0, n));
+      // node:zlib checks the Adler-32 itself; fflate does not, so it is checked here.
+      if (body.length < SMALL_ZLIB) {
+        n = unzlibSync(body, { out: dst }).length;
+        checkAdler(body, dst.subarray(0, n));
+      } else {
+        n = copyInto(dst, inflateSync(body));
+      }
     } else if (tag === 'CS') {
       n = copyInto(dst, inflateRawSync(body));
     } else if (tag === 'L4') {
       // 8-byte XXH64 checksum of the compressed block precedes the LZ4 data.
-      checkLz4(body);
+      checkLz4(body, await xxh64Fast());
       n = lz4Decompress(body.subarray(8), dst);
     } else if (tag === 'ZS') {
       n = copyInto(dst, (await zstd()).decompress(body));
-      checkZstd(body, dst.subarray(0, n));
+      checkZstd(body, dst.subarray(0, n), await xxh64Fast());
     } else if (tag === 'XZ') {
       const dv = new DataView(src.buffer, src.byteOffset + p, end - p);
       const res: DataView | null = await quietly(() => R__unzip(dv, usize, true));
@@ -146,11 +151,11 @@ export async function zipRecord(src: Uint8Array, codec: Codec, level = 1): Promi
     } else if (codec === 'lz4') {
       const lz = lz4Compress(chunk);
       body = new Uint8Array(8 + lz.length);
-      new DataView(body.buffer).setBigUint64(0, xxh64(lz), false);
+      new DataView(body.buffer).setBigUint64(0, (await xxh64Fast())(lz), false);
       body.set(lz, 8);
       tag = 'L4'; method = 1;
     } else if (codec === 'zstd') {
-      body = addZstdChecksum(zs!.compress(chunk, level), chunk);
+      body = addZstdChecksum(zs!.compress(chunk, level), chunk, await xxh64Fast());
       tag = 'ZS'; method = 1;
     } else {
       throw new Error(`writing ${codec} is not supported (use zlib, lz4, zstd or none)`);
