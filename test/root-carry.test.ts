@@ -119,3 +119,21 @@ test('--force replaces ntcorr\'s own branches only at the end of the tree; other
   const out = await jsrootDump(join(dir, 'dropped', 'hzz.root'));
   t.deepEqual(Object.keys(out.objects.get('events;1') as object).slice(-2), ['wb', 'wa']);
 });
+
+test('char* (TLeafC) branches read as strings equal jsroot\'s, before and after a carried-over rewrite', async (t) => {
+  const { RootTable } = await import('../src/io/root/reader.js');
+  const { jsrootRead } = await import('./helpers/jsroot-reference.js');
+  const dir = tempDir();
+  const f = join(dir, 'nested.root');
+  copyFileSync(data('uproot-nesteddirs.root'), f);
+  const ref = (await jsrootRead(f, 'one/two/tree', ['Str'])).get('Str');
+  const read = async (): Promise<string[]> => {
+    const s = await RootTable.open(f, { tree: 'one/two/tree' });
+    try { return await s.readStrings('Str'); } finally { await s.close(); }
+  };
+  t.deepEqual(await read(), ref as unknown as string[]);
+  t.is(ref!.length, 100);
+  const model = derivedBundle(dir, 'i2', { I2: 'Int32 * 2' });
+  t.is(runCli(['apply', f, '-m', model, '--in-place', '--tree', 'one/two/tree', '-q']).code, 0);
+  t.deepEqual(await read(), ref as unknown as string[]);
+});

@@ -25,6 +25,8 @@ export interface BranchPlan {
   rootType: string;
   /** Why the branch cannot be read (strings, objects, leaf lists, ...); set = skipped. */
   unsupported?: string;
+  /** A char* (TLeafC) branch: one string per entry (RootTable.readStrings). */
+  strings?: boolean;
 }
 
 interface LeafType { dtype: DType; udtype?: DType; size: number; name: string; uname?: string; storage?: DType }
@@ -76,7 +78,7 @@ function planBranch(b: any): BranchPlan {
   const leaf = leaves[0];
   const cls: string = leaf._typename;
   if (cls === 'TLeafElement') return planElement(b, base, skip);
-  if (cls === 'TLeafC') return skip('char*', 'string branch');
+  if (cls === 'TLeafC') return { ...skip('char*', 'string branch (not a number: readable with RootTable.readStrings)'), strings: true };
   if (cls === 'TLeafF16') return skip('Float16_t', 'Float16_t is not supported');
   const t = LEAF_TYPES[cls];
   if (!t) return skip(cls, `leaf type ${cls} is not supported`);

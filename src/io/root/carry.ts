@@ -17,7 +17,7 @@ import { copyFileSync, ftruncateSync, openSync } from 'node:fs';
 import { NtcorrError, errorMessage } from '../../core/errors.js';
 import type { ProvenanceRecord } from '../table.js';
 import { ByteWriter, datime, kByteCountMask } from './bytes.js';
-import { unzipRecord, zipRecord, type Codec } from './compression.js';
+import { quietly, unzipRecord, zipRecord, type Codec } from './compression.js';
 import { KeyFile, keyHeader, type KeyInfo } from './file-writer.js';
 import {
   dirRecordBytes, headerBytes, keyHeaderBytes, keyHeaderLength, kStartBigFile, parseDirRecord, parseHeader, parseKey, parseKeysList,
@@ -359,7 +359,9 @@ async function listKeys(f: RootFile): Promise<Map<string, { cls: string; at: str
       if (k.fName === PROVENANCE_KEY && !prefix) continue;
       m.set(`${prefix}${k.fName};${k.fCycle}`, { cls: String(k.fClassName), at: `${k.fSeekKey}+${k.fNbytes}` });
       if (DIR_CLASSES.has(k.fClassName)) {
-        const d = await f.js.readDirectory(prefix + k.fName, k.fCycle);
+        const d: any = await quietly(() => f.js.readDirectory(prefix + k.fName, k.fCycle)).catch((e: unknown) => {
+          throw new NtcorrError(`${f.path}: directory "${rootName(prefix + k.fName)}" cannot be read (${errorMessage(e)})`, { file: f.path, cause: e });
+        });
         await walk(d?.fKeys ?? [], `${prefix}${k.fName}/`);
       }
     }

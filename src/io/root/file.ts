@@ -183,7 +183,9 @@ export class RootFile {
         const jsPath = jsPrefix + String(k.fName);
         if (TREE_CLASSES.has(k.fClassName)) out.push({ path, cycle: k.fCycle, className: k.fClassName, jsPath });
         else if (DIR_CLASSES.has(k.fClassName)) {
-          const dir = await this.js.readDirectory(jsPath, k.fCycle);
+          const dir: any = await quietly(() => this.js.readDirectory(jsPath, k.fCycle)).catch((e: unknown) => {
+            throw new NtcorrError(`${this.path}: directory "${path}" cannot be read (${errorMessage(e)})`, { file: this.path, cause: e });
+          });
           if (dir?.fKeys) await walk(dir.fKeys, path + '/', jsPath + '/');
         }
       }

@@ -126,6 +126,36 @@ export class RootTable implements TableSource {
     return out;
   }
 
+  /**
+   * Every entry of a char* (TLeafC) branch as a string (its bytes decoded as UTF-8). Strings are not
+   * numeric columns: models and expressions cannot use them; full copies carry them over unchanged.
+   */
+  async readStrings(name: string): Promise<string[]> {
+    const p = this.plans_.get(name);
+    const where = `${this.path}: tree "${this.tree}", branch "${name}"`;
+    if (!p?.strings) throw new NtcorrError(`${where}: not a char* string branch`, { file: this.path, column: name });
+    const out: string[] = [];
+    for (let k = 0; k < basketCount(p.branch); k++) {
+      const raw = await readBasket(this.file, this.tree, p.branch, k, this.rows);
+      if (!raw.offsets) throw new NtcorrError(`${where}: basket ${k} has no entry offsets`, { file: this.path, column: name });
+      for (let i = 0; i < raw.entryEnd - raw.entryStart; i++) {
+        // Each entry: a length byte (255: an Int32 length follows), then the bytes.
+        let at = raw.offsets[i]!;
+        const end = raw.offsets[i + 1]!;
+        let n = at < end ? raw.data[at++]! : 0;
+        if (n === 255) {
+          if (at + 4 > end) throw new NtcorrError(`${where}: entry ${raw.entryStart + i} truncated`, { file: this.path, column: name });
+          n = new DataView(raw.data.buffer, raw.data.byteOffset + at, 4).getInt32(0);
+          at += 4;
+        }
+        if (n < 0 || at + n > end) throw new NtcorrError(`${where}: entry ${raw.entryStart + i} holds a string of ${n} bytes in ${end - at}`, { file: this.path, column: name });
+        out.push(Buffer.from(raw.data.subarray(at, at + n)).toString('utf8'));
+      }
+    }
+    if (out.length !== this.rows) throw new NtcorrError(`${where}: ${out.length} of ${this.rows} entries found`, { file: this.path, column: name });
+    return out;
+  }
+
   /** Every branch's read plan by name (readable or not). */
   plans(): ReadonlyMap<string, BranchPlan> { return this.plans_; }
 
