@@ -78,7 +78,7 @@ function planBranch(b: any): BranchPlan {
   const leaf = leaves[0];
   const cls: string = leaf._typename;
   if (cls === 'TLeafElement') return planElement(b, base, skip);
-  if (cls === 'TLeafC') return { ...skip('char*', 'string branch (not a number: readable with RootTable.readStrings)'), strings: true };
+  if (cls === 'TLeafC') return { ...skip('char*', 'string branch (not a number)'), strings: true };
   if (cls === 'TLeafF16') return skip('Float16_t', 'Float16_t is not supported');
   const t = LEAF_TYPES[cls];
   if (!t) return skip(cls, `leaf type ${cls} is not supported`);
