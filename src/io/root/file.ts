@@ -200,7 +200,9 @@ export class RootFile {
       return await quietly(() => this.js.readObject(cycle === undefined ? name : `${name};${cycle}`));
     } catch (e) {
       if (e instanceof NtcorrError) throw e;
-      throw new NtcorrError(`${this.path}: key "${rootName(name)}" cannot be read (${errorMessage(e)})`, { file: this.path, cause: e });
+      // A TypeError/RangeError from jsroot's streamers only means the record's bytes are not a valid object.
+      const why = e instanceof TypeError || e instanceof RangeError ? 'corrupt record: its bytes do not form the object its key names' : errorMessage(e);
+      throw new NtcorrError(`${this.path}: key "${rootName(name)}" cannot be read (${why})`, { file: this.path, cause: e });
     }
   }
 
