@@ -137,3 +137,29 @@ test('char* (TLeafC) branches read as strings equal jsroot\'s, before and after 
   t.is(runCli(['apply', f, '-m', model, '--in-place', '--tree', 'one/two/tree', '-q']).code, 0);
   t.deepEqual(await read(), ref as unknown as string[]);
 });
+
+test('several cycles: --in-place updates the highest cycle of the tree and keeps the older cycle and the other directory', async (t) => {
+  const { RootFileWriter, keyLength } = await import('../src/io/root/file-writer.js');
+  const { serializeTree } = await import('../src/io/root/tree-object.js');
+  const dir = tempDir();
+  const f = join(dir, 'multi.root');
+  const w = new RootFileWriter(f, 101);
+  const tree = (name: string, entries: number, cycle: number, d?: ReturnType<typeof w.beginDirectory>): void => {
+    const obj = serializeTree(name, name, entries, [], keyLength('TTree', name, name));
+    w.appendKey('TTree', name, name, obj, obj.length, undefined, true, { cycle, dir: d });
+  };
+  tree('T', 5, 1);
+  tree('T', 7, 2);
+  const d = w.beginDirectory('d');
+  tree('U', 3, 1, d);
+  w.endDirectory(d);
+  w.finish();
+  const before = await jsrootDump(f);
+  const model = derivedBundle(dir, 'c', { c: '1.5' });
+  const r = runCli(['apply', f, '-m', model, '--in-place', '--tree', 'T', '-q']);
+  t.is(r.code, 0, r.stderr + r.stdout);
+  const after = await jsrootDump(f);
+  await assertCarried(t, before, after, 'T;2', ['c']);
+  t.deepEqual((after.objects.get('T;2') as Record<string, number[]>).c, [1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5]);
+  t.deepEqual(Object.keys(after.objects.get('T;1') as object), [], 'cycle 1 untouched');
+});
