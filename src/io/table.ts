@@ -61,6 +61,11 @@ export interface WriteOptions {
   /** Codec for the columns ntcorr writes (parquet default zstd; ROOT default zlib). */
   compression?: string;
   provenance: ProvenanceRecord;
+  /**
+   * ROOT full copies: when the input cannot be carried over whole, write only what can be read instead of
+   * failing (each dropped branch and key is named on stderr). Off unless the user asks (--drop-unreadable).
+   */
+  dropUnreadable?: boolean;
 }
 
 /** Receives the new columns chunk by chunk (row order, chunks tiling the file) and writes the output file. */

@@ -36,6 +36,8 @@ export interface ApplyOptions {
   tree?: string;
   /** 'full' (default): every original column + new ones; 'friend': only new ones (ROOT friend trees). */
   mode?: 'full' | 'friend';
+  /** ROOT full copies: write only the readable branches when the input cannot be carried over whole. */
+  dropUnreadable?: boolean;
   /** Print one line per finished file (batch logs); default: when quiet or not a TTY. */
   log?: (line: string) => void;
 }

@@ -104,7 +104,7 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
       ...(opts.where ? { where: opts.where, fill: opts.fill } : {}),
     };
     if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
-    writer = await (await formatFor(outPath)).createWriter(source, outPath, corrector.outputs, { mode: opts.mode ?? 'full', compression: opts.compression, provenance });
+    writer = await (await formatFor(outPath)).createWriter(source, outPath, corrector.outputs, { mode: opts.mode ?? 'full', compression: opts.compression, provenance, dropUnreadable: opts.dropUnreadable });
 
     for await (const chunk of source.chunks(read, opts.chunkRows)) {
       let selected: Uint8Array | undefined;

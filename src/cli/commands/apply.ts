@@ -19,6 +19,7 @@ interface ApplyArgs {
   compression?: string;
   tree?: string;
   friend: boolean;
+  'drop-unreadable': boolean;
 }
 
 /**
@@ -47,6 +48,7 @@ export const command: CommandModule<object, ApplyArgs> = {
       .option('threads', { type: 'number', describe: 'Compute threads for flow corrections (worker threads, one single-threaded engine each); default NTCORR_THREADS, else every core' })
       .option('compression', { type: 'string', describe: 'Codec of written files (parquet default zstd: zstd, snappy, gzip, uncompressed; ROOT default zlib: zlib, lz4, zstd, none)' })
       .option('tree', { type: 'string', describe: 'ROOT files: the TTree to read (default: the only one; an error lists them when there are several)' })
+      .option('drop-unreadable', { type: 'boolean', default: false, describe: 'ROOT full copies: if the input cannot be carried over whole, write only its readable branches instead of failing (each dropped branch and key is named)' })
       .option('friend', { type: 'boolean', default: false, describe: 'ROOT files: write only the new branches (same tree name and entries) to <out-dir>/<file>, for use as a friend tree' })
       .example('ntcorr apply samples/zee_mc.parquet -m models/sigma-m-over-m -o corrected/', 'Add sigma_m_over_m to a copy of the file in corrected/')
       .example('ntcorr apply "prod/*.parquet" -m models/zee-flow --in-place --jobs 2 --skip-done', 'Correct production files in place; resubmissions skip finished files')
@@ -80,6 +82,7 @@ export const command: CommandModule<object, ApplyArgs> = {
       compression: argv.compression,
       tree: argv.tree,
       mode: argv.friend ? 'friend' : 'full',
+      dropUnreadable: argv['drop-unreadable'],
       command: ['ntcorr', ...process.argv.slice(2).map((a) => (/^[\w./=:,@+-]+$/.test(a) ? a : JSON.stringify(a)))].join(' '),
       log: quiet ? (line) => console.error(line) : undefined,
     });

@@ -5,6 +5,7 @@
 import { NtcorrError, errorMessage } from '../../core/errors.js';
 import { unzipRecord } from './compression.js';
 import type { RootFile } from './file.js';
+import { rootName } from './names.js';
 
 export interface RawBasket {
   /** First and one-past-last entry of the tree held by this basket. */
@@ -34,7 +35,7 @@ export function basketEntryStart(branch: any, k: number): number {
 
 /** Reads basket k of `branch`, whose tree holds `treeEntries` entries. */
 export async function readBasket(file: RootFile, tree: string, branch: any, k: number, treeEntries: number): Promise<RawBasket> {
-  const name = String(branch.fName);
+  const name = rootName(String(branch.fName));
   const where = `${file.path}: tree "${tree}", branch "${name}", basket ${k}`;
   const entryStart = Number(branch.fBasketEntry[k]);
   const variable = Number(branch.fEntryOffsetLen) > 0;
@@ -46,7 +47,9 @@ export async function readBasket(file: RootFile, tree: string, branch: any, k: n
     const dataLen = Number(rec.fLast) - keylen;
     if (dataLen < 0 || dataLen > (ref?.byteLength ?? 0)) throw new NtcorrError(`${where}: corrupt recovered basket`, { file: file.path, column: name });
     const data = ref ? new Uint8Array(ref.buffer, ref.byteOffset, dataLen) : new Uint8Array(0);
-    const entryEnd = entryStart + Number(rec.fNevBuf);
+    const nev = Number(rec.fNevBuf);
+    if (!Number.isSafeInteger(nev) || nev < 0 || nev > treeEntries) throw new NtcorrError(`${where}: corrupt recovered basket (${rec.fNevBuf} entries)`, { file: file.path, column: name });
+    const entryEnd = entryStart + nev;
     let offsets: Int32Array | undefined;
     if (variable) {
       const eo = rec.fEntryOffset as ArrayLike<number> | undefined;
@@ -54,6 +57,7 @@ export async function readBasket(file: RootFile, tree: string, branch: any, k: n
       offsets = new Int32Array(rec.fNevBuf + 1);
       for (let i = 0; i < rec.fNevBuf; i++) offsets[i] = eo[i]! - keylen;
       offsets[rec.fNevBuf] = dataLen;
+      checkOffsets(offsets, dataLen, where, file.path, name);
     }
     return { entryStart, entryEnd, data, offsets };
   }
@@ -62,10 +66,17 @@ export async function readBasket(file: RootFile, tree: string, branch: any, k: n
   // For a cleanly closed file fBasketEntry[fWriteBasket] == fEntries, so k + 1 is always indexed.
   const entryEnd = k + 1 <= Number(branch.fWriteBasket) ? Number(branch.fBasketEntry[k + 1]) : treeEntries;
   if (!(seek > 0) || !(nbytes > 0)) throw new NtcorrError(`${where}: basket has no location in the file`, { file: file.path, column: name });
+  if (!Number.isSafeInteger(entryStart) || !Number.isSafeInteger(entryEnd) || entryStart < 0 || entryEnd < entryStart || entryEnd > treeEntries) {
+    throw new NtcorrError(`${where}: corrupt basket index (entries ${entryStart}..${entryEnd} of ${treeEntries})`, { file: file.path, column: name });
+  }
+  if (nbytes < 40) throw new NtcorrError(`${where}: corrupt basket index (${nbytes} bytes)`, { file: file.path, column: name });
   const raw = file.read(seek, nbytes);
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const objlen = dv.getInt32(6);
   const keylen = dv.getInt16(14);
+  if (keylen < 35 || keylen > nbytes || objlen < 0 || dv.getInt32(0) !== nbytes) {
+    throw new NtcorrError(`${where}: corrupt basket key (Nbytes ${dv.getInt32(0)}, KeyLen ${keylen}, ObjLen ${objlen}; the branch index says ${nbytes} bytes)`, { file: file.path, column: name });
+  }
   // TKey: Nbytes(4) Version(2) ObjLen(4) Datime(4) KeyLen(2) Cycle(2) SeekKey SeekPdir (4|8 each) 3 strings;
   // then the TBasket header: Version(2) BufferSize(4) NevBufSize(4) NevBuf(4) Last(4) flag(1) — all inside KeyLen.
   const nevbuf = dv.getInt32(keylen - 9);
@@ -77,7 +88,7 @@ export async function readBasket(file: RootFile, tree: string, branch: any, k: n
     throw new NtcorrError(`${where}: cannot decompress (${errorMessage(e)})`, { file: file.path, column: name, cause: e });
   }
   const dataLen = last - keylen;
-  if (dataLen < 0 || dataLen > payload.length) throw new NtcorrError(`${where}: corrupt basket header`, { file: file.path, column: name });
+  if (dataLen < 0 || dataLen > payload.length || nevbuf < 0) throw new NtcorrError(`${where}: corrupt basket header`, { file: file.path, column: name });
   if (entryStart + nevbuf !== entryEnd) {
     throw new NtcorrError(`${where}: holds ${nevbuf} entries, the branch index expects ${entryEnd - entryStart}`, { file: file.path, column: name });
   }
@@ -90,6 +101,19 @@ export async function readBasket(file: RootFile, tree: string, branch: any, k: n
     offsets = new Int32Array(nevbuf + 1);
     for (let i = 0; i < nevbuf; i++) offsets[i] = pv.getInt32(dataLen + 4 + 4 * i) - keylen;
     offsets[nevbuf] = dataLen;
+    checkOffsets(offsets, dataLen, where, file.path, name);
   }
   return { entryStart, entryEnd, data, offsets };
+}
+
+/** Entry offsets come from the file: they must rise and stay inside the basket's data. */
+function checkOffsets(offsets: Int32Array, dataLen: number, where: string, file: string, column: string): void {
+  let prev = 0;
+  for (let i = 0; i < offsets.length; i++) {
+    const o = offsets[i]!;
+    if (o < prev || o > dataLen) {
+      throw new NtcorrError(`${where}: corrupt entry offset ${o} for entry ${i} (expected ${prev}..${dataLen})`, { file, column });
+    }
+    prev = o;
+  }
 }

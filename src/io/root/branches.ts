@@ -4,6 +4,7 @@
  */
 import type { DType } from '../../core/columns.js';
 import type { ColumnInfo } from '../table.js';
+import { rootName } from './names.js';
 
 export type Layout = 'flat' | 'fixed' | 'jagged' | 'vector';
 
@@ -24,6 +25,8 @@ export interface BranchPlan {
   rootType: string;
   /** Why the branch cannot be read (strings, objects, leaf lists, ...); set = skipped. */
   unsupported?: string;
+  /** A char* (TLeafC) branch: one string per entry (RootTable.readStrings). */
+  strings?: boolean;
 }
 
 interface LeafType { dtype: DType; udtype?: DType; size: number; name: string; uname?: string; storage?: DType }
@@ -68,14 +71,14 @@ export function planBranches(tree: any): BranchPlan[] {
 }
 
 function planBranch(b: any): BranchPlan {
-  const base = { name: String(b.fName), branch: b, size: 0, perEntry: 1, layout: 'flat' as Layout };
+  const base = { name: rootName(String(b.fName)), branch: b, size: 0, perEntry: 1, layout: 'flat' as Layout };
   const leaves = b.fLeaves?.arr ?? [];
   const skip = (rootType: string, why: string): BranchPlan => ({ ...base, rootType, unsupported: why });
   if (leaves.length !== 1) return skip(`${leaves.length} leaves`, `leaf list with ${leaves.length} leaves (${b.fTitle}) is not supported`);
   const leaf = leaves[0];
   const cls: string = leaf._typename;
   if (cls === 'TLeafElement') return planElement(b, base, skip);
-  if (cls === 'TLeafC') return skip('char*', 'string branch');
+  if (cls === 'TLeafC') return { ...skip('char*', 'string branch (not a number)'), strings: true };
   if (cls === 'TLeafF16') return skip('Float16_t', 'Float16_t is not supported');
   const t = LEAF_TYPES[cls];
   if (!t) return skip(cls, `leaf type ${cls} is not supported`);
@@ -86,7 +89,7 @@ function planBranch(b: any): BranchPlan {
   const dtype = unsigned ? t.udtype! : t.dtype;
   const tname = unsigned ? t.uname! : t.name;
   const len = Math.max(1, Number(leaf.fLen) || 1);
-  const counter: string | undefined = leaf.fLeafCount ? String(leaf.fLeafCount.fName) : undefined;
+  const counter: string | undefined = leaf.fLeafCount ? rootName(String(leaf.fLeafCount.fName)) : undefined;
   const storage = t.storage ?? dtype;
   if (counter) {
     const dims = len > 1 ? `[${counter}][${len}]` : `[${counter}]`;

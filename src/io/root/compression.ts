@@ -7,7 +7,8 @@
 import { deflateSync, inflateSync, inflateRawSync } from 'node:zlib';
 import { R__unzip } from 'jsroot/io';
 import { unzlibSync } from 'fflate';
-import { lz4Compress, lz4Decompress, xxh64 } from './lz4.js';
+import { lz4Compress, lz4Decompress } from './lz4.js';
+import { addZstdChecksum, checkAdler, checkLz4, checkXz, checkZstd, xxh64Fast } from './checksums.js';
 
 export const HEADER = 9;
 /** ROOT limits one block to 0xffffff bytes of input. */
@@ -35,6 +36,14 @@ export function codecOf(fCompress: number): Codec {
  */
 export async function unzipRecord(src: Uint8Array, size: number): Promise<Uint8Array> {
   if (src.length === size) return src; // stored uncompressed (ROOT does this when compression does not help)
+  // The block headers must account for exactly `size` bytes before that many are allocated.
+  let declared = 0;
+  for (let q = 0; declared < size;) {
+    if (q + HEADER > src.length) throw new Error(`compressed record ends after ${declared} of ${size} bytes`);
+    declared += src[q + 6]! | (src[q + 7]! << 8) | (src[q + 8]! << 16);
+    q += HEADER + (src[q + 3]! | (src[q + 4]! << 8) | (src[q + 5]! << 16));
+  }
+  if (declared !== size || size < 0) throw new Error(`compressed blocks hold ${declared} bytes, the key says ${size}`);
   const out = new Uint8Array(size);
   let p = 0;
   let o = 0;
@@ -50,19 +59,28 @@ export async function unzipRecord(src: Uint8Array, size: number): Promise<Uint8A
     let n: number;
     if (tag === 'ZL') {
       // node:zlib pays ~50-100 us per call to set up a native stream; fflate (JS) wins on small baskets.
-      n = body.length < SMALL_ZLIB ? unzlibSync(body, { out: dst }).length : copyInto(dst, inflateSync(body));
+      // node:zlib checks the Adler-32 itself; fflate does not, so it is checked here.
+      if (body.length < SMALL_ZLIB) {
+        n = unzlibSync(body, { out: dst }).length;
+        checkAdler(body, dst.subarray(0, n));
+      } else {
+        n = copyInto(dst, inflateSync(body));
+      }
     } else if (tag === 'CS') {
       n = copyInto(dst, inflateRawSync(body));
     } else if (tag === 'L4') {
       // 8-byte XXH64 checksum of the compressed block precedes the LZ4 data.
+      checkLz4(body, await xxh64Fast());
       n = lz4Decompress(body.subarray(8), dst);
     } else if (tag === 'ZS') {
       n = copyInto(dst, (await zstd()).decompress(body));
+      checkZstd(body, dst.subarray(0, n), await xxh64Fast());
     } else if (tag === 'XZ') {
       const dv = new DataView(src.buffer, src.byteOffset + p, end - p);
-      const res: DataView | null = await R__unzip(dv, usize, true);
+      const res: DataView | null = await quietly(() => R__unzip(dv, usize, true));
       if (!res) throw new Error(`${tag} block could not be decompressed`);
       n = copyInto(dst, new Uint8Array(res.buffer, res.byteOffset, res.byteLength));
+      checkXz(body, dst.subarray(0, n));
     } else {
       throw new Error(`unknown compression tag "${tag}"`);
     }
@@ -71,6 +89,17 @@ export async function unzipRecord(src: Uint8Array, size: number): Promise<Uint8A
     p = end;
   }
   return out;
+}
+
+/** Runs a jsroot call with its console messages held back (failures become our own errors instead). */
+export async function quietly<T>(f: () => Promise<T>): Promise<T> {
+  const { error, log, warn } = console;
+  console.error = console.log = console.warn = () => {};
+  try {
+    return await f();
+  } finally {
+    Object.assign(console, { error, log, warn });
+  }
 }
 
 function copyInto(dst: Uint8Array, src: Uint8Array): number {
@@ -122,11 +151,11 @@ export async function zipRecord(src: Uint8Array, codec: Codec, level = 1): Promi
     } else if (codec === 'lz4') {
       const lz = lz4Compress(chunk);
       body = new Uint8Array(8 + lz.length);
-      new DataView(body.buffer).setBigUint64(0, xxh64(lz), false);
+      new DataView(body.buffer).setBigUint64(0, (await xxh64Fast())(lz), false);
       body.set(lz, 8);
       tag = 'L4'; method = 1;
     } else if (codec === 'zstd') {
-      body = zs!.compress(chunk, level);
+      body = addZstdChecksum(zs!.compress(chunk, level), chunk, await xxh64Fast());
       tag = 'ZS'; method = 1;
     } else {
       throw new Error(`writing ${codec} is not supported (use zlib, lz4, zstd or none)`);
@@ -144,5 +173,10 @@ export async function zipRecord(src: Uint8Array, codec: Codec, level = 1): Promi
   const out = new Uint8Array(total);
   let o = 0;
   for (const b of parts) { out.set(b, o); o += b.length; }
+  // Self-check: what we write must decompress, checksums included, to exactly what we were given.
+  const back = await unzipRecord(out, src.length);
+  if (!Buffer.from(back.buffer, back.byteOffset, back.length).equals(Buffer.from(src.buffer, src.byteOffset, src.length))) {
+    throw new Error(`internal: ${codec} compression did not round-trip`);
+  }
   return out;
 }

@@ -13,6 +13,7 @@ const BEGIN = 100;
 const KEY_FIXED_BIG = 4 + 2 + 4 + 4 + 2 + 2 + 8 + 8;
 const DIR_BYTES = 2 + 4 + 4 + 4 + 4 + 8 + 8 + 8 + 18;
 const kStartBigFile = 2000000000;
+export const BEGIN_OFFSET = BEGIN;
 
 export interface KeyInfo {
   className: string;
@@ -40,35 +41,24 @@ export function keyLength(className: string, name: string, title: string): numbe
   return KEY_FIXED_BIG + strLen(className) + strLen(name) + strLen(title);
 }
 
-function keyHeader(w: ByteWriter, k: KeyInfo, pdir: number): void {
+export function keyHeader(w: ByteWriter, k: KeyInfo, pdir: number): void {
   w.i32(k.nbytes).i16(k.version).i32(k.objlen).u32(datime()).i16(k.keylen).i16(k.cycle);
   if (k.version > 1000) w.i64(k.seek).i64(pdir);
   else w.i32(k.seek).i32(pdir);
   w.str(k.className).str(k.name).str(k.title);
 }
 
-export class RootFileWriter {
-  private fd: number | undefined;
-  private pos: number;
-  private readonly fileName: string;
-  /** Keys listed in the top directory (the TTree, provenance...). */
-  private readonly keys: KeyInfo[] = [];
-  private readonly uuid = randomBytes(16);
-  private readonly created = datime();
-  private readonly nbytesName: number;
-  private infoSeek = 0;
+/** Appends keys to a file being written: the part shared by new files and carried-over rewrites. */
+export class KeyFile {
+  protected fd: number | undefined;
+  protected pos: number;
 
-  constructor(readonly path: string, private readonly compressCode: number) {
-    this.fd = openSync(path, 'w');
-    this.fileName = basename(path);
-    // TFile key + name + title + TDirectory record (rewritten by finish()).
-    this.nbytesName = keyLength('TFile', this.fileName, '') + strLen(this.fileName) + strLen('');
-    this.pos = BEGIN + this.nbytesName + DIR_BYTES;
-    this.writeAt(new Uint8Array(this.pos), 0);
-    this.writeStreamerInfo();
+  constructor(readonly path: string, fd: number, pos: number) {
+    this.fd = fd;
+    this.pos = pos;
   }
 
-  private writeAt(b: Uint8Array, pos: number): void {
+  writeAt(b: Uint8Array, pos: number): void {
     let off = 0;
     while (off < b.length) off += writeSync(this.fd!, b, off, b.length - off, pos + off);
   }
@@ -86,8 +76,58 @@ export class RootFileWriter {
     w.bytes(payload);
     this.writeAt(w.result(), this.pos);
     this.pos += k.nbytes;
-    if (list) (opts.dir ? opts.dir.keys : this.keys).push(k);
+    if (list) this.listKey(k, opts.dir);
     return k;
+  }
+
+  /** Appends bytes as they are (a key built by the caller); returns their position. */
+  appendRaw(b: Uint8Array): number {
+    const at = this.pos;
+    this.writeAt(b, at);
+    this.pos += b.length;
+    return at;
+  }
+
+  protected listKey(_k: KeyInfo, _dir?: DirHandle): void {
+    throw new Error('internal: this file does not list keys');
+  }
+
+  /** Current end of file: where the next key will go. */
+  get position(): number { return this.pos; }
+
+  /** Closes without completing (the caller removes the file). */
+  abort(): void {
+    if (this.fd !== undefined) { closeSync(this.fd); this.fd = undefined; }
+  }
+
+  protected close(): void {
+    fsyncSync(this.fd!);
+    closeSync(this.fd!);
+    this.fd = undefined;
+  }
+}
+
+export class RootFileWriter extends KeyFile {
+  private readonly fileName: string;
+  /** Keys listed in the top directory (the TTree, provenance...). */
+  private readonly keys: KeyInfo[] = [];
+  private readonly uuid = randomBytes(16);
+  private readonly created = datime();
+  private readonly nbytesName: number;
+  private infoSeek = 0;
+
+  constructor(path: string, private readonly compressCode: number) {
+    super(path, openSync(path, 'w'), 0);
+    this.fileName = basename(path);
+    // TFile key + name + title + TDirectory record (rewritten by finish()).
+    this.nbytesName = keyLength('TFile', this.fileName, '') + strLen(this.fileName) + strLen('');
+    this.pos = BEGIN + this.nbytesName + DIR_BYTES;
+    this.writeAt(new Uint8Array(this.pos), 0);
+    this.writeStreamerInfo();
+  }
+
+  protected override listKey(k: KeyInfo, dir?: DirHandle): void {
+    (dir ? dir.keys : this.keys).push(k);
   }
 
   /** Starts a subdirectory (a TDirectoryFile key; its record is completed by endDirectory). */
@@ -114,9 +154,6 @@ export class RootFileWriter {
     };
     (dir.parent ? dir.parent.keys : this.keys).push(key);
   }
-
-  /** Current end of file: where the next key will go. */
-  get position(): number { return this.pos; }
 
   private writeStreamerInfo(): void {
     // A small (32-bit) key: the copied record's internal references assume a 64-byte key.
@@ -166,13 +203,6 @@ export class RootFileWriter {
     top.str(this.fileName).str('');
     top.i16(1005).u32(this.created).u32(datime()).i32(listKey.nbytes).i32(this.nbytesName).i64(BEGIN).i64(0).i64(listKey.seek).i16(1).bytes(this.uuid);
     this.writeAt(top.result(), BEGIN);
-    fsyncSync(this.fd!);
-    closeSync(this.fd!);
-    this.fd = undefined;
-  }
-
-  /** Closes without completing (the caller removes the file). */
-  abort(): void {
-    if (this.fd !== undefined) { closeSync(this.fd); this.fd = undefined; }
+    this.close();
   }
 }

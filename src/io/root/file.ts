@@ -4,8 +4,10 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { FileProxy, TBuffer, openFile } from 'jsroot/io';
-import { unzipRecord } from './compression.js';
+import { quietly, unzipRecord } from './compression.js';
 import { NtcorrError, errorMessage } from '../../core/errors.js';
+import { rootName } from './names.js';
+import { parseHeader, parseKey, type RawKey } from './keys.js';
 
 /** Files up to this size are read into memory at open (one read instead of one per basket). */
 const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
@@ -17,6 +19,8 @@ export interface TreeKey {
   path: string;
   cycle: number;
   className: string;
+  /** The same path as jsroot spells it (names one char per byte), to read the object through jsroot. */
+  jsPath: string;
 }
 
 /** jsroot's FileProxy reading through our descriptor, so jsroot never opens the file itself. */
@@ -91,18 +95,60 @@ export class RootFile {
       if (end > size) {
         throw new NtcorrError(`${path}: truncated ROOT file (header says ${end} bytes, file has ${size}); was it fully copied or closed?`, { file: path });
       }
+      await file.checkStreamerInfoRaw();
       try {
-        file.js = await openFile(new FdProxy(file));
+        file.js = await quietly(() => openFile(new FdProxy(file!)));
       } catch (e) {
-        throw new NtcorrError(`${path}: unreadable ROOT file structure (${errorMessage(e)})`, { file: path, cause: e });
+        // jsroot's own errors are descriptive; a TypeError/RangeError from it only says that a record was garbage.
+        const why = e instanceof TypeError || e instanceof RangeError ? 'corrupt header, top directory or keys list' : errorMessage(e);
+        throw new NtcorrError(`${path}: unreadable ROOT file structure (${why})`, { file: path, cause: e });
       }
       if (!file.js) throw new NtcorrError(`${path}: unreadable ROOT file structure (no keys)`, { file: path });
       useFastInflate(file.js);
+      await file.checkStreamerInfo();
       return file;
     } catch (e) {
       if (file) file.close(); else closeSync(fd);
       throw e;
     }
+  }
+
+  /**
+   * jsroot inflates the first file's StreamerInfo with its own decoder (no checksums) and only logs a
+   * record it cannot parse: the record is decompressed again here with every checksum verified, and a
+   * record jsroot could not parse fails the file, naming the key.
+   */
+  /** The StreamerInfo key as the header locates it, decompressed with checksums, before jsroot reads it. */
+  private async checkStreamerInfoRaw(): Promise<void> {
+    const where = `${this.path}: key "StreamerInfo"`;
+    const h = parseHeader(this.read(0, Math.min(this.size, 100)), this.path);
+    if (!(h.seekInfo >= h.begin && h.nbytesInfo > 0 && h.seekInfo + h.nbytesInfo <= this.size)) {
+      throw new NtcorrError(`${where}: the header locates it at ${h.seekInfo}+${h.nbytesInfo}, outside the file (${this.size} bytes)`, { file: this.path });
+    }
+    let key: RawKey;
+    try {
+      key = parseKey(this.read(h.seekInfo, h.nbytesInfo), 'key header');
+      if (key.nbytes !== h.nbytesInfo) throw new Error(`key header says ${key.nbytes} bytes, the file header ${h.nbytesInfo}`);
+      await unzipRecord(this.read(h.seekInfo + key.keylen, key.nbytes - key.keylen), key.objlen);
+    } catch (e) {
+      throw new NtcorrError(`${where}: corrupt record (${errorMessage(e)})`, { file: this.path, cause: e });
+    }
+  }
+
+  private async checkStreamerInfo(): Promise<void> {
+    const key = (this.js.fKeys ?? []).find((k: any) => k.fName === 'StreamerInfo' && k.fClassName === 'TList');
+    if (!key) throw new NtcorrError(`${this.path}: the file has no StreamerInfo key`, { file: this.path });
+    const where = `${this.path}: key "StreamerInfo"`;
+    const nbytes = Number(key.fNbytes);
+    const keylen = Number(key.fKeylen);
+    const objlen = Number(key.fObjlen);
+    if (!(keylen > 0 && nbytes >= keylen && objlen >= 0)) throw new NtcorrError(`${where}: corrupt key header`, { file: this.path });
+    try {
+      await unzipRecord(this.read(Number(key.fSeekKey) + keylen, nbytes - keylen), objlen);
+    } catch (e) {
+      throw new NtcorrError(`${where}: cannot decompress (${errorMessage(e)})`, { file: this.path, cause: e });
+    }
+    if (!this.js.fStreamerInfos?.arr?.length) throw new NtcorrError(`${where}: corrupt record (the class descriptions cannot be parsed)`, { file: this.path });
   }
 
   /** Reads `len` bytes at `pos`; throws if the file is shorter (truncated). */
@@ -126,37 +172,43 @@ export class RootFile {
   /** Every TTree in the file (subdirectories included), highest cycle of each name only. */
   async trees(): Promise<TreeKey[]> {
     const out: TreeKey[] = [];
-    const walk = async (keys: any[], prefix: string): Promise<void> => {
+    const walk = async (keys: any[], prefix: string, jsPrefix: string): Promise<void> => {
       const best = new Map<string, any>();
       for (const k of keys) {
         const prev = best.get(k.fName);
         if (!prev || k.fCycle > prev.fCycle) best.set(k.fName, k);
       }
       for (const k of best.values()) {
-        const path = prefix + k.fName;
-        if (TREE_CLASSES.has(k.fClassName)) out.push({ path, cycle: k.fCycle, className: k.fClassName });
+        const path = prefix + rootName(String(k.fName));
+        const jsPath = jsPrefix + String(k.fName);
+        if (TREE_CLASSES.has(k.fClassName)) out.push({ path, cycle: k.fCycle, className: k.fClassName, jsPath });
         else if (DIR_CLASSES.has(k.fClassName)) {
-          const dir = await this.js.readDirectory(path, k.fCycle);
-          if (dir?.fKeys) await walk(dir.fKeys, path + '/');
+          const dir: any = await quietly(() => this.js.readDirectory(jsPath, k.fCycle)).catch((e: unknown) => {
+            throw new NtcorrError(`${this.path}: directory "${path}" cannot be read (${errorMessage(e)})`, { file: this.path, cause: e });
+          });
+          if (dir?.fKeys) await walk(dir.fKeys, path + '/', jsPath + '/');
         }
       }
     };
-    await walk(this.js.fKeys ?? [], '');
+    await walk(this.js.fKeys ?? [], '', '');
     return out;
   }
 
   /** Reads a named object (highest cycle); undefined if absent. */
   async readObject(name: string, cycle?: number): Promise<any> {
     try {
-      return await this.js.readObject(cycle === undefined ? name : `${name};${cycle}`);
-    } catch {
-      return undefined;
+      return await quietly(() => this.js.readObject(cycle === undefined ? name : `${name};${cycle}`));
+    } catch (e) {
+      if (e instanceof NtcorrError) throw e;
+      // A TypeError/RangeError from jsroot's streamers only means the record's bytes are not a valid object.
+      const why = e instanceof TypeError || e instanceof RangeError ? 'corrupt record: its bytes do not form the object its key names' : errorMessage(e);
+      throw new NtcorrError(`${this.path}: key "${rootName(name)}" cannot be read (${why})`, { file: this.path, cause: e });
     }
   }
 
   /** Top-level keys (name, class, cycle), for inspect and provenance. */
   keys(): Array<{ name: string; className: string; cycle: number }> {
-    return (this.js.fKeys ?? []).map((k: any) => ({ name: k.fName, className: k.fClassName, cycle: k.fCycle }));
+    return (this.js.fKeys ?? []).map((k: any) => ({ name: rootName(String(k.fName)), className: k.fClassName, cycle: k.fCycle }));
   }
 
   close(): void {

@@ -10,7 +10,8 @@ export const PROVENANCE_KEY = 'ntcorr_provenance';
 
 export async function readProvenance(file: RootFile): Promise<ProvenanceRecord[]> {
   if (!file.keys().some((k) => k.name === PROVENANCE_KEY)) return [];
-  const obj = await file.readObject(PROVENANCE_KEY);
+  // Provenance is informational: a damaged record must not make the data unreadable.
+  const obj = await file.readObject(PROVENANCE_KEY).catch(() => undefined);
   const text = typeof obj?.fString === 'string' ? obj.fString : undefined;
   if (!text) return [];
   try {

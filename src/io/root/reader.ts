@@ -52,6 +52,7 @@ export class RootTable implements TableSource {
     private readonly file: RootFile,
     private readonly treeObj: any,
     readonly trees: TreeKey[],
+    readonly cycle: number,
   ) {
     const plans = planBranches(treeObj);
     this.plans_ = new Map(plans.map((p) => [p.name, p]));
@@ -78,14 +79,23 @@ export class RootTable implements TableSource {
       } else {
         throw new NtcorrError(`${path}: several trees (${trees.map((t) => t.path).join(', ')}); choose one with --tree`, { file: path });
       }
-      const obj = await file.readObject(key!.path, key!.cycle);
+      const obj = await file.readObject(key!.jsPath, key!.cycle);
       if (!obj) throw new NtcorrError(`${path}: tree "${key!.path}" cannot be read`, { file: path });
+      const entries = Number(obj.fEntries);
+      if (!Number.isSafeInteger(entries) || entries < 0) {
+        throw new NtcorrError(`${path}: tree "${key!.path}" has a corrupt entry count (${String(obj.fEntries)}); expected a whole number >= 0`, { file: path });
+      }
       const provenance = await readProvenance(file);
-      return new RootTable(path, key!.path, Number(obj.fEntries), provenance, file, obj, trees);
+      return new RootTable(path, key!.path, entries, provenance, file, obj, trees, key!.cycle);
     } catch (e) {
       file.close();
       throw e;
     }
+  }
+
+  /** The open file, the TTree object (jsroot) and its cycle: what a carried-over rewrite starts from. */
+  carryTarget(): { file: RootFile; tree: string; cycle: number; treeObj: any; entries: number } {
+    return { file: this.file, tree: this.tree, cycle: this.cycle, treeObj: this.treeObj, entries: this.rows };
   }
 
   /** The plan of a readable branch, or an NtcorrError naming file, tree and branch. */
@@ -113,6 +123,36 @@ export class RootTable implements TableSource {
   async readAll(columns: string[]): Promise<Map<string, Column>> {
     const out = new Map<string, Column>();
     for (const c of columns) out.set(c, await new BranchCursor(this, this.plan(c)).take(0, this.rows));
+    return out;
+  }
+
+  /**
+   * Every entry of a char* (TLeafC) branch as a string (its bytes decoded as UTF-8). Strings are not
+   * numeric columns: models and expressions cannot use them; full copies carry them over unchanged.
+   */
+  async readStrings(name: string): Promise<string[]> {
+    const p = this.plans_.get(name);
+    const where = `${this.path}: tree "${this.tree}", branch "${name}"`;
+    if (!p?.strings) throw new NtcorrError(`${where}: not a char* string branch`, { file: this.path, column: name });
+    const out: string[] = [];
+    for (let k = 0; k < basketCount(p.branch); k++) {
+      const raw = await readBasket(this.file, this.tree, p.branch, k, this.rows);
+      if (!raw.offsets) throw new NtcorrError(`${where}: basket ${k} has no entry offsets`, { file: this.path, column: name });
+      for (let i = 0; i < raw.entryEnd - raw.entryStart; i++) {
+        // Each entry: a length byte (255: an Int32 length follows), then the bytes.
+        let at = raw.offsets[i]!;
+        const end = raw.offsets[i + 1]!;
+        let n = at < end ? raw.data[at++]! : 0;
+        if (n === 255) {
+          if (at + 4 > end) throw new NtcorrError(`${where}: entry ${raw.entryStart + i} truncated`, { file: this.path, column: name });
+          n = new DataView(raw.data.buffer, raw.data.byteOffset + at, 4).getInt32(0);
+          at += 4;
+        }
+        if (n < 0 || at + n > end) throw new NtcorrError(`${where}: entry ${raw.entryStart + i} holds a string of ${n} bytes in ${end - at}`, { file: this.path, column: name });
+        out.push(Buffer.from(raw.data.subarray(at, at + n)).toString('utf8'));
+      }
+    }
+    if (out.length !== this.rows) throw new NtcorrError(`${where}: ${out.length} of ${this.rows} entries found`, { file: this.path, column: name });
     return out;
   }
 

@@ -93,58 +93,7 @@ export function serializeTree(name: string, title: string, entries: number, bran
 
   const leafRef = new Map<string, number>();
   const arr = objArrayHead(w, branches.length);
-  for (const b of branches) {
-    const t = LEAF[b.dtype];
-    const anyAt = w.beginAny('TBranch');
-    const br = w.begin(13);
-    tnamed(w, b.name, leafTitle(b) + '/' + t.code, 0x00400000);
-    w.bytes(TATTFILL);
-    const nb = b.basketBytes.length;
-    // fCompress 0 like uproot: each basket says itself whether it is compressed (Nbytes - KeyLen < ObjLen).
-    w.i32(0).i32(32000).i32(b.counter ? 1000 : 0).i32(nb).i64(entries);
-    w.bytes(TIOFEATURES);
-    w.i32(0).u32(nb + 1).i32(0).i64(entries).i64(0).i64(b.totBytes).i64(b.zipBytes); // fOffset fMaxBaskets fSplitLevel fEntries fFirstEntry fTotBytes fZipBytes
-    w.bytes(EMPTY_TOBJARRAY); // fBranches
-    const leaves = objArrayHead(w, 1);
-    const leafAt = w.pos;
-    leafRef.set(b.name, keylen + leafAt + kMapOffset);
-    const anyLeaf = w.beginAny(t.cls);
-    const specific = w.begin(1);
-    const leaf = w.begin(2);
-    const named = w.begin(1);
-    w.i16(1).u32(0).u32(kIsOnHeap | kNotDeleted);
-    w.str(b.name).str(leafTitle(b));
-    w.end(named);
-    w.i32(b.fixed).i32(t.size).i32(0).u8(b.isCounter ? 1 : 0).u8(t.unsigned ? 1 : 0);
-    if (b.counter) {
-      const ref = leafRef.get(b.counter);
-      if (ref === undefined) throw new Error(`internal: counter "${b.counter}" must be written before "${b.name}"`);
-      w.u32(ref);
-    } else {
-      w.u32(0);
-    }
-    w.end(leaf);
-    // fMinimum, fMaximum: needed for counters (ROOT reads at most fMaximum elements of an x[n] entry),
-    // 0 otherwise (display only).
-    const lo = b.minimum ?? 0;
-    const hi = b.maximum ?? 0;
-    if (t.size === 1) w.u8(lo & 255).u8(hi & 255);
-    else if (t.cls === 'TLeafS') w.i16(lo).i16(hi);
-    else if (t.cls === 'TLeafI') w.u32(lo).u32(hi);
-    else if (t.cls === 'TLeafF') w.f32(0).f32(0);
-    else if (t.cls === 'TLeafD') w.f64(0).f64(0);
-    else w.i64(lo).i64(hi);
-    w.end(specific);
-    w.end(anyLeaf);
-    w.end(leaves);
-    w.bytes(EMPTY_TOBJARRAY); // fBaskets (all written to the file)
-    w.u8(1); for (let i = 0; i <= nb; i++) w.i32(b.basketBytes[i] ?? 0);
-    w.u8(1); for (let i = 0; i <= nb; i++) w.i64(i < nb ? b.basketEntry[i]! : entries);
-    w.u8(1); for (let i = 0; i <= nb; i++) w.i64(b.basketSeek[i] ?? 0);
-    w.u8(0); // fFileName
-    w.end(br);
-    w.end(anyAt);
-  }
+  for (const b of branches) writeBranch(w, b, entries, keylen, leafRef);
   w.end(arr);
   // fLeaves: references to the leaves streamed above.
   const leaves = objArrayHead(w, branches.length);
@@ -154,6 +103,64 @@ export function serializeTree(name: string, title: string, entries: number, bran
   w.u32(0).i32(0).i32(0).u32(0).u32(0).u32(0).u32(0);
   w.end(tree);
   return w.result();
+}
+
+/**
+ * Streams one TBranch (v13) with its single TLeaf into `w`. `leafRef` maps branch names to the object
+ * tags of leaves already streamed (a counter must come before its array); this leaf's tag is added.
+ * `keylen`: the length of the key the tree will be written under (tags are offsets from the key start).
+ */
+export function writeBranch(w: ByteWriter, b: BranchRecord, entries: number, keylen: number, leafRef: Map<string, number>): void {
+  const t = LEAF[b.dtype];
+  const anyAt = w.beginAny('TBranch');
+  const br = w.begin(13);
+  tnamed(w, b.name, leafTitle(b) + '/' + t.code, 0x00400000);
+  w.bytes(TATTFILL);
+  const nb = b.basketBytes.length;
+  // fCompress 0 like uproot: each basket says itself whether it is compressed (Nbytes - KeyLen < ObjLen).
+  w.i32(0).i32(32000).i32(b.counter ? 1000 : 0).i32(nb).i64(entries);
+  w.bytes(TIOFEATURES);
+  w.i32(0).u32(nb + 1).i32(0).i64(entries).i64(0).i64(b.totBytes).i64(b.zipBytes); // fOffset fMaxBaskets fSplitLevel fEntries fFirstEntry fTotBytes fZipBytes
+  w.bytes(EMPTY_TOBJARRAY); // fBranches
+  const leaves = objArrayHead(w, 1);
+  const leafAt = w.pos;
+  leafRef.set(b.name, keylen + leafAt + kMapOffset);
+  const anyLeaf = w.beginAny(t.cls);
+  const specific = w.begin(1);
+  const leaf = w.begin(2);
+  const named = w.begin(1);
+  w.i16(1).u32(0).u32(kIsOnHeap | kNotDeleted);
+  w.str(b.name).str(leafTitle(b));
+  w.end(named);
+  w.i32(b.fixed).i32(t.size).i32(0).u8(b.isCounter ? 1 : 0).u8(t.unsigned ? 1 : 0);
+  if (b.counter) {
+    const ref = leafRef.get(b.counter);
+    if (ref === undefined) throw new Error(`internal: counter "${b.counter}" must be written before "${b.name}"`);
+    w.u32(ref);
+  } else {
+    w.u32(0);
+  }
+  w.end(leaf);
+  // fMinimum, fMaximum: needed for counters (ROOT reads at most fMaximum elements of an x[n] entry),
+  // 0 otherwise (display only).
+  const lo = b.minimum ?? 0;
+  const hi = b.maximum ?? 0;
+  if (t.size === 1) w.u8(lo & 255).u8(hi & 255);
+  else if (t.cls === 'TLeafS') w.i16(lo).i16(hi);
+  else if (t.cls === 'TLeafI') w.u32(lo).u32(hi);
+  else if (t.cls === 'TLeafF') w.f32(0).f32(0);
+  else if (t.cls === 'TLeafD') w.f64(0).f64(0);
+  else w.i64(lo).i64(hi);
+  w.end(specific);
+  w.end(anyLeaf);
+  w.end(leaves);
+  w.bytes(EMPTY_TOBJARRAY); // fBaskets (all written to the file)
+  w.u8(1); for (let i = 0; i <= nb; i++) w.i32(b.basketBytes[i] ?? 0);
+  w.u8(1); for (let i = 0; i <= nb; i++) w.i64(i < nb ? b.basketEntry[i]! : entries);
+  w.u8(1); for (let i = 0; i <= nb; i++) w.i64(b.basketSeek[i] ?? 0);
+  w.u8(0); // fFileName
+  w.end(br);
+  w.end(anyAt);
 }
 
 function leafTitle(b: LeafSpec): string {

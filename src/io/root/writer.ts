@@ -3,17 +3,17 @@
  * each), then the TTree object, the provenance TObjString and the directory. Output goes to a temp file
  * in the target's folder and is renamed into place by finish() (atomic, also for --in-place).
  */
-import { rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { unlink } from 'node:fs/promises';
 import { allocate, isJagged, type Column, type DType, type NumericArray } from '../../core/columns.js';
-import { fsyncDir, tempPathFor } from '../../core/atomic.js';
-import { NtcorrError } from '../../core/errors.js';
+import { commitFile, tempPathFor } from '../../core/atomic.js';
+import { NtcorrError, errorMessage } from '../../core/errors.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
 import type { OutputWriter, ProvenanceRecord, TableSource, WriteOptions } from '../table.js';
 import { ByteWriter } from './bytes.js';
 import { zipRecord, type Codec } from './compression.js';
 import { encodeBE } from './endian.js';
-import { RootFileWriter, keyLength, type DirHandle } from './file-writer.js';
+import { KeyFile, RootFileWriter, keyLength, type DirHandle } from './file-writer.js';
+import { CarryOverWriter, verifyCarriedCopy } from './carry.js';
 import { PROVENANCE_KEY } from './provenance.js';
 import { RootTable } from './reader.js';
 import { leafSize, serializeTree, type BranchRecord, type LeafSpec } from './tree-object.js';
@@ -48,7 +48,7 @@ class BranchBuffer {
   private firstEntry = 0;
   private readonly size: number;
 
-  constructor(spec: LeafSpec, private readonly treeName: string, private readonly file: RootFileWriter, private readonly codec: Codec, private readonly limit: number) {
+  constructor(spec: LeafSpec, private readonly treeName: string, private readonly file: KeyFile, private readonly codec: Codec, private readonly limit: number) {
     this.rec = { ...spec, basketBytes: [], basketEntry: [], basketSeek: [], totBytes: 0, zipBytes: 0 };
     this.size = leafSize(spec.dtype);
   }
@@ -126,20 +126,23 @@ class BranchBuffer {
  * are derived from the offsets and written just before the first array that uses them.
  */
 export class TreeWriter {
-  private readonly file: RootFileWriter;
+  private readonly file: KeyFile;
+  /** Set when this writer makes a new file (not when it appends to a carried-over copy). */
+  private readonly newFile: RootFileWriter | undefined;
   private readonly buffers = new Map<string, BranchBuffer>();
   private readonly order: BranchBuffer[] = [];
   private readonly counterOf = new Map<string, string>();
   private rows = 0;
   private readonly codec: Codec;
 
-  constructor(readonly path: string, readonly tree: string, columns: TreeColumnSpec[], compression = 'zlib', basketBytes = BASKET_BYTES) {
+  constructor(readonly path: string, readonly tree: string, columns: TreeColumnSpec[], compression = 'zlib', basketBytes = BASKET_BYTES, appendTo?: (codec: Codec) => KeyFile) {
     const c = CODECS[compression.toLowerCase()];
     if (!c) throw new NtcorrError(`${path}: unknown ROOT compression "${compression}" (expected zlib, lz4, zstd or none)`, { file: path });
     this.codec = c.codec;
     const names = new Set(columns.map((s) => s.name));
     const counters = new Set(columns.filter((s) => s.layout === 'jagged').map((s) => s.counter!));
-    this.file = new RootFileWriter(path, c.code);
+    this.newFile = appendTo ? undefined : new RootFileWriter(path, c.code);
+    this.file = appendTo ? appendTo(c.codec) : this.newFile!;
     const add = (spec: LeafSpec): void => {
       if (this.buffers.has(spec.name)) return;
       const b = new BranchBuffer(spec, tree.split('/').pop() ?? tree, this.file, this.codec, basketBytes);
@@ -193,17 +196,29 @@ export class TreeWriter {
    * Writes the remaining baskets, the TTree (inside subdirectories when the tree path is "dir/tree"),
    * the provenance TObjString and the directory.
    */
+  /** Flushes every branch's last basket; returns the branch records (for a carried-over rewrite). */
+  async records(): Promise<BranchRecord[]> {
+    for (const b of this.order) await b.flush();
+    return this.order.map((b) => b.rec);
+  }
+
+  get entries(): number { return this.rows; }
+
+  /** Names of the branches written, counters included, in order. */
+  branchNames(): string[] { return this.order.map((b) => b.rec.name); }
+
   async finish(provenance?: ProvenanceRecord[]): Promise<void> {
+    if (!this.newFile) throw new Error('internal: finish() of an appending TreeWriter');
     for (const b of this.order) await b.flush();
     const recs = this.order.map((b) => b.rec);
     const parts = this.tree.split('/').filter(Boolean);
     const name = parts.pop() ?? this.tree;
     const dirs: DirHandle[] = [];
-    for (const d of parts) dirs.push(this.file.beginDirectory(d, dirs[dirs.length - 1]));
+    for (const d of parts) dirs.push(this.newFile.beginDirectory(d, dirs[dirs.length - 1]));
     const keylen = keyLength('TTree', name, name);
     const obj = serializeTree(name, name, this.rows, recs, keylen);
     this.file.appendKey('TTree', name, name, obj, obj.length, undefined, true, { dir: dirs[dirs.length - 1] });
-    for (const d of dirs.reverse()) this.file.endDirectory(d);
+    for (const d of dirs.reverse()) this.newFile.endDirectory(d);
     if (provenance) {
       // TObjString v1: TObject + TString.
       const w = new ByteWriter();
@@ -213,7 +228,7 @@ export class TreeWriter {
       const payload = w.result();
       this.file.appendKey('TObjString', PROVENANCE_KEY, 'ntcorr provenance (JSON)', payload, payload.length, undefined, true);
     }
-    this.file.finish();
+    this.newFile.finish();
   }
 
   abort(): void { this.file.abort(); }
@@ -232,54 +247,121 @@ function toType(a: NumericArray, dtype: DType): NumericArray {
   return out;
 }
 
-/** The OutputWriter for `apply`: 'full' copies the source's readable branches, 'friend' only the new ones. */
+/** Specs of the new branches an `apply` writes (jagged outputs get a counter branch n<name>). */
+function outputSpecs(outputs: OutputSpec[]): TreeColumnSpec[] {
+  return outputs.map((o) => (o.jagged
+    ? { name: o.name, dtype: o.type ?? 'float32', layout: 'jagged', counter: `n${o.name}` }
+    : { name: o.name, dtype: o.type ?? 'float32', layout: 'flat' }));
+}
+
+/**
+ * The OutputWriter for `apply`. 'full': a copy of the input file carrying over every key and every branch
+ * (./carry.ts), with the new branches added to the tree; with `dropUnreadable` and an input that cannot be
+ * carried over, a new file with the tree's readable branches only (each dropped branch and key named on
+ * stderr). 'friend': a new file with only the new branches.
+ */
 export async function createRootWriter(source: TableSource, outPath: string, outputs: OutputSpec[], opts: WriteOptions): Promise<OutputWriter> {
+  const tree = source.tree ?? 'Events';
+  const tmp = tempPathFor(outPath);
+  // Keeps a replaced file's permission bits and owner, follows a symlink to rewrite its target (core/atomic.ts).
+  const commit = (): Promise<void> => commitFile(tmp, outPath);
+  if (opts.mode === 'full') {
+    if (!(source instanceof RootTable)) throw new NtcorrError(`${outPath}: a full ROOT copy needs a ROOT input (got ${source.format})`, { file: outPath });
+    let carry: CarryOverWriter | undefined;
+    let w: TreeWriter;
+    try {
+      const names = new Set(outputs.map((o) => o.name));
+      const codec = (CODECS[(opts.compression ?? 'zlib').toLowerCase()] ?? CODECS.zlib!).codec;
+      carry = await CarryOverWriter.open(source.carryTarget(), tmp, names, codec);
+      const file = carry;
+      w = new TreeWriter(tmp, tree.split('/').pop() ?? tree, outputSpecs(outputs), opts.compression ?? 'zlib', BASKET_BYTES, () => file);
+    } catch (e) {
+      carry?.abort();
+      await unlink(tmp).catch(() => {});
+      if (!opts.dropUnreadable || !(e instanceof NtcorrError)) throw e;
+      return rebuildWriter(source, outPath, outputs, opts, errorMessage(e));
+    }
+    let start = 0;
+    return {
+      async append(columns, rows) {
+        await w.append(columns, rows);
+        start += rows;
+      },
+      async finish() {
+        if (start !== source.rows) throw new NtcorrError(`${outPath}: wrote ${start} of ${source.rows} entries`, { file: outPath });
+        await carry!.finish(await w.records(), [...source.provenance, opts.provenance]);
+        await verifyCarriedCopy(source, carry!, tmp, w.branchNames());
+        await commit();
+      },
+      async abort() {
+        carry!.abort();
+        await unlink(tmp).catch(() => {});
+      },
+    };
+  }
+  const w = new TreeWriter(tmp, tree, outputSpecs(outputs), opts.compression ?? 'zlib');
+  let start = 0;
+  return {
+    async append(columns, rows) {
+      await w.append(columns, rows);
+      start += rows;
+    },
+    async finish() {
+      if (start !== source.rows) throw new NtcorrError(`${outPath}: wrote ${start} of ${source.rows} entries`, { file: outPath });
+      await w.finish([...source.provenance, opts.provenance]);
+      await commit();
+    },
+    async abort() {
+      w.abort();
+      await unlink(tmp).catch(() => {});
+    },
+  };
+}
+
+/**
+ * --drop-unreadable fallback when the input cannot be carried over: a new file with the tree's readable
+ * branches (re-encoded) and the new ones. Everything else is dropped, and each dropped branch and key is
+ * named on stderr.
+ */
+async function rebuildWriter(source: RootTable, outPath: string, outputs: OutputSpec[], opts: WriteOptions, why: string): Promise<OutputWriter> {
   const tree = source.tree ?? 'Events';
   const outNames = new Set(outputs.map((o) => o.name));
   const specs: TreeColumnSpec[] = [];
-  let copier: { read(start: number, rows: number): Promise<Map<string, Column>> } | undefined;
-  if (opts.mode === 'full') {
-    if (!(source instanceof RootTable)) throw new NtcorrError(`${outPath}: a full ROOT copy needs a ROOT input (got ${source.format})`, { file: outPath });
-    const copy: string[] = [];
-    for (const c of source.columns) {
-      if (outNames.has(c.name)) continue; // replaced by the new values (--force re-apply)
-      const p = source.plans().get(c.name)!;
-      if (p.unsupported || p.layout === 'vector') {
-        process.stderr.write(`warning: ${source.path}: tree "${tree}": branch "${c.name}" (${p.rootType}) not copied: ${p.unsupported ?? 'vector<T> branches are not written'}\n`);
-        continue;
-      }
-      copy.push(c.name);
-      if (p.layout === 'jagged') {
-        const cp = p.counter ? source.plans().get(p.counter) : undefined;
-        const counterOk = cp && !cp.unsupported && cp.layout === 'flat' && COUNTER_TYPES.has(cp.dtype!) && !outNames.has(p.counter!);
-        specs.push({ name: c.name, dtype: p.dtype!, layout: 'jagged', counter: counterOk ? p.counter! : `n${c.name}` });
-      } else {
-        specs.push({ name: c.name, dtype: p.dtype!, layout: p.layout === 'fixed' ? 'fixed' : 'flat', fixed: p.perEntry });
-      }
+  const copy: string[] = [];
+  const dropped: string[] = [];
+  for (const c of source.columns) {
+    if (outNames.has(c.name)) continue; // replaced by the new values (--force re-apply)
+    const p = source.plans().get(c.name)!;
+    if (p.unsupported || p.layout === 'vector') { dropped.push(`branch "${c.name}" (${p.rootType})`); continue; }
+    copy.push(c.name);
+    if (p.layout === 'jagged') {
+      const cp = p.counter ? source.plans().get(p.counter) : undefined;
+      const counterOk = cp && !cp.unsupported && cp.layout === 'flat' && COUNTER_TYPES.has(cp.dtype!) && !outNames.has(p.counter!);
+      specs.push({ name: c.name, dtype: p.dtype!, layout: 'jagged', counter: counterOk ? p.counter! : `n${c.name}` });
+    } else {
+      specs.push({ name: c.name, dtype: p.dtype!, layout: p.layout === 'fixed' ? 'fixed' : 'flat', fixed: p.perEntry });
     }
-    copier = source.rangeReader(copy);
   }
-  for (const o of outputs) {
-    specs.push(o.jagged ? { name: o.name, dtype: o.type ?? 'float32', layout: 'jagged', counter: `n${o.name}` } : { name: o.name, dtype: o.type ?? 'float32', layout: 'flat' });
+  for (const k of source.carryTarget().file.keys()) {
+    if (k.name !== tree && k.name !== PROVENANCE_KEY && k.name !== 'StreamerInfo') dropped.push(`key "${k.name};${k.cycle}" (${k.className})`);
   }
+  process.stderr.write(`warning: ${source.path}: --drop-unreadable: ${why}; writing only the readable branches of tree "${tree}"; dropped: ${dropped.join(', ') || 'nothing'}\n`);
+  specs.push(...outputSpecs(outputs));
+  const copier = source.rangeReader(copy);
   const tmp = tempPathFor(outPath);
   const w = new TreeWriter(tmp, tree, specs, opts.compression ?? 'zlib');
   let start = 0;
   return {
     async append(columns, rows) {
-      let all = columns;
-      if (copier) {
-        all = await copier.read(start, rows);
-        for (const [k, v] of columns) all.set(k, v);
-      }
+      const all = await copier.read(start, rows);
+      for (const [k, v] of columns) all.set(k, v);
       await w.append(all, rows);
       start += rows;
     },
     async finish() {
       if (start !== source.rows) throw new NtcorrError(`${outPath}: wrote ${start} of ${source.rows} entries`, { file: outPath });
       await w.finish([...source.provenance, opts.provenance]);
-      await rename(tmp, outPath);
-      await fsyncDir(dirname(outPath));
+      await commitFile(tmp, outPath);
     },
     async abort() {
       w.abort();
