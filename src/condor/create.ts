@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import fg from 'fast-glob';
 import { NtcorrError } from '../core/errors.js';
 import { TOOL } from '../core/version.js';
+import { expandFiles } from '../io/files.js';
 import { formatNameOf } from '../io/formats.js';
 import {
   LIST_FILE, MANIFEST, SUBMIT_FILE, WRAPPER, defaultNtcorrCommand, ensureDir, installTemplate, jobEnv, outputPathFor, planJobs,
@@ -29,16 +29,16 @@ export interface CreateOptions {
   force?: boolean;
 }
 
-/** Expands globs to absolute, sorted, de-duplicated ntuple paths; a glob that matches nothing is an error. */
+/**
+ * Absolute ntuple paths of the arguments (src/io/files.ts: an existing path is that file, in the order
+ * given); a pattern that matches nothing stops the submission before anything is written.
+ */
 export async function expandInputs(globs: string[]): Promise<string[]> {
-  const all = new Set<string>();
-  for (const g of globs) {
-    const hits = existsSync(g) ? [resolve(g)] : await fg(g, { absolute: true, onlyFiles: true, dot: false });
-    if (hits.length === 0) throw new NtcorrError(`${g}: matches no file`, { file: g });
-    for (const h of hits) all.add(h);
-  }
-  const files = [...all].sort();
+  const { files, unmatched } = await expandFiles(globs, { absolute: true });
+  if (unmatched.length) throw new NtcorrError(unmatched.map((g) => `${g}: matches no file`).join('; '), { file: unmatched[0] });
+  if (files.length === 0) throw new NtcorrError('no input files');
   for (const f of files) {
+    if (!existsSync(f)) throw new NtcorrError(`${f}: no such file`, { file: f });
     const ext = formatNameOf(f);
     if (ext !== '.parquet' && ext !== '.root') throw new NtcorrError(`${f}: not an ntuple (expected .parquet or .root)`, { file: f });
   }

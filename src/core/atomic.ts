@@ -1,11 +1,46 @@
-import { mkdirSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { chmod, chown, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { NtcorrError } from './errors.js';
 
-/** Temp path in the same folder as `target` (so rename is atomic), recognisable for clean-up. */
+/**
+ * The file a write to `target` really replaces: a symlink is followed to its target (an in-place rewrite
+ * replaces the file the link points to and leaves the link itself alone); otherwise `target` itself.
+ */
+export function realTarget(target: string): string {
+  try {
+    if (lstatSync(target).isSymbolicLink()) return realpathSync(target);
+  } catch { /* does not exist (yet), or a dangling link: write where asked */ }
+  return target;
+}
+
+/** Longest file name most filesystems take (bytes). */
+const NAME_MAX = 255;
+
+/**
+ * `<prefix><name>` shortened to fit NAME_MAX: a long name is cut and tagged with a hash of the whole
+ * name, so temp and lock files exist for every input whose own name fits.
+ */
+export function fitName(prefix: string, name: string, suffixRoom: number): string {
+  const full = `${prefix}${name}`;
+  if (Buffer.byteLength(full) + suffixRoom <= NAME_MAX) return full;
+  const tag = createHash('sha256').update(name).digest('hex').slice(0, 12);
+  let cut = name;
+  while (Buffer.byteLength(`${prefix}${cut}~${tag}`) + suffixRoom > NAME_MAX) cut = cut.slice(0, -1);
+  return `${prefix}${cut}~${tag}`;
+}
+
+/** `.ntcorr-tmp-<name>-` beside the real target: the temp files of one target (for clean-up of killed runs). */
+export function tempPrefixFor(target: string): string {
+  const real = realTarget(target);
+  // room for `<pid>-<8 hex>` and writers' own suffixes (`.side`)
+  return join(dirname(real), `${fitName('.ntcorr-tmp-', basename(real), 40)}-`);
+}
+
+/** Temp path in the same folder as the real target (so rename is atomic), recognisable for clean-up. */
 export function tempPathFor(target: string): string {
-  return join(dirname(target), `.ntcorr-tmp-${basename(target)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return `${tempPrefixFor(target)}${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
 /** fsync a file, then its folder, so a rename that follows survives a power cut. */
@@ -19,6 +54,35 @@ export async function fsyncDir(dir: string): Promise<void> {
     const fh = await open(dir, 'r');
     try { await fh.sync(); } finally { await fh.close(); }
   } catch { /* some filesystems refuse fsync on folders; the rename is still atomic */ }
+}
+
+/**
+ * Puts a finished temp file (from tempPathFor(target)) in place of `target`: when `target` exists, the
+ * temp file first gets its permission bits and, where this process may set them (root; or a group the user
+ * belongs to), its owner and group; then fsync, rename over the real file (a symlink is followed, the link
+ * kept), fsync of the folder. Shared by the parquet and ROOT writers.
+ */
+export async function commitFile(tmp: string, target: string): Promise<void> {
+  const real = realTarget(target);
+  if (dirname(real) !== dirname(tmp)) throw new Error(`internal: temp file ${tmp} is not beside ${real}`);
+  let st;
+  try { st = statSync(real); } catch { st = undefined; }
+  if (st) {
+    await chmod(tmp, st.mode & 0o7777);
+    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+    try {
+      if (isRoot) await chown(tmp, st.uid, st.gid);
+      else if (typeof process.getgid === 'function' && st.gid !== process.getgid()) await chown(tmp, -1 as never, st.gid);
+    } catch (e) {
+      if (isRoot) throw new NtcorrError(`${target}: cannot give the rewritten file the original owner ${st.uid}:${st.gid} (${(e as Error).message}); the original is untouched`, { file: target });
+      // Not root and not in the file's group: the new file keeps our group (as any editor would).
+    }
+    // chmod after chown: chown may clear set-uid/set-gid bits.
+    if (isRoot) await chmod(tmp, st.mode & 0o7777);
+  }
+  await fsyncPath(tmp);
+  await rename(tmp, real);
+  await fsyncDir(dirname(real));
 }
 
 /** Writes small files (bundles, reports) atomically: temp file, fsync, rename. */
@@ -35,6 +99,5 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     throw e;
   }
   await fh.close();
-  await rename(tmp, target);
-  await fsyncDir(dirname(target));
+  await commitFile(tmp, target);
 }

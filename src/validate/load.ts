@@ -1,7 +1,7 @@
-import fg from 'fast-glob';
 import { isJagged } from '../core/columns.js';
 import { NtcorrError } from '../core/errors.js';
 import { compileExpression } from '../expr/index.js';
+import { expandAll } from '../io/files.js';
 import { openTable } from '../io/formats.js';
 
 /** One sample (data or simulation) held in memory as float64 columns, already selected. */
@@ -13,15 +13,9 @@ export interface LoadedSample {
   weights: Float64Array | null;
 }
 
-/** Expands globs (sorted, de-duplicated); a pattern that matches nothing is an error naming it. */
+/** Input files of one sample (src/io/files.ts: an existing path is that file; every pattern must match). */
 export async function expandGlobs(patterns: string[], what: string): Promise<string[]> {
-  const out = new Set<string>();
-  for (const p of patterns) {
-    const m = fg.isDynamicPattern(p) ? await fg(p, { onlyFiles: true, absolute: false }) : [p];
-    if (m.length === 0) throw new NtcorrError(`--${what}: no file matches "${p}"`, { file: p });
-    for (const f of m.sort()) out.add(f);
-  }
-  return [...out];
+  return expandAll(patterns, `--${what}`);
 }
 
 /** Column names of the first file (the schema all files of a sample are expected to share). */

@@ -2,7 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DType } from '../../core/columns.js';
 import { NtcorrError } from '../../core/errors.js';
 import type { ColumnInfo, ProvenanceRecord } from '../table.js';
-import { fileError, sqlString } from './duck.js';
+import { duckPath, fileError } from './duck.js';
 
 /** Everything `open` and `inspect` need from a parquet footer, read through DuckDB's metadata functions. */
 export interface ParquetMeta {
@@ -49,7 +49,7 @@ export function parseProvenance(file: string, raw: string | undefined): Provenan
 }
 
 export async function readParquetMeta(con: DuckDBConnection, file: string): Promise<ParquetMeta> {
-  const f = sqlString(file);
+  const f = duckPath(file);
   let fileMeta, chunkMeta, schema, described, kvRows;
   try {
     [fileMeta] = await rows(con, `SELECT num_rows, num_row_groups, created_by, file_size_bytes FROM parquet_file_metadata(${f})`);

@@ -2,7 +2,7 @@ import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
 import { allocate, type Chunk, type Column, type DType, type NumericArray } from '../../core/columns.js';
 import { NtcorrError } from '../../core/errors.js';
 import type { ColumnInfo } from '../table.js';
-import { fileError, sqlIdent, sqlString } from './duck.js';
+import { duckPath, fileError, sqlIdent } from './duck.js';
 
 /**
  * Streams parquet columns through DuckDB into ntcorr chunks of exactly `chunkRows` rows (the last one shorter).
@@ -174,7 +174,7 @@ export async function* streamChunks(
   const select = cols.map((c) => (c.dtype === 'bool' ? `CAST(${sqlIdent(c.name)} AS UTINYINT${c.jagged ? '[]' : ''}) AS ${sqlIdent(c.name)}` : sqlIdent(c.name)));
   let result;
   try {
-    result = await con.stream(`SELECT ${select.join(', ')} FROM read_parquet(${sqlString(file)})`);
+    result = await con.stream(`SELECT ${select.join(', ')} FROM read_parquet(${duckPath(file)})`);
   } catch (e) {
     throw fileError(file, e, 'reading columns');
   }

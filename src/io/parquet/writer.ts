@@ -1,13 +1,12 @@
-import { rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { unlink } from 'node:fs/promises';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
 import type { Column, DType } from '../../core/columns.js';
-import { fsyncDir, fsyncPath, tempPathFor } from '../../core/atomic.js';
+import { commitFile, tempPathFor } from '../../core/atomic.js';
 import { NtcorrError } from '../../core/errors.js';
 import { TOOL } from '../../core/version.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
 import type { OutputWriter, TableSource, WriteOptions } from '../table.js';
-import { duckConnection, fileError, sqlIdent, sqlString } from './duck.js';
+import { duckConnection, duckPath, fileError, sqlIdent, sqlString } from './duck.js';
 import { SQL_TYPE, columnDataFor, schemaFor } from './hyparquet-schema.js';
 import { PROVENANCE_KEY, readParquetMeta } from './metadata.js';
 
@@ -73,7 +72,7 @@ export async function createParquetWriter(source: TableSource & { kv?: Map<strin
           const kv = kvFor().map(({ key, value }) => `${sqlString(key)}: ${sqlString(value)}`).join(', ');
           const codec = (opts.compression ?? 'zstd').toUpperCase();
           const sql = `COPY (SELECT o.*${replaced.length ? ` EXCLUDE (${replaced.join(', ')})` : ''}, s.* ` +
-            `FROM read_parquet(${sqlString(source.path)}) AS o POSITIONAL JOIN read_parquet(${sqlString(sidePath)}) AS s) ` +
+            `FROM read_parquet(${duckPath(source.path)}) AS o POSITIONAL JOIN read_parquet(${duckPath(sidePath)}) AS s) ` +
             `TO ${sqlString(tmpPath)} (FORMAT parquet, COMPRESSION ${codec}, USE_TMP_FILE false, KV_METADATA {${kv}})`;
           try {
             await con.run(sql);
@@ -99,9 +98,8 @@ export async function createParquetWriter(source: TableSource & { kv?: Map<strin
           con.closeSync();
         }
       }
-      await fsyncPath(tmpPath);
-      await rename(tmpPath, outPath);
-      await fsyncDir(dirname(outPath));
+      // Permission bits / owner of a replaced file are kept; a symlink's target is rewritten (core/atomic.ts).
+      await commitFile(tmpPath, outPath);
       done = true;
     },
     async abort() {

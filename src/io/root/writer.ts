@@ -3,10 +3,9 @@
  * each), then the TTree object, the provenance TObjString and the directory. Output goes to a temp file
  * in the target's folder and is renamed into place by finish() (atomic, also for --in-place).
  */
-import { rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { unlink } from 'node:fs/promises';
 import { allocate, isJagged, type Column, type DType, type NumericArray } from '../../core/columns.js';
-import { fsyncDir, tempPathFor } from '../../core/atomic.js';
+import { commitFile, tempPathFor } from '../../core/atomic.js';
 import { NtcorrError } from '../../core/errors.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
 import type { OutputWriter, ProvenanceRecord, TableSource, WriteOptions } from '../table.js';
@@ -278,8 +277,7 @@ export async function createRootWriter(source: TableSource, outPath: string, out
     async finish() {
       if (start !== source.rows) throw new NtcorrError(`${outPath}: wrote ${start} of ${source.rows} entries`, { file: outPath });
       await w.finish([...source.provenance, opts.provenance]);
-      await rename(tmp, outPath);
-      await fsyncDir(dirname(outPath));
+      await commitFile(tmp, outPath);
     },
     async abort() {
       w.abort();

@@ -1,7 +1,7 @@
-import fg from 'fast-glob';
 import { isJagged, toFloat64, type Column, type NumericArray } from '../../core/columns.js';
 import { NtcorrError } from '../../core/errors.js';
 import { compileExpression } from '../../expr/index.js';
+import { drawKeys, expandAll } from '../../io/files.js';
 import { openTable } from '../../io/formats.js';
 
 /**
@@ -23,12 +23,14 @@ export interface Examples {
   /** Index into the collections list. */
   collection: Uint8Array;
   files: string[];
+  /** Key of each file's random draws (split, preprocessing): its path below the sample's common folder (src/io/files.ts drawKeys). */
+  keys?: string[];
   /** Column of each variable/condition per collection, as resolved in the first file (conditions may be event-level). */
   resolved: { prefix: string; columns: Record<string, string> }[];
 }
 
 export interface LoadSpec {
-  /** Globs (fast-glob), expanded and sorted; a glob matching nothing is an error. */
+  /** Files or patterns (src/io/files.ts); a pattern matching nothing is an error. */
   globs: string[];
   tree?: string;
   selection?: string;
@@ -43,15 +45,9 @@ export interface LoadSpec {
   chunkRows?: number;
 }
 
-/** Expands globs (sorted, deduplicated); every pattern must match something. */
+/** Input files of one sample (src/io/files.ts: an existing path is that file; every pattern must match). */
 export async function expandGlobs(globs: string[], label: string): Promise<string[]> {
-  const out = new Set<string>();
-  for (const g of globs) {
-    const hits = (await fg(g, { onlyFiles: true, dot: false })).sort();
-    if (hits.length === 0) throw new NtcorrError(`${label}: no file matches "${g}"`, { file: g });
-    for (const h of hits) out.add(h);
-  }
-  return [...out];
+  return expandAll(globs, label);
 }
 
 /** Column name of a condition for a collection: `<prefix><name>` if the file has it, else the event-level `<name>`. */
@@ -166,6 +162,7 @@ export async function loadExamples(spec: LoadSpec): Promise<Examples> {
     row: grow.done(),
     collection: Uint8Array.from(gcoll.done()),
     files,
+    keys: drawKeys(files),
     resolved: resolved ?? [],
   };
 }
@@ -195,6 +192,7 @@ export function subset(e: Examples, idx: Int32Array): Examples {
     row: pick(e.row),
     collection: Uint8Array.from(idx, (i) => e.collection[i]),
     files: e.files,
+    keys: e.keys,
     resolved: e.resolved,
   };
 }
