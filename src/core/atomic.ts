@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { chmod, chown, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -100,4 +100,37 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   }
   await fh.close();
   await commitFile(tmp, target);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temp files (`.ntcorr-tmp-<name>-<pid>-*`) that killed runs left in `dir`, only those whose process
+ * is gone (a concurrent run's temp files are never touched); `prefix` narrows it to one target's temps.
+ * Returns what was removed.
+ */
+export function cleanStaleTempsIn(dir: string, prefix = '.ntcorr-tmp-'): string[] {
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return []; }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    // the pid is the last-but-one dash-separated field: `<name>-<pid>-<hex>[.side]`
+    const m = /-(\d+)-[0-9a-f]{8}(\.side)?$/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || alive(pid)) continue;
+    const p = join(dir, name);
+    try {
+      if (statSync(p).isFile()) { unlinkSync(p); removed.push(p); }
+    } catch { /* already gone */ }
+  }
+  return removed;
 }

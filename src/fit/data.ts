@@ -1,7 +1,7 @@
 import { NtcorrError } from '../core/errors.js';
 import { isJagged, toFloat64, type NumericArray } from '../core/columns.js';
 import { openTable } from '../io/formats.js';
-import { compileExpression } from '../expr/index.js';
+import { compileSelection } from '../expr/index.js';
 
 export interface FitData {
   xs: Float64Array;
@@ -19,7 +19,7 @@ export interface FitData {
 export async function readFitData(path: string, column: string, range: [number, number], opts: { where?: string; weight?: string; tree?: string } = {}): Promise<FitData> {
   const src = await openTable(path, opts.tree ? { tree: opts.tree } : undefined);
   try {
-    const expr = opts.where ? compileExpression(opts.where) : null;
+    const expr = compileSelection(opts.where) ?? null;
     const need = new Set([column, ...(opts.weight ? [opts.weight] : []), ...(expr ? expr.columns : [])]);
     const names = new Set(src.columns.map((c) => c.name));
     for (const c of need) {

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { tempPrefixFor } from '../core/atomic.js';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { cleanStaleTempsIn, tempPrefixFor } from '../core/atomic.js';
 import { NtcorrError } from '../core/errors.js';
 import { commonFolder, drawKeys, expandFiles, mirroredPath, type ExpandedFiles } from '../io/files.js';
 
@@ -51,35 +51,13 @@ export function drawKey(file: string, base: string): string {
   return drawKeys([file], base)[0];
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes `.ntcorr-tmp-<name>-<pid>-*` files that killed runs left next to `target` (only those whose
  * process is gone, so a concurrent run on the same folder is never disturbed). Returns what was removed.
  */
 export function cleanStaleTemps(target: string): string[] {
   const full = tempPrefixFor(target);
-  const dir = dirname(full);
-  if (!existsSync(dir)) return [];
-  const prefix = basename(full);
-  const removed: string[] = [];
-  for (const name of readdirSync(dir)) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
-    if (!Number.isFinite(pid) || pid === process.pid || alive(pid)) continue;
-    try {
-      const p = join(dir, name);
-      if (statSync(p).isFile()) { unlinkSync(p); removed.push(p); }
-    } catch { /* already gone */ }
-  }
-  return removed;
+  return cleanStaleTempsIn(dirname(full), basename(full));
 }
 
 /** mkdir -p with errors a user can act on (a file where a folder should be, a name too long, no permission). */

@@ -5,8 +5,8 @@ import { loadBundle, type Bundle } from '../bundle/bundle.js';
 import { isJagged, type Column } from '../core/columns.js';
 import { NtcorrError, errorMessage } from '../core/errors.js';
 import { TOOL } from '../core/version.js';
-import { compileExpression, type CompiledExpression } from '../expr/index.js';
-import { formatFor, openTable } from '../io/formats.js';
+import { compileSelection, type CompiledExpression } from '../expr/index.js';
+import { formatFor, openTable, pathProblem } from '../io/formats.js';
 import type { OutputWriter, ProvenanceRecord, TableSource } from '../io/table.js';
 import { correctionKind } from '../models/registry.js';
 import type { Corrector, FileContext } from '../models/types.js';
@@ -70,7 +70,11 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
   try {
     const outPath = outputPathFor(file, { ...opts, base: ctx.base });
     result.output = outPath;
-    if (!opts.inPlace) ensureFolder(dirname(outPath), 'output folder');
+    if (!opts.inPlace) {
+      const problem = pathProblem(outPath);
+      if (problem) throw new NtcorrError(`${file}: output ${outPath}: ${problem}`, { file });
+      ensureFolder(dirname(outPath), 'output folder');
+    }
     // The file about to be replaced (the input with --in-place, else the output) is locked against a
     // concurrent run for the whole read-correct-verify-rename.
     lock = await lockFile(outPath, { waitSeconds: opts.waitLock });
@@ -170,12 +174,11 @@ export async function runApply(opts: ApplyOptions): Promise<ApplySummary> {
   if (opts.force && opts.skipDone) throw new NtcorrError('--force and --skip-done contradict each other');
   if (!(opts.chunkRows >= 1)) throw new NtcorrError(`--chunk-rows must be >= 1 (got ${opts.chunkRows})`);
   if (!(opts.jobs >= 1)) throw new NtcorrError(`--jobs must be >= 1 (got ${opts.jobs})`);
-  if (opts.where !== undefined && opts.where.trim() === '') throw new NtcorrError('--where "": give an expression, or leave --where out to correct every row');
   if (opts.outDir !== undefined) {
     if (opts.outDir === '') throw new NtcorrError('--out-dir "": give a folder');
     if (existsSync(opts.outDir) && !statSync(opts.outDir).isDirectory()) throw new NtcorrError(`--out-dir ${opts.outDir}: is a file, expected a folder`, { file: opts.outDir });
   }
-  const where = opts.where !== undefined ? compileExpression(opts.where) : undefined;
+  const where = compileSelection(opts.where);
   const { files, unmatched } = await expandInputs(opts.inputs);
   if (files.length === 0 && unmatched.length === 0) throw new NtcorrError('no input files');
   const base = baseFor(files, opts.base);

@@ -1,6 +1,6 @@
 import { isJagged } from '../core/columns.js';
 import { NtcorrError } from '../core/errors.js';
-import { compileExpression } from '../expr/index.js';
+import { compileSelection } from '../expr/index.js';
 import { expandAll } from '../io/files.js';
 import { openTable } from '../io/formats.js';
 
@@ -31,7 +31,7 @@ export async function columnsOf(file: string, tree?: string): Promise<Set<string
  * stops after `maxEvents` selected rows. Non-numeric or list columns fail with the file and column named.
  */
 export async function loadSample(files: string[], columns: string[], opts: { weight?: string; where?: string; maxEvents: number; tree?: string }): Promise<LoadedSample> {
-  const expr = opts.where ? compileExpression(opts.where) : undefined;
+  const expr = compileSelection(opts.where);
   const read = [...new Set([...columns, ...(opts.weight ? [opts.weight] : []), ...(expr ? expr.columns : [])])];
   const parts = new Map<string, Float64Array[]>(read.map((c) => [c, []]));
   let rows = 0;

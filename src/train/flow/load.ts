@@ -1,6 +1,6 @@
 import { isJagged, toFloat64, type Column, type NumericArray } from '../../core/columns.js';
 import { NtcorrError } from '../../core/errors.js';
-import { compileExpression } from '../../expr/index.js';
+import { compileSelection } from '../../expr/index.js';
 import { drawKeys, expandAll } from '../../io/files.js';
 import { openTable } from '../../io/formats.js';
 
@@ -81,7 +81,7 @@ function flat(c: Column | undefined, file: string, name: string): NumericArray {
 /** Reads every selected example of a sample into memory (float64). */
 export async function loadExamples(spec: LoadSpec): Promise<Examples> {
   const files = await expandGlobs(spec.globs, spec.label);
-  const sel = spec.selection ? compileExpression(spec.selection) : undefined;
+  const sel = compileSelection(spec.selection, `${spec.label}: selection`);
   const nx = spec.variables.length;
   const nc = spec.conditions.length;
   const gx = Array.from({ length: nx }, () => new Growable());
