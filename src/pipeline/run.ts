@@ -174,6 +174,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplySummary> {
   if (opts.force && opts.skipDone) throw new NtcorrError('--force and --skip-done contradict each other');
   if (!(opts.chunkRows >= 1)) throw new NtcorrError(`--chunk-rows must be >= 1 (got ${opts.chunkRows})`);
   if (!(opts.jobs >= 1)) throw new NtcorrError(`--jobs must be >= 1 (got ${opts.jobs})`);
+  if (opts.waitLock !== undefined && !(opts.waitLock >= 0)) throw new NtcorrError(`--wait-lock must be a number of seconds >= 0 (got ${opts.waitLock})`);
   if (opts.outDir !== undefined) {
     if (opts.outDir === '') throw new NtcorrError('--out-dir "": give a folder');
     if (existsSync(opts.outDir) && !statSync(opts.outDir).isDirectory()) throw new NtcorrError(`--out-dir ${opts.outDir}: is a file, expected a folder`, { file: opts.outDir });

@@ -2,7 +2,8 @@ import { isJagged, toFloat64, type Column, type NumericArray } from '../../core/
 import { NtcorrError } from '../../core/errors.js';
 import { compileSelection } from '../../expr/index.js';
 import { drawKeys, expandAll } from '../../io/files.js';
-import { openTable } from '../../io/formats.js';
+import { scanFiles } from '../../io/scan.js';
+import type { TableSource } from '../../io/table.js';
 
 /**
  * Training examples of one sample (data or simulation), column-major float64: one entry per selected
@@ -91,65 +92,62 @@ export async function loadExamples(spec: LoadSpec): Promise<Examples> {
   const grow = new Growable();
   const gcoll = new Growable();
   let resolved: Examples['resolved'] | undefined;
-  for (let fi = 0; fi < files.length; fi++) {
-    const path = files[fi];
-    const table = await openTable(path, spec.tree ? { tree: spec.tree } : undefined);
-    try {
-      const available = new Set(table.columns.map((c) => c.name));
-      const need = new Set<string>();
-      const perColl = spec.collections.map((prefix) => {
-        const map = spec.columnMaps?.[prefix] ?? {};
-        const xs = spec.variables.map((v) => {
-          const col = map[v] ?? prefix + v;
-          if (!available.has(col)) throw new NtcorrError(`${path}: ${spec.label}: variable column ${col} not found (collection "${prefix}", variable "${v}")`, { file: path, column: col });
-          return col;
-        });
-        const cs = spec.conditions.map((c) => {
-          const col = map[c] ?? resolveColumn(available, prefix, c);
-          if (!col) throw new NtcorrError(`${path}: ${spec.label}: condition ${c} not found (looked for ${prefix}${c} and ${c})`, { file: path, column: prefix + c });
-          return col;
-        });
-        for (const c of [...xs, ...cs]) need.add(c);
-        return { xs, cs };
+  /** Per file, as resolved when it is opened: each collection's variable and condition columns. */
+  let perColl: { xs: string[]; cs: string[] }[] = [];
+  const columnsOf = (table: TableSource, index: number): string[] => {
+    const path = files[index];
+    const available = new Set(table.columns.map((c) => c.name));
+    const need = new Set<string>();
+    perColl = spec.collections.map((prefix) => {
+      const map = spec.columnMaps?.[prefix] ?? {};
+      const xs = spec.variables.map((v) => {
+        const col = map[v] ?? prefix + v;
+        if (!available.has(col)) throw new NtcorrError(`${path}: ${spec.label}: variable column ${col} not found (collection "${prefix}", variable "${v}")`, { file: path, column: col });
+        return col;
       });
-      resolved ??= spec.collections.map((prefix, ci) => ({
-        prefix,
-        columns: Object.fromEntries(spec.conditions.map((c, k) => [c, perColl[ci].cs[k]] as const).filter(([c, col]) => col !== prefix + c)),
-      }));
-      if (sel) {
-        const miss = sel.missing(available);
-        if (miss.length) throw new NtcorrError(`${path}: ${spec.label}: selection "${spec.selection}" uses column(s) not in the file: ${miss.join(', ')}`, { file: path, column: miss[0] });
-        for (const c of sel.columns) need.add(c);
-      }
-      if (spec.weight) {
-        if (!available.has(spec.weight)) throw new NtcorrError(`${path}: ${spec.label}: weight column ${spec.weight} not found`, { file: path, column: spec.weight });
-        need.add(spec.weight);
-      }
-      for (const info of table.columns) {
-        if (need.has(info.name) && (info.jagged || info.dtype === undefined)) {
-          throw new NtcorrError(`${path}: ${spec.label}: column ${info.name} is ${info.detail}; expected one number per row`, { file: path, column: info.name });
-        }
-      }
-      for await (const chunk of table.chunks([...need], spec.chunkRows ?? 65536)) {
-        const mask = sel ? sel.evalMask(chunk.columns, chunk.rows) : undefined;
-        const w = spec.weight ? toFloat64(flat(chunk.columns.get(spec.weight), path, spec.weight)) : undefined;
-        perColl.forEach(({ xs, cs }, ci) => {
-          const xa = xs.map((n) => flat(chunk.columns.get(n), path, n));
-          const ca = cs.map((n) => flat(chunk.columns.get(n), path, n));
-          for (let i = 0; i < chunk.rows; i++) {
-            if (mask && !mask[i]) continue;
-            for (let k = 0; k < nx; k++) gx[k].push(Number(xa[k][i]));
-            for (let k = 0; k < nc; k++) gc[k].push(Number(ca[k][i]));
-            gw.push(w ? w[i] : 1);
-            gfile.push(fi);
-            grow.push(chunk.start + i);
-            gcoll.push(ci);
-          }
-        });
-      }
-    } finally {
-      await table.close();
+      const cs = spec.conditions.map((c) => {
+        const col = map[c] ?? resolveColumn(available, prefix, c);
+        if (!col) throw new NtcorrError(`${path}: ${spec.label}: condition ${c} not found (looked for ${prefix}${c} and ${c})`, { file: path, column: prefix + c });
+        return col;
+      });
+      for (const c of [...xs, ...cs]) need.add(c);
+      return { xs, cs };
+    });
+    resolved ??= spec.collections.map((prefix, ci) => ({
+      prefix,
+      columns: Object.fromEntries(spec.conditions.map((c, k) => [c, perColl[ci].cs[k]] as const).filter(([c, col]) => col !== prefix + c)),
+    }));
+    if (sel) {
+      const miss = sel.missing(available);
+      if (miss.length) throw new NtcorrError(`${path}: ${spec.label}: selection "${spec.selection}" uses column(s) not in the file: ${miss.join(', ')}`, { file: path, column: miss[0] });
+      for (const c of sel.columns) need.add(c);
     }
+    if (spec.weight) {
+      if (!available.has(spec.weight)) throw new NtcorrError(`${path}: ${spec.label}: weight column ${spec.weight} not found`, { file: path, column: spec.weight });
+      need.add(spec.weight);
+    }
+    for (const info of table.columns) {
+      if (need.has(info.name) && (info.jagged || info.dtype === undefined)) {
+        throw new NtcorrError(`${path}: ${spec.label}: column ${info.name} is ${info.detail}; expected one number per row`, { file: path, column: info.name });
+      }
+    }
+    return [...need];
+  };
+  for await (const { file: path, index: fi, chunk, mask } of scanFiles(files, { tree: spec.tree, chunkRows: spec.chunkRows ?? 65536, where: sel, columns: columnsOf })) {
+    const w = spec.weight ? toFloat64(flat(chunk.columns.get(spec.weight), path, spec.weight)) : undefined;
+    perColl.forEach(({ xs, cs }, ci) => {
+      const xa = xs.map((n) => flat(chunk.columns.get(n), path, n));
+      const ca = cs.map((n) => flat(chunk.columns.get(n), path, n));
+      for (let i = 0; i < chunk.rows; i++) {
+        if (mask && !mask[i]) continue;
+        for (let k = 0; k < nx; k++) gx[k].push(Number(xa[k][i]));
+        for (let k = 0; k < nc; k++) gc[k].push(Number(ca[k][i]));
+        gw.push(w ? w[i] : 1);
+        gfile.push(fi);
+        grow.push(chunk.start + i);
+        gcoll.push(ci);
+      }
+    });
   }
   const n = gw.n;
   if (n === 0) throw new NtcorrError(`${spec.label}: no events pass the selection${spec.selection ? ` "${spec.selection}"` : ''} in ${files.join(', ')}`, { file: files[0] });
