@@ -76,6 +76,11 @@ test('a backslash in a name: read literally; next to glob characters it fails wi
   t.is(s.files[0].rows, 7);
   t.is(s.files[1].status, 'failed');
   t.regex(s.files[1].reason!, /w\\\[1\]\.parquet: a file name with a backslash and one of \* \? \[ \] cannot be read safely through DuckDB/);
+  // a missing name with a backslash is a missing file, not a pattern matching wx.parquet
+  await table(join(dir, 'wx.parquet'), 3);
+  const s2 = await runApply(opts({ inputs: [join(dir, 'w\\y.parquet'), join(dir, 'w\\x.parquet')], model: bundle(dir), outDir: join(dir, 'out2') }));
+  t.deepEqual(s2.files.map((f) => [f.file, f.status]), [[join(dir, 'w\\y.parquet'), 'failed'], [plain, 'done']]);
+  t.regex(s2.files[0].reason!, /file not found/);
 });
 
 test('toys: temp files of a killed run are removed by the next run (a live run\'s are kept)', (t) => {

@@ -36,9 +36,13 @@ function identity(p: string): string {
   }
 }
 
-/** Whether an argument is treated as a pattern: it does not exist and has glob syntax. */
+/**
+ * Whether an argument is treated as a pattern: it does not exist and has glob syntax. A backslash alone is
+ * not glob syntax here (fast-glob would take `w\x.parquet` as an escaped `wx.parquet`): a missing name with
+ * a backslash and nothing else special is a missing file, reported as such.
+ */
 export function isPattern(arg: string): boolean {
-  return !exists(arg) && fg.isDynamicPattern(arg);
+  return !exists(arg) && fg.isDynamicPattern(arg.replaceAll('\\', ''));
 }
 
 export async function expandFiles(args: string[], opts: { absolute?: boolean } = {}): Promise<ExpandedFiles> {
