@@ -122,3 +122,23 @@ test('--transfer: a failing job never overwrites an existing output; outputs mir
   ]);
   t.false(existsSync(join(dir, 'ntcorr-out-0000.parquet')));
 });
+
+test('shared filesystem, two datasets in one job (--files-per-job 2): outputs mirror the paths below the base, the wrapper verifies them there', async (t) => {
+  const tmp = tempDir();
+  const bundle = await model(join(tmp, 'model'));
+  const a = join(tmp, 'in', 'ttH', 'nominal', 'f.parquet');
+  const b = join(tmp, 'in', 'data', 'nominal', 'f.parquet');
+  mkdirSync(join(tmp, 'in', 'ttH', 'nominal'), { recursive: true });
+  mkdirSync(join(tmp, 'in', 'data', 'nominal'), { recursive: true });
+  copyFileSync(TTH, a);
+  copyFileSync(DATA, b);
+  const out = join(tmp, 'out');
+  const dir = join(tmp, 'jobs');
+  const sub = runCli(['condor', 'submit', a, b, '-m', bundle, '-o', out, '-d', dir, '--files-per-job', '2', '--dry-run']);
+  t.is(sub.code, 0, sub.stderr);
+  const r = runLocal(dir, 'ntcorr.sub', '0000');
+  t.is(r.exitCode, 0, readFileSync(join(dir, 'logs', 'job-0000.err'), 'utf8') + readFileSync(join(dir, 'logs', 'job-0000.out'), 'utf8'));
+  t.is((await compare(TTH, join(out, 'ttH', 'nominal', 'f.parquet'))).bad, 0);
+  t.is((await compare(DATA, join(out, 'data', 'nominal', 'f.parquet'))).bad, 0);
+  t.deepEqual((await folderStatus(dir, readManifest(dir))).counts, { done: 1, failed: 0, held: 0, pending: 0 });
+});
