@@ -77,7 +77,8 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
     }
     // The file about to be replaced (the input with --in-place, else the output) is locked against a
     // concurrent run for the whole read-correct-verify-rename.
-    lock = await lockFile(outPath, { waitSeconds: opts.waitLock });
+    // (A missing input has nothing to lock: openTable below says "file not found".)
+    if (!opts.inPlace || existsSync(file)) lock = await lockFile(outPath, { waitSeconds: opts.waitLock });
     cleanStaleTemps(outPath);
     source = await openTable(file, { tree: opts.tree });
     result.rows = source.rows;
