@@ -108,11 +108,12 @@ test('--transfer (inputs from --files-from): inputs, model and job.env go in; th
   t.is(c.commands.get('should_transfer_files'), 'YES');
   t.is(c.commands.get('when_to_transfer_output'), 'ON_EXIT');
   t.is(c.commands.get('transfer_input_files'), `job.env, $(inputs), ${model}`);
-  t.is(c.commands.get('transfer_output_files'), '$(outname)');
-  t.is(c.commands.get('transfer_output_remaps'), `"$(outname) = ${join(tmp, 'out')}/$(outname)"`);
-  t.deepEqual(c.queue?.vars, ['job', 'outname', 'inputs']);
+  // no transfer_output_files: only what the job created at the top of its scratch folder comes back (the verified output)
+  t.false(c.commands.has('transfer_output_files'));
+  t.is(c.commands.get('transfer_output_remaps'), `"$(outname) = ${join(tmp, 'out')}/$(outrel)"`);
+  t.deepEqual(c.queue?.vars, ['job', 'outname', 'outrel', 'inputs']);
   const lines = readFileSync(join(dir, 'jobs.txt'), 'utf8').trim().split('\n');
-  t.deepEqual(lines.map((l) => splitQueueItem(l, 3)), inputs.map((f, i) => [String(i).padStart(4, '0'), basename(f), f]));
+  t.deepEqual(lines.map((l) => splitQueueItem(l, 4)), inputs.map((f, i) => [String(i).padStart(4, '0'), `ntcorr-out-${String(i).padStart(4, '0')}.parquet`, basename(f), f]));
   const env = bashArrays(join(dir, 'job.env'), ['MODEL', 'TRANSFER', 'OUT_DIR']);
   t.deepEqual(env.MODEL, ['smm']); // the transferred folder's name in the scratch folder
   t.deepEqual(env.TRANSFER, ['1']);
@@ -202,13 +203,16 @@ test('bad options fail with a message naming what was expected', async (t) => {
   t.is(parseSize('4 GB', 'x', 'MB'), '4GB');
   t.is(parseSize('2048', 'x', 'MB'), '2048MB');
   t.is(parseSize('512m', 'x', 'MB'), '512MB');
-  // Two inputs with the same name cannot share an output folder.
+  // Two inputs with the same name share an output folder: their outputs mirror their paths below the common folder.
   const dup = join(tmp, 'dup');
   mkdirSync(join(dup, 'x'), { recursive: true });
   mkdirSync(join(dup, 'y'));
   copyFileSync(inputs[0], join(dup, 'x', 'same.parquet'));
   copyFileSync(inputs[0], join(dup, 'y', 'same.parquet'));
-  await t.throwsAsync(create({ outDir: join(tmp, 'o'), globs: [join(dup, '*/same.parquet')] }), { message: /would both be written to .*same\.parquet/ });
+  const mirrored = await create({ outDir: join(tmp, 'o'), globs: [join(dup, '*/same.parquet')] });
+  t.deepEqual(mirrored.manifest.jobs.map((j) => j.outputs[0]), [join(tmp, 'o', 'x', 'same.parquet'), join(tmp, 'o', 'y', 'same.parquet')]);
+  // An output that is an input (out-dir = the inputs' folder) is refused.
+  await t.throwsAsync(create({ outDir: join(dup, 'x'), globs: [join(dup, 'x', 'same.parquet')] }), { message: /which is that input itself/ });
   // A path HTCondor's lists cannot carry is refused up front.
   copyFileSync(inputs[0], join(dup, 'a,b.parquet'));
   await t.throwsAsync(create({ outDir: join(tmp, 'o'), globs: [join(dup, 'a,b.parquet')] }), { message: /HTCondor submit files cannot carry/ });

@@ -1,8 +1,9 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NtcorrError } from '../core/errors.js';
 import { TOOL } from '../core/version.js';
+import { mirroredPath, relativeTo } from '../io/files.js';
 import { bashArray } from './quote.js';
 
 /**
@@ -53,6 +54,8 @@ export interface JobFolderManifest {
   model: string;
   mode: 'out-dir' | 'in-place';
   outDir?: string;
+  /** Outputs mirror the inputs' paths below this folder (default: their longest common folder); also the root of draw keys. */
+  base?: string;
   /** true: no shared filesystem, HTCondor moves inputs, model and outputs. */
   transfer: boolean;
   filesPerJob: number;
@@ -105,9 +108,19 @@ export function planJobs(inputs: string[], perJob: number, outputOf: (input: str
   return jobs;
 }
 
-/** Where `ntcorr apply --out-dir D` writes the output of `input` (D/<basename>), or the input itself. */
-export function outputPathFor(input: string, mode: 'out-dir' | 'in-place', outDir?: string): string {
-  return mode === 'in-place' ? input : join(outDir as string, basename(input));
+/** Where `ntcorr apply --out-dir D --base B` writes the output of `input` (D/<path below B>), or the input itself. */
+export function outputPathFor(input: string, mode: 'out-dir' | 'in-place', outDir?: string, base?: string): string {
+  return mode === 'in-place' ? input : mirroredPath(input, base ?? dirname(input), outDir as string);
+}
+
+/** The input's path below the job folder's base (forward slashes): where its output goes below --out-dir, and its draw key. */
+export function relativeInput(m: Pick<JobFolderManifest, 'base'>, input: string): string {
+  return relativeTo(input, m.base ?? dirname(input));
+}
+
+/** The name of a transfer job's output in the scratch folder: never an input's name, so a failed job sends nothing back over anything. */
+export function scratchOutputName(job: JobSpec): string {
+  return `ntcorr-out-${job.id}${extname(job.outputs[0])}`;
 }
 
 /** job.env: plain bash assignments, sourced by the wrapper. NTCORR_CMD in the job's environment overrides NTCORR. */
@@ -123,6 +136,8 @@ export function jobEnv(m: JobFolderManifest): string {
     `MODEL=${bashArray([m.transfer ? basename(m.model) : m.model])}`,
     `MODE=${m.mode}`,
     `OUT_DIR=${bashArray(m.outDir && !m.transfer ? [m.outDir] : [])}`,
+    `# BASE: outputs keep the inputs' paths below this folder, and random draws are keyed on that path.`,
+    `BASE=${bashArray(m.base && !m.transfer ? [m.base] : [])}`,
     `# TRANSFER=1: no shared filesystem; inputs arrive in the scratch folder and outputs are sent back by HTCondor.`,
     `TRANSFER=${m.transfer ? 1 : 0}`,
     `APPLY_ARGS=${bashArray(m.applyArgs)}`,
@@ -131,18 +146,21 @@ export function jobEnv(m: JobFolderManifest): string {
   return lines.join('\n');
 }
 
-/** One queue-list line per job, in the variables the submit file's queue statement names. */
-export function listLine(job: JobSpec, transfer: boolean): string {
+/**
+ * One queue-list line per job, in the variables the submit file's queue statement names. With transfers:
+ * the scratch output name, the input's path below the base (= the output's below --out-dir), the input.
+ */
+export function listLine(job: JobSpec, transfer: boolean, m?: Pick<JobFolderManifest, 'base'>): string {
   // The last variable takes the rest of the line, so only it may hold the comma-separated file list.
-  return transfer ? `${job.id} ${basename(job.outputs[0])} ${job.inputs.join(',')}` : `${job.id} ${job.inputs.join(',')}`;
+  return transfer ? `${job.id} ${scratchOutputName(job)} ${relativeInput(m ?? {}, job.inputs[0])} ${job.inputs.join(',')}` : `${job.id} ${job.inputs.join(',')}`;
 }
 
 export function queueVars(transfer: boolean): string[] {
-  return transfer ? ['job', 'outname', 'inputs'] : ['job', 'inputs'];
+  return transfer ? ['job', 'outname', 'outrel', 'inputs'] : ['job', 'inputs'];
 }
 
-export function writeList(dir: string, name: string, jobs: JobSpec[], transfer: boolean): void {
-  writeFileSync(join(dir, name), jobs.map((j) => listLine(j, transfer)).join('\n') + '\n');
+export function writeList(dir: string, name: string, jobs: JobSpec[], transfer: boolean, m?: Pick<JobFolderManifest, 'base'>): void {
+  writeFileSync(join(dir, name), jobs.map((j) => listLine(j, transfer, m)).join('\n') + '\n');
 }
 
 export function readManifest(dir: string): JobFolderManifest {

@@ -1,9 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { NtcorrError } from '../core/errors.js';
 import { expandMacros, parseRemaps, parseSubmit, splitArguments, splitFileList, splitQueueItem } from './submitfile.js';
+
+function stamp(p: string): string {
+  const st = statSync(p);
+  return `${st.mtimeMs}:${st.size}`;
+}
 
 export interface LocalRun {
   job: string;
@@ -47,6 +52,8 @@ export function runLocal(dir: string, submitFile: string, jobId: string, opts: {
   const transfer = (get('should_transfer_files') ?? 'IF_NEEDED').toUpperCase() === 'YES';
   let cwd = dir;
   let exe = executable;
+  /** What the scratch folder held before the job ran (name -> mtime:size), to find what it created or changed. */
+  const before = new Map<string, string>();
   if (transfer) {
     cwd = mkdtempSync(join(tmpdir(), 'ntcorr-condor-scratch-'));
     exe = join(cwd, 'condor_exec.exe'); // HTCondor's name for the transferred executable
@@ -62,6 +69,7 @@ export function runLocal(dir: string, submitFile: string, jobId: string, opts: {
       if (statSync(src).isDirectory()) cpSync(src, dst, { recursive: true });
       else copyFileSync(src, dst);
     }
+    for (const name of readdirSync(cwd)) before.set(name, stamp(join(cwd, name)));
   }
   const outPath = get('output');
   const errPath = get('error');
@@ -80,7 +88,13 @@ export function runLocal(dir: string, submitFile: string, jobId: string, opts: {
   let held: string | undefined;
   if (transfer) {
     const remaps = parseRemaps(get('transfer_output_remaps'));
-    for (const f of splitFileList(get('transfer_output_files'))) {
+    const listed = get('transfer_output_files');
+    // Without transfer_output_files HTCondor sends back every file the job created or modified at the top
+    // of the scratch folder (sub-folders are not scanned).
+    const outputs = listed !== undefined
+      ? splitFileList(listed)
+      : readdirSync(cwd).filter((n) => statSync(join(cwd, n)).isFile() && before.get(n) !== stamp(join(cwd, n)));
+    for (const f of outputs) {
       const src = join(cwd, f);
       if (!existsSync(src)) { held = `transfer output file ${f} does not exist`; continue; }
       const dst = at(remaps.get(basename(f)) ?? basename(f));

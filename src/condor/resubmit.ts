@@ -27,7 +27,7 @@ export async function planResubmit(dir: string, m: JobFolderManifest, include: J
   }
   const list = `jobs.resubmit-${n}.txt`;
   const submitFile = `resubmit-${n}.sub`;
-  writeList(dir, list, m.jobs.filter((j) => pick.has(j.id)), m.transfer);
+  writeList(dir, list, m.jobs.filter((j) => pick.has(j.id)), m.transfer, m);
   writeFileSync(join(dir, submitFile), submitDescription(m, list));
   const round: SubmitRound = { name: `resubmit-${n}`, submitFile, list, jobs: [...pick], time: new Date().toISOString(), submitted: false };
   m.rounds.push(round);

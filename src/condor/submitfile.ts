@@ -4,17 +4,17 @@ import { LIST_FILE, WRAPPER, queueVars, type JobFolderManifest } from './jobfold
 
 /**
  * The submit description for a job folder: HTCondor reads each line of the queue list into the variables
- * job, [outname,] inputs and queues one job per line. Paths are relative to the job folder (condor_submit
+ * job, [outname, outrel,] inputs and queues one job per line. Paths are relative to the job folder (condor_submit
  * runs there), so the folder can be moved as a whole; data paths are absolute.
  */
 export function submitDescription(m: JobFolderManifest, listFile = LIST_FILE): string {
   const r = m.resources;
   const lines: string[] = [
-    `# ntcorr job folder: one job per line of ${listFile} (job id, ${m.transfer ? 'output name, ' : ''}comma-separated input files).`,
+    `# ntcorr job folder: one job per line of ${listFile} (job id, ${m.transfer ? 'scratch output name, output path below the output folder, ' : ''}comma-separated input files).`,
     `# Written by ${TOOL}. Adapt freely; condor/README.md in the ntcorr package explains every line.`,
     `universe                = vanilla`,
     `executable              = ${WRAPPER}`,
-    `arguments               = "$(job) $(inputs)"`,
+    `arguments               = "$(job) $(inputs)${m.transfer ? ' $(outrel)' : ''}"`,
     `batch_name              = ntcorr-${batchName(m)}`,
     `output                  = logs/job-$(job).out`,
     `error                   = logs/job-$(job).err`,
@@ -22,13 +22,16 @@ export function submitDescription(m: JobFolderManifest, listFile = LIST_FILE): s
   ];
   if (m.transfer) {
     // No shared filesystem: HTCondor copies inputs, model (and ntcorr tarball) in, and the one output back.
+    // No transfer_output_files: HTCondor then sends back only files the job created or changed at the top of
+    // its scratch folder, and the wrapper creates $(outname) (never an input's name) only for a verified
+    // output. A failed job leaves nothing there: nothing is copied over anything, and no missing listed
+    // file puts the job on hold, so the exit code and max_retries decide.
     const inputs = ['job.env', '$(inputs)', m.model, ...(m.tarball ? [m.tarball] : [])];
     lines.push(
       `should_transfer_files   = YES`,
       `when_to_transfer_output = ON_EXIT`,
       `transfer_input_files    = ${inputs.join(', ')}`,
-      `transfer_output_files   = $(outname)`,
-      `transfer_output_remaps  = "$(outname) = ${m.outDir}/$(outname)"`,
+      `transfer_output_remaps  = "$(outname) = ${m.outDir}/$(outrel)"`,
     );
   } else {
     // Shared filesystem: the job reads and writes the files where they are; only job.env travels (if needed).

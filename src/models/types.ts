@@ -19,6 +19,8 @@ export interface KindOptions {
 /** Per-file information given to a corrector (names of available columns, for collection expansion). */
 export interface FileContext {
   file: string;
+  /** Key of the file's counter-based random draws: its path below the run's base folder (default: the basename). */
+  key?: string;
   /** Every column name the file has (flat names; jagged columns included). */
   columns: string[];
   rows: number;

@@ -7,7 +7,7 @@ export interface ApplyOptions {
   inputs: string[];
   /** Model bundle folder. */
   model: string;
-  /** Write `<outDir>/<basename>`; exclusive with inPlace. */
+  /** Write `<outDir>/<path below base>`; exclusive with inPlace. */
   outDir?: string;
   /** Replace each input (temp file + fsync + verify + rename). */
   inPlace?: boolean;
@@ -38,6 +38,10 @@ export interface ApplyOptions {
   mode?: 'full' | 'friend';
   /** ROOT full copies: write only the readable branches when the input cannot be carried over whole. */
   dropUnreadable?: boolean;
+  /** Outputs mirror the inputs' paths below this folder (default: the inputs' longest common folder); also the root of draw keys. */
+  base?: string;
+  /** Wait up to this many seconds for another run's lock on a file (default 0: fail at once). */
+  waitLock?: number;
   /** Print one line per finished file (batch logs); default: when quiet or not a TTY. */
   log?: (line: string) => void;
 }

@@ -1,16 +1,19 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import pLimit from 'p-limit';
 import { loadBundle, type Bundle } from '../bundle/bundle.js';
 import { isJagged, type Column } from '../core/columns.js';
 import { NtcorrError, errorMessage } from '../core/errors.js';
 import { TOOL } from '../core/version.js';
-import { compileExpression, type CompiledExpression } from '../expr/index.js';
-import { formatFor, openTable } from '../io/formats.js';
+import { compileSelection, type CompiledExpression } from '../expr/index.js';
+import { formatFor, openTable, pathProblem } from '../io/formats.js';
 import type { OutputWriter, ProvenanceRecord, TableSource } from '../io/table.js';
 import { correctionKind } from '../models/registry.js';
 import type { Corrector, FileContext } from '../models/types.js';
 import { createProgress, type ProgressBar } from '../cli/progress.js';
-import { cleanStaleTemps, expandInputs, outputPathFor } from './files.js';
+import { lockFile, type FileLock } from '../core/lock.js';
+import { unmatchedMessage } from '../io/files.js';
+import { baseFor, checkOutputPlan, cleanStaleTemps, drawKey, ensureFolder, expandInputs, outputPathFor } from './files.js';
 import type { ApplyOptions, ApplySummary, FileResult } from './options.js';
 
 /**
@@ -50,6 +53,8 @@ interface RunContext {
   bundle: Bundle;
   binder: { bind(file: FileContext): Corrector };
   where?: CompiledExpression;
+  /** Outputs and draw keys are relative to this folder. */
+  base: string;
   eventsBar: ProgressBar;
   /** Called once per opened file with its row count (grows the events bar's total). */
   addRows(rows: number): void;
@@ -61,15 +66,25 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
   const result: FileResult = { file, status: 'failed', rows: 0, selected: 0, nonFiniteInputs: 0, nonFiniteOutputs: 0, outOfRange: 0, seconds: 0 };
   let source: TableSource | undefined;
   let writer: OutputWriter | undefined;
+  let lock: FileLock | undefined;
   try {
-    const outPath = outputPathFor(file, opts);
+    const outPath = outputPathFor(file, { ...opts, base: ctx.base });
     result.output = outPath;
+    if (!opts.inPlace) {
+      const problem = pathProblem(outPath);
+      if (problem) throw new NtcorrError(`${file}: output ${outPath}: ${problem}`, { file });
+      ensureFolder(dirname(outPath), 'output folder');
+    }
+    // The file about to be replaced (the input with --in-place, else the output) is locked against a
+    // concurrent run for the whole read-correct-verify-rename.
+    // (A missing input has nothing to lock: openTable below says "file not found".)
+    if (!opts.inPlace || existsSync(file)) lock = await lockFile(outPath, { waitSeconds: opts.waitLock });
     cleanStaleTemps(outPath);
     source = await openTable(file, { tree: opts.tree });
     result.rows = source.rows;
     ctx.addRows(source.rows);
     if (source.rows === 0) throw new NtcorrError(`${file}: the file has 0 rows; nothing to correct`, { file });
-    const corrector = ctx.binder.bind({ file, columns: source.columns.map((c) => c.name), rows: source.rows });
+    const corrector = ctx.binder.bind({ file, key: drawKey(file, ctx.base), columns: source.columns.map((c) => c.name), rows: source.rows });
     const outputs = corrector.outputs.map((o) => o.name);
 
     const done = alreadyDone(source, bundle, outputs);
@@ -103,7 +118,6 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
       seed: opts.seed,
       ...(opts.where ? { where: opts.where, fill: opts.fill } : {}),
     };
-    if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
     writer = await (await formatFor(outPath)).createWriter(source, outPath, corrector.outputs, { mode: opts.mode ?? 'full', compression: opts.compression, provenance, dropUnreadable: opts.dropUnreadable });
 
     for await (const chunk of source.chunks(read, opts.chunkRows)) {
@@ -147,6 +161,7 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
   } finally {
     await writer?.abort().catch(() => {});
     await source?.close().catch(() => {});
+    lock?.release();
     result.seconds = (Date.now() - t0) / 1000;
   }
   return result;
@@ -160,9 +175,17 @@ export async function runApply(opts: ApplyOptions): Promise<ApplySummary> {
   if (opts.force && opts.skipDone) throw new NtcorrError('--force and --skip-done contradict each other');
   if (!(opts.chunkRows >= 1)) throw new NtcorrError(`--chunk-rows must be >= 1 (got ${opts.chunkRows})`);
   if (!(opts.jobs >= 1)) throw new NtcorrError(`--jobs must be >= 1 (got ${opts.jobs})`);
-  const where = opts.where ? compileExpression(opts.where) : undefined;
-  const files = await expandInputs(opts.inputs);
-  if (files.length === 0) throw new NtcorrError('no input files');
+  if (opts.waitLock !== undefined && !(opts.waitLock >= 0)) throw new NtcorrError(`--wait-lock must be a number of seconds >= 0 (got ${opts.waitLock})`);
+  if (opts.outDir !== undefined) {
+    if (opts.outDir === '') throw new NtcorrError('--out-dir "": give a folder');
+    if (existsSync(opts.outDir) && !statSync(opts.outDir).isDirectory()) throw new NtcorrError(`--out-dir ${opts.outDir}: is a file, expected a folder`, { file: opts.outDir });
+  }
+  const where = compileSelection(opts.where);
+  const { files, unmatched } = await expandInputs(opts.inputs);
+  if (files.length === 0 && unmatched.length === 0) throw new NtcorrError('no input files');
+  const base = baseFor(files, opts.base);
+  // Output paths are fixed (and checked for collisions) before any file is touched.
+  if (!opts.inPlace) checkOutputPlan(files, files.map((f) => outputPathFor(f, { ...opts, base })));
   const bundle = loadBundle(opts.model);
   const kind = await correctionKind(bundle.manifest.kind, bundle.dir);
   const loaded = await kind.load(bundle, { backend: opts.backend, device: opts.device, seed: opts.seed, fill: opts.fill, threads: opts.threads });
@@ -172,7 +195,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplySummary> {
   const eventsBar = progress.bar('events', 0, 'events');
   let totalRows = 0;
   const ctx: RunContext = {
-    opts, bundle, where,
+    opts, bundle, where, base,
     binder: loaded,
     eventsBar,
     addRows(n) {
@@ -189,6 +212,12 @@ export async function runApply(opts: ApplyOptions): Promise<ApplySummary> {
   })));
   progress.stop();
   await loaded.close?.();
+  // A pattern that matched nothing fails like a bad file: the others ran, the exit code says so.
+  for (const u of unmatched) {
+    const r: FileResult = { file: u, status: 'failed', reason: unmatchedMessage(u), rows: 0, selected: 0, nonFiniteInputs: 0, nonFiniteOutputs: 0, outOfRange: 0, seconds: 0 };
+    opts.log?.(`failed  ${r.reason}`);
+    results.push(r);
+  }
   return {
     files: results,
     done: results.filter((r) => r.status === 'done').length,

@@ -1,8 +1,9 @@
-import fg from 'fast-glob';
 import { isJagged } from '../core/columns.js';
 import { NtcorrError } from '../core/errors.js';
-import { compileExpression } from '../expr/index.js';
+import { compileSelection } from '../expr/index.js';
+import { expandAll } from '../io/files.js';
 import { openTable } from '../io/formats.js';
+import { scanFiles } from '../io/scan.js';
 
 /** One sample (data or simulation) held in memory as float64 columns, already selected. */
 export interface LoadedSample {
@@ -13,15 +14,9 @@ export interface LoadedSample {
   weights: Float64Array | null;
 }
 
-/** Expands globs (sorted, de-duplicated); a pattern that matches nothing is an error naming it. */
+/** Input files of one sample (src/io/files.ts: an existing path is that file; every pattern must match). */
 export async function expandGlobs(patterns: string[], what: string): Promise<string[]> {
-  const out = new Set<string>();
-  for (const p of patterns) {
-    const m = fg.isDynamicPattern(p) ? await fg(p, { onlyFiles: true, absolute: false }) : [p];
-    if (m.length === 0) throw new NtcorrError(`--${what}: no file matches "${p}"`, { file: p });
-    for (const f of m.sort()) out.add(f);
-  }
-  return [...out];
+  return expandAll(patterns, `--${what}`);
 }
 
 /** Column names of the first file (the schema all files of a sample are expected to share). */
@@ -37,31 +32,25 @@ export async function columnsOf(file: string, tree?: string): Promise<Set<string
  * stops after `maxEvents` selected rows. Non-numeric or list columns fail with the file and column named.
  */
 export async function loadSample(files: string[], columns: string[], opts: { weight?: string; where?: string; maxEvents: number; tree?: string }): Promise<LoadedSample> {
-  const expr = opts.where ? compileExpression(opts.where) : undefined;
+  const expr = compileSelection(opts.where);
   const read = [...new Set([...columns, ...(opts.weight ? [opts.weight] : []), ...(expr ? expr.columns : [])])];
   const parts = new Map<string, Float64Array[]>(read.map((c) => [c, []]));
   let rows = 0;
-  for (const file of files) {
-    if (rows >= opts.maxEvents) break;
-    const src = await openTable(file, { tree: opts.tree });
-    try {
-      for await (const ch of src.chunks(read, 100_000)) {
-        const mask = expr ? expr.evalMask(ch.columns, ch.rows) : undefined;
-        let keep = mask ? mask.reduce((s, v) => s + v, 0) : ch.rows;
-        keep = Math.min(keep, opts.maxEvents - rows);
-        for (const name of read) {
-          const col = ch.columns.get(name)!;
-          if (isJagged(col)) throw new NtcorrError(`${file}: column "${name}" is a list column; validate compares one number per row`, { file, column: name });
-          const out = new Float64Array(keep);
-          let k = 0;
-          for (let i = 0; i < ch.rows && k < keep; i++) if (!mask || mask[i]) out[k++] = Number((col as ArrayLike<number | bigint>)[i]);
-          parts.get(name)!.push(out);
-        }
-        rows += keep;
-        if (rows >= opts.maxEvents) break;
+  if (opts.maxEvents > 0) {
+    for await (const { file, chunk: ch, mask } of scanFiles(files, { columns: read, where: expr, tree: opts.tree, chunkRows: 100_000 })) {
+      let keep = mask ? mask.reduce((s, v) => s + v, 0) : ch.rows;
+      keep = Math.min(keep, opts.maxEvents - rows);
+      for (const name of read) {
+        const col = ch.columns.get(name)!;
+        if (isJagged(col)) throw new NtcorrError(`${file}: column "${name}" is a list column; validate compares one number per row`, { file, column: name });
+        const out = new Float64Array(keep);
+        let k = 0;
+        for (let i = 0; i < ch.rows && k < keep; i++) if (!mask || mask[i]) out[k++] = Number((col as ArrayLike<number | bigint>)[i]);
+        parts.get(name)!.push(out);
       }
-    } finally {
-      await src.close();
+      rows += keep;
+      // stops reading (and closes the file) once enough events are selected
+      if (rows >= opts.maxEvents) break;
     }
   }
   const concat = (list: Float64Array[]) => { const o = new Float64Array(rows); let p = 0; for (const a of list) { o.set(a, p); p += a.length; } return o; };

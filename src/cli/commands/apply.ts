@@ -20,6 +20,8 @@ interface ApplyArgs {
   tree?: string;
   friend: boolean;
   'drop-unreadable': boolean;
+  base?: string;
+  'wait-lock': number;
 }
 
 /**
@@ -33,7 +35,9 @@ export const command: CommandModule<object, ApplyArgs> = {
     y
       .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Files or globs (quote globs: "out/*.parquet")' })
       .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'Model bundle folder (with model.json), e.g. models/sigma-m-over-m' })
-      .option('out-dir', { alias: 'o', type: 'string', describe: 'Write <out-dir>/<file name>; inputs are never modified' })
+      .option('out-dir', { alias: 'o', type: 'string', describe: 'Write <out-dir>/<path of the file below --base>; inputs are never modified' })
+      .option('base', { type: 'string', describe: 'Outputs keep the inputs\' paths below this folder (default: the longest common folder of the inputs); also the root of random-draw keys' })
+      .option('wait-lock', { type: 'number', default: 0, describe: 'Seconds to wait for another ntcorr run\'s lock on a file being replaced (default 0: that file fails at once)' })
       .option('in-place', { type: 'boolean', default: false, describe: 'Replace each input: temp file in the same folder, fsync, verify rows + schema, rename (a crash leaves the original intact)' })
       .option('chunk-rows', { type: 'number', default: 100_000, describe: 'Rows per chunk (memory is bounded by this, not by the file size)' })
       .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'Files processed at the same time' })
@@ -83,6 +87,8 @@ export const command: CommandModule<object, ApplyArgs> = {
       tree: argv.tree,
       mode: argv.friend ? 'friend' : 'full',
       dropUnreadable: argv['drop-unreadable'],
+      base: argv.base,
+      waitLock: argv['wait-lock'],
       command: ['ntcorr', ...process.argv.slice(2).map((a) => (/^[\w./=:,@+-]+$/.test(a) ? a : JSON.stringify(a)))].join(' '),
       log: quiet ? (line) => console.error(line) : undefined,
     });

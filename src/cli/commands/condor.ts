@@ -26,6 +26,7 @@ interface CommonJobArgs {
   tarball?: string;
   setup?: string;
   'files-from'?: string;
+  base?: string;
   force: boolean;
   'dry-run': boolean;
 }
@@ -33,7 +34,8 @@ interface CommonJobArgs {
 function jobOptions<T>(y: Argv<T>): Argv<T> {
   return y
     .option('dir', { alias: 'd', type: 'string', describe: 'Job folder to write (submit description, wrapper, lists, logs)' })
-    .option('out-dir', { alias: 'o', type: 'string', describe: 'Folder for the corrected files (same names as the inputs)' })
+    .option('out-dir', { alias: 'o', type: 'string', describe: 'Folder for the corrected files (the inputs\' paths below --base; never over an input)' })
+    .option('base', { type: 'string', describe: 'Outputs keep the inputs\' paths below this folder (default: their longest common folder)' })
     .option('in-place', { type: 'boolean', describe: 'Add the columns to the input files themselves (needs a shared filesystem)' })
     .option('transfer', { type: 'boolean', default: false, describe: 'No shared filesystem: HTCondor transfers inputs, model and outputs' })
     .option('files-per-job', { type: 'number', default: 1, describe: 'Files per job (shared filesystem only)' })
@@ -67,7 +69,7 @@ async function createFrom(a: CommonJobArgs & { globs: string[] }, modelMayBeMiss
     globs.push(...readFileSync(a['files-from'], 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
   }
   if (globs.length === 0) throw new NtcorrError('no input files: give files or quoted globs, or --files-from list.txt');
-  for (const bad of ['--out-dir', '-o', '--in-place', '--model', '-m']) {
+  for (const bad of ['--out-dir', '-o', '--in-place', '--model', '-m', '--base']) {
     if (applyArgs.includes(bad)) throw new NtcorrError(`--apply-args must not contain ${bad}: give it to ntcorr condor itself`);
   }
   return createJobFolder({
@@ -76,6 +78,7 @@ async function createFrom(a: CommonJobArgs & { globs: string[] }, modelMayBeMiss
     model: a.model,
     modelMayBeMissing,
     outDir: a['out-dir'],
+    base: a.base,
     inPlace: a['in-place'],
     transfer: a.transfer,
     filesPerJob: a['files-per-job'],

@@ -70,7 +70,7 @@ export const command: CommandModule<object, InspectArgs> = {
   describe: 'Show schema (types, nullability, nesting), rows, row groups, compression and ntcorr provenance of ntuple files',
   builder: (y) =>
     y
-      .positional('files', { type: 'string', array: true, demandOption: true, describe: 'parquet or ROOT files' })
+      .positional('files', { type: 'string', array: true, demandOption: true, describe: 'parquet or ROOT files, or quoted globs' })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON (one array entry per file) instead of text' })
       .option('tree', { type: 'string', describe: 'ROOT files: the TTree to describe' })
       .example('ntcorr inspect samples/zee_mc.parquet', 'Columns, row groups, codecs and provenance')
@@ -80,7 +80,14 @@ export const command: CommandModule<object, InspectArgs> = {
     const { errorMessage } = await import('../../core/errors.js');
     const out: Record<string, unknown>[] = [];
     let failed = 0;
-    for (const f of argv.files) {
+    const { expandFiles, unmatchedMessage } = await import('../../io/files.js');
+    const { files, unmatched } = await expandFiles(argv.files);
+    for (const u of unmatched) {
+      failed++;
+      if (argv.json) out.push({ path: u, error: unmatchedMessage(u) });
+      else console.error(`ntcorr inspect: ${unmatchedMessage(u)}`);
+    }
+    for (const f of files) {
       try {
         const src = await openTable(f, { tree: argv.tree });
         try {

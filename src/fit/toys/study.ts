@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { writeFileAtomic } from '../../core/atomic.js';
+import { cleanStaleTempsIn, writeFileAtomic } from '../../core/atomic.js';
 import { TOOL } from '../../core/version.js';
 import { buildModel, readModelDoc } from '../model.js';
 import type { MinimizeOptions } from '../minuit/migrad.js';
@@ -44,6 +44,8 @@ export async function runToyStudy(o: ToyStudyOptions): Promise<ToyStudyResult> {
   const gen = Float64Array.from(model.params, (p) => p.value);
   const fixed = model.params.map((p) => p.fixed);
   mkdirSync(o.out, { recursive: true });
+  // A killed study leaves `.ntcorr-tmp-*` files (its toys.parquet in the making...); remove those of dead runs.
+  for (const d of [o.out, join(o.out, 'plots')]) cleanStaleTempsIn(d);
   const provenance = {
     tool: TOOL,
     model: o.model,

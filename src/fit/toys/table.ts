@@ -1,8 +1,8 @@
-import { rename, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
-import { fsyncDir, fsyncPath, tempPathFor } from '../../core/atomic.js';
+import { commitFile, tempPathFor } from '../../core/atomic.js';
 import { TOOL } from '../../core/version.js';
 import type { ToyResult } from './run-toy.js';
 
@@ -105,9 +105,7 @@ export class ToyTableWriter {
     this.flush();
     await this.pendingWrite;
     this.writer.finish();
-    await fsyncPath(this.tmp);
-    await rename(this.tmp, this.path);
-    await fsyncDir(dirname(this.path));
+    await commitFile(this.tmp, this.path);
   }
 
   async abort(): Promise<void> {

@@ -1,4 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { resolve } from 'node:path';
 import { NtcorrError, errorMessage } from '../../core/errors.js';
 
 /**
@@ -27,6 +28,24 @@ export async function duckConnection(): Promise<DuckDBConnection> {
 /** SQL string literal. */
 export function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
+}
+
+/**
+ * A parquet path as a DuckDB SQL literal that cannot glob. DuckDB treats `*`, `?` and `[...]` in every
+ * read_parquet / parquet_metadata / parquet_schema / parquet_kv_metadata argument as a pattern (a list
+ * `['a[1].parquet']` globs too; checked with DuckDB 1.5: `a[1].parquet` read the sibling `a1.parquet`).
+ * Each glob character is escaped as a one-character class (`[` -> `[[]`, `*` -> `[*]`), which DuckDB's
+ * glob matches literally (tested with `[`, `]`, `*`, `?`, `**` in file and folder names, hidden files too).
+ * A backslash next to glob characters defeats that escaping in DuckDB, so such names are refused.
+ * The path is made absolute first, so a relative name is never read as `~/...` or `s3://...`.
+ */
+export function duckPath(path: string): string {
+  const file = resolve(path);
+  if (!/[*?[\]]/.test(file)) return sqlString(file);
+  if (file.includes('\\')) {
+    throw new NtcorrError(`${file}: a file name with a backslash and one of * ? [ ] cannot be read safely through DuckDB (it would be taken as a pattern); rename the file`, { file });
+  }
+  return sqlString(file.replace(/[*?[\]]/g, (c) => `[${c}]`));
 }
 
 /** SQL quoted identifier. */

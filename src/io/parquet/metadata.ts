@@ -2,11 +2,13 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DType } from '../../core/columns.js';
 import { NtcorrError } from '../../core/errors.js';
 import type { ColumnInfo, ProvenanceRecord } from '../table.js';
-import { fileError, sqlString } from './duck.js';
+import { duckPath, fileError } from './duck.js';
 
 /** Everything `open` and `inspect` need from a parquet footer, read through DuckDB's metadata functions. */
 export interface ParquetMeta {
+  /** Rows in the row groups (the footer's own num_rows may disagree: see footerRows). */
   rows: number;
+  footerRows: number;
   rowGroups: number;
   createdBy: string | null;
   columns: ColumnInfo[];
@@ -49,11 +51,11 @@ export function parseProvenance(file: string, raw: string | undefined): Provenan
 }
 
 export async function readParquetMeta(con: DuckDBConnection, file: string): Promise<ParquetMeta> {
-  const f = sqlString(file);
+  const f = duckPath(file);
   let fileMeta, chunkMeta, schema, described, kvRows;
   try {
     [fileMeta] = await rows(con, `SELECT num_rows, num_row_groups, created_by, file_size_bytes FROM parquet_file_metadata(${f})`);
-    chunkMeta = await rows(con, `SELECT path_in_schema, compression, encodings, row_group_id FROM parquet_metadata(${f})`);
+    chunkMeta = await rows(con, `SELECT path_in_schema, compression, encodings, row_group_id, row_group_num_rows FROM parquet_metadata(${f})`);
     schema = await rows(con, `SELECT name, repetition_type, num_children, type, converted_type, logical_type FROM parquet_schema(${f})`);
     described = await rows(con, `DESCRIBE SELECT * FROM read_parquet(${f})`);
     kvRows = await rows(con, `SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${f})`);
@@ -110,8 +112,15 @@ export async function readParquetMeta(con: DuckDBConnection, file: string): Prom
     compression.set(col, list);
   }
   const kv = new Map<string, string>(kvRows.map((r) => [String(r.k), String(r.v)]));
+  // The rows are what the row groups hold (what DuckDB and pyarrow read): some writers (parquet-rs 0.3,
+  // parquet-testing's repeated_no_annotation.parquet) leave the footer's num_rows at 0.
+  const groupRows = new Map<string, number>();
+  for (const c of chunkMeta) groupRows.set(String(c.row_group_id), Number(c.row_group_num_rows));
+  const footerRows = Number(fileMeta.num_rows);
+  const rowsInGroups = [...groupRows.values()].reduce((a, b) => a + b, 0);
   return {
-    rows: Number(fileMeta.num_rows),
+    rows: groupRows.size > 0 ? rowsInGroups : footerRows,
+    footerRows,
     rowGroups: Number(fileMeta.num_row_groups),
     createdBy: fileMeta.created_by === null ? null : String(fileMeta.created_by),
     columns,

@@ -2,7 +2,7 @@ import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
 import { allocate, type Chunk, type Column, type DType, type NumericArray } from '../../core/columns.js';
 import { NtcorrError } from '../../core/errors.js';
 import type { ColumnInfo } from '../table.js';
-import { fileError, sqlIdent, sqlString } from './duck.js';
+import { duckPath, fileError, sqlIdent } from './duck.js';
 
 /**
  * Streams parquet columns through DuckDB into ntcorr chunks of exactly `chunkRows` rows (the last one shorter).
@@ -158,6 +158,8 @@ export function checkReadable(file: string, info: ColumnInfo | undefined, name: 
 
 export async function* streamChunks(
   con: DuckDBConnection, file: string, totalRows: number, infos: ColumnInfo[], names: string[], chunkRows: number,
+  /** What DuckDB reads (a decompressed copy of a legacy-LZ4 file); `file` names it in messages. */
+  readPath: string = file,
 ): AsyncIterable<Chunk> {
   if (!(chunkRows >= 1)) throw new Error(`chunkRows must be >= 1, got ${chunkRows}`);
   const byName = new Map(infos.map((c) => [c.name, c]));
@@ -174,7 +176,7 @@ export async function* streamChunks(
   const select = cols.map((c) => (c.dtype === 'bool' ? `CAST(${sqlIdent(c.name)} AS UTINYINT${c.jagged ? '[]' : ''}) AS ${sqlIdent(c.name)}` : sqlIdent(c.name)));
   let result;
   try {
-    result = await con.stream(`SELECT ${select.join(', ')} FROM read_parquet(${sqlString(file)})`);
+    result = await con.stream(`SELECT ${select.join(', ')} FROM read_parquet(${duckPath(readPath)})`);
   } catch (e) {
     throw fileError(file, e, 'reading columns');
   }

@@ -1,9 +1,9 @@
-import { rename, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
 import type { DType, NumericArray } from '../../core/columns.js';
-import { fsyncDir, fsyncPath, tempPathFor } from '../../core/atomic.js';
+import { commitFile, tempPathFor } from '../../core/atomic.js';
 import { TOOL } from '../../core/version.js';
 import { columnDataFor, schemaFor } from './hyparquet-schema.js';
 
@@ -59,9 +59,7 @@ export async function writeParquetTable(path: string, columns: TableColumn[], kv
       if (rows === 0) break;
     }
     await writer.finish();
-    await fsyncPath(tmp);
-    await rename(tmp, path);
-    await fsyncDir(dirname(path));
+    await commitFile(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => {});
     throw e;

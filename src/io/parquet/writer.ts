@@ -1,13 +1,12 @@
-import { rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { unlink } from 'node:fs/promises';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
 import type { Column, DType } from '../../core/columns.js';
-import { fsyncDir, fsyncPath, tempPathFor } from '../../core/atomic.js';
+import { commitFile, tempPathFor } from '../../core/atomic.js';
 import { NtcorrError } from '../../core/errors.js';
 import { TOOL } from '../../core/version.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
 import type { OutputWriter, TableSource, WriteOptions } from '../table.js';
-import { duckConnection, fileError, sqlIdent, sqlString } from './duck.js';
+import { duckConnection, duckPath, fileError, sqlIdent, sqlString } from './duck.js';
 import { SQL_TYPE, columnDataFor, schemaFor } from './hyparquet-schema.js';
 import { PROVENANCE_KEY, readParquetMeta } from './metadata.js';
 
@@ -23,7 +22,7 @@ import { PROVENANCE_KEY, readParquetMeta } from './metadata.js';
  *
  * `opts.provenance` is read at finish() so the caller can fill in the counts of the run.
  */
-export async function createParquetWriter(source: TableSource & { kv?: Map<string, string>; sqlTypes?: Map<string, string> }, outPath: string, outputs: OutputSpec[], opts: WriteOptions): Promise<OutputWriter> {
+export async function createParquetWriter(source: TableSource & { kv?: Map<string, string>; sqlTypes?: Map<string, string>; readPath?: string; hold?(): () => void }, outPath: string, outputs: OutputSpec[], opts: WriteOptions): Promise<OutputWriter> {
   const tmpPath = tempPathFor(outPath);
   const sidePath = opts.mode === 'friend' ? tmpPath : `${tmpPath}.side`;
   const specs = outputs.map((o) => ({ name: o.name, type: (o.type ?? 'float32') as DType, jagged: o.jagged === true }));
@@ -45,8 +44,11 @@ export async function createParquetWriter(source: TableSource & { kv?: Map<strin
   });
   let rowsWritten = 0;
   let done = false;
+  // The pipeline closes the source before finish(); a decompressed legacy-LZ4 copy must outlive it.
+  const release = source.hold?.() ?? (() => {});
 
   const cleanup = async () => {
+    release();
     await unlink(sidePath).catch(() => {});
     await unlink(tmpPath).catch(() => {});
   };
@@ -73,7 +75,7 @@ export async function createParquetWriter(source: TableSource & { kv?: Map<strin
           const kv = kvFor().map(({ key, value }) => `${sqlString(key)}: ${sqlString(value)}`).join(', ');
           const codec = (opts.compression ?? 'zstd').toUpperCase();
           const sql = `COPY (SELECT o.*${replaced.length ? ` EXCLUDE (${replaced.join(', ')})` : ''}, s.* ` +
-            `FROM read_parquet(${sqlString(source.path)}) AS o POSITIONAL JOIN read_parquet(${sqlString(sidePath)}) AS s) ` +
+            `FROM read_parquet(${duckPath(source.readPath ?? source.path)}) AS o POSITIONAL JOIN read_parquet(${duckPath(sidePath)}) AS s) ` +
             `TO ${sqlString(tmpPath)} (FORMAT parquet, COMPRESSION ${codec}, USE_TMP_FILE false, KV_METADATA {${kv}})`;
           try {
             await con.run(sql);
@@ -99,10 +101,10 @@ export async function createParquetWriter(source: TableSource & { kv?: Map<strin
           con.closeSync();
         }
       }
-      await fsyncPath(tmpPath);
-      await rename(tmpPath, outPath);
-      await fsyncDir(dirname(outPath));
+      // Permission bits / owner of a replaced file are kept; a symlink's target is rewritten (core/atomic.ts).
+      await commitFile(tmpPath, outPath);
       done = true;
+      release();
     },
     async abort() {
       if (!done) await cleanup();

@@ -71,7 +71,7 @@ function bindFile(cfg: FlowConfig, file: FileContext, seed: number, fill: 'nan' 
   const outputs: OutputSpec[] = active.flatMap((a) => a.outputs.map((name, j) => ({ name, type: 'float32' as const, description: `${a.inputs[j]} corrected by flow ${model}` })));
   const F = cfg.variables.length;
   const Cn = cfg.conditions.length;
-  const stream = hashString(basename(file.file));
+  const stream = hashString(file.key ?? basename(file.file));
   const validity = cfg.validity ?? {};
   return {
     inputs: [...new Set(active.flatMap((a) => [...a.inputs, ...a.conditions]))],

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { NtcorrError } from '../../core/errors.js';
-import { openTable } from '../../io/formats.js';
+import { scanFiles } from '../../io/scan.js';
 import type { Chunk } from '../../core/columns.js';
 import type { JetConfig } from './config.js';
 import { buildJetBlock, concatBlocks, jetInputColumns, type JetBlock } from './features.js';
@@ -35,16 +35,18 @@ export function splitFiles(files: string[], split: number[], file: string): { tr
   return { train: files.slice(0, n[0]), val: files.slice(n[0], n[0] + n[1]), test: files.slice(n[0] + n[1], n[0] + n[1] + n[2]) };
 }
 
-/** Streams a file's chunks of the given columns. */
+/** Streams a file's chunks of the given columns (src/io/scan.ts). */
 export async function* fileChunks(path: string, tree: string, columns: string[], chunkRows = 65536): AsyncGenerator<Chunk> {
-  const t = await openTable(path, { tree });
-  try {
-    const have = new Set(t.columns.map((c) => c.name));
-    for (const c of columns) if (!have.has(c)) throw new NtcorrError(`${path}${t.tree ? ` (tree ${t.tree})` : ''}: column ${c} is missing`, { file: path, column: c });
-    yield* t.chunks(columns, chunkRows);
-  } finally {
-    await t.close();
-  }
+  const scan = scanFiles([path], {
+    tree,
+    chunkRows,
+    columns: (t) => {
+      const have = new Set(t.columns.map((c) => c.name));
+      for (const c of columns) if (!have.has(c)) throw new NtcorrError(`${path}${t.tree ? ` (tree ${t.tree})` : ''}: column ${c} is missing`, { file: path, column: c });
+      return columns;
+    },
+  });
+  for await (const { chunk } of scan) yield chunk;
 }
 
 /** Reads and preprocesses every jet of the files into memory (constituents unpadded). */

@@ -32,7 +32,7 @@ export async function correctExamples(bundleDir: string, e: Examples, idx: Int32
   // The draw lane is the collection's index in the BUNDLE (its apply collections), not in the training list.
   const toBundle = e.resolved.map((r) => config.collections.findIndex((c) => c.prefix === r.prefix));
   if (toBundle.some((k) => k < 0)) throw new Error(`bundle ${bundleDir} does not correct collection(s) ${e.resolved.filter((_, k) => toBundle[k] < 0).map((r) => r.prefix).join(', ')}`);
-  const ids = { files: e.files, file: Int32Array.from(idx, (i) => e.file[i]), row: Float64Array.from(idx, (i) => e.row[i]), collection: Uint8Array.from(idx, (i) => toBundle[e.collection[i]]) };
+  const ids = { files: e.files, keys: e.keys, file: Int32Array.from(idx, (i) => e.file[i]), row: Float64Array.from(idx, (i) => e.row[i]), collection: Uint8Array.from(idx, (i) => toBundle[e.collection[i]]) };
   const px = preprocessInputs(config.preprocessing, e.x.map((a) => Float64Array.from(idx, (i) => a[i])), ids, seed);
   const pc = preprocessConditions(config.preprocessing, e.c.map((a) => Float64Array.from(idx, (i) => a[i])));
   const F = px.length;

@@ -1,8 +1,9 @@
-import fg from 'fast-glob';
 import { isJagged, toFloat64, type Column, type NumericArray } from '../../core/columns.js';
 import { NtcorrError } from '../../core/errors.js';
-import { compileExpression } from '../../expr/index.js';
-import { openTable } from '../../io/formats.js';
+import { compileSelection } from '../../expr/index.js';
+import { drawKeys, expandAll } from '../../io/files.js';
+import { scanFiles } from '../../io/scan.js';
+import type { TableSource } from '../../io/table.js';
 
 /**
  * Training examples of one sample (data or simulation), column-major float64: one entry per selected
@@ -23,12 +24,14 @@ export interface Examples {
   /** Index into the collections list. */
   collection: Uint8Array;
   files: string[];
+  /** Key of each file's random draws (split, preprocessing): its path below the sample's common folder (src/io/files.ts drawKeys). */
+  keys?: string[];
   /** Column of each variable/condition per collection, as resolved in the first file (conditions may be event-level). */
   resolved: { prefix: string; columns: Record<string, string> }[];
 }
 
 export interface LoadSpec {
-  /** Globs (fast-glob), expanded and sorted; a glob matching nothing is an error. */
+  /** Files or patterns (src/io/files.ts); a pattern matching nothing is an error. */
   globs: string[];
   tree?: string;
   selection?: string;
@@ -43,15 +46,9 @@ export interface LoadSpec {
   chunkRows?: number;
 }
 
-/** Expands globs (sorted, deduplicated); every pattern must match something. */
+/** Input files of one sample (src/io/files.ts: an existing path is that file; every pattern must match). */
 export async function expandGlobs(globs: string[], label: string): Promise<string[]> {
-  const out = new Set<string>();
-  for (const g of globs) {
-    const hits = (await fg(g, { onlyFiles: true, dot: false })).sort();
-    if (hits.length === 0) throw new NtcorrError(`${label}: no file matches "${g}"`, { file: g });
-    for (const h of hits) out.add(h);
-  }
-  return [...out];
+  return expandAll(globs, label);
 }
 
 /** Column name of a condition for a collection: `<prefix><name>` if the file has it, else the event-level `<name>`. */
@@ -85,7 +82,7 @@ function flat(c: Column | undefined, file: string, name: string): NumericArray {
 /** Reads every selected example of a sample into memory (float64). */
 export async function loadExamples(spec: LoadSpec): Promise<Examples> {
   const files = await expandGlobs(spec.globs, spec.label);
-  const sel = spec.selection ? compileExpression(spec.selection) : undefined;
+  const sel = compileSelection(spec.selection, `${spec.label}: selection`);
   const nx = spec.variables.length;
   const nc = spec.conditions.length;
   const gx = Array.from({ length: nx }, () => new Growable());
@@ -95,65 +92,62 @@ export async function loadExamples(spec: LoadSpec): Promise<Examples> {
   const grow = new Growable();
   const gcoll = new Growable();
   let resolved: Examples['resolved'] | undefined;
-  for (let fi = 0; fi < files.length; fi++) {
-    const path = files[fi];
-    const table = await openTable(path, spec.tree ? { tree: spec.tree } : undefined);
-    try {
-      const available = new Set(table.columns.map((c) => c.name));
-      const need = new Set<string>();
-      const perColl = spec.collections.map((prefix) => {
-        const map = spec.columnMaps?.[prefix] ?? {};
-        const xs = spec.variables.map((v) => {
-          const col = map[v] ?? prefix + v;
-          if (!available.has(col)) throw new NtcorrError(`${path}: ${spec.label}: variable column ${col} not found (collection "${prefix}", variable "${v}")`, { file: path, column: col });
-          return col;
-        });
-        const cs = spec.conditions.map((c) => {
-          const col = map[c] ?? resolveColumn(available, prefix, c);
-          if (!col) throw new NtcorrError(`${path}: ${spec.label}: condition ${c} not found (looked for ${prefix}${c} and ${c})`, { file: path, column: prefix + c });
-          return col;
-        });
-        for (const c of [...xs, ...cs]) need.add(c);
-        return { xs, cs };
+  /** Per file, as resolved when it is opened: each collection's variable and condition columns. */
+  let perColl: { xs: string[]; cs: string[] }[] = [];
+  const columnsOf = (table: TableSource, index: number): string[] => {
+    const path = files[index];
+    const available = new Set(table.columns.map((c) => c.name));
+    const need = new Set<string>();
+    perColl = spec.collections.map((prefix) => {
+      const map = spec.columnMaps?.[prefix] ?? {};
+      const xs = spec.variables.map((v) => {
+        const col = map[v] ?? prefix + v;
+        if (!available.has(col)) throw new NtcorrError(`${path}: ${spec.label}: variable column ${col} not found (collection "${prefix}", variable "${v}")`, { file: path, column: col });
+        return col;
       });
-      resolved ??= spec.collections.map((prefix, ci) => ({
-        prefix,
-        columns: Object.fromEntries(spec.conditions.map((c, k) => [c, perColl[ci].cs[k]] as const).filter(([c, col]) => col !== prefix + c)),
-      }));
-      if (sel) {
-        const miss = sel.missing(available);
-        if (miss.length) throw new NtcorrError(`${path}: ${spec.label}: selection "${spec.selection}" uses column(s) not in the file: ${miss.join(', ')}`, { file: path, column: miss[0] });
-        for (const c of sel.columns) need.add(c);
-      }
-      if (spec.weight) {
-        if (!available.has(spec.weight)) throw new NtcorrError(`${path}: ${spec.label}: weight column ${spec.weight} not found`, { file: path, column: spec.weight });
-        need.add(spec.weight);
-      }
-      for (const info of table.columns) {
-        if (need.has(info.name) && (info.jagged || info.dtype === undefined)) {
-          throw new NtcorrError(`${path}: ${spec.label}: column ${info.name} is ${info.detail}; expected one number per row`, { file: path, column: info.name });
-        }
-      }
-      for await (const chunk of table.chunks([...need], spec.chunkRows ?? 65536)) {
-        const mask = sel ? sel.evalMask(chunk.columns, chunk.rows) : undefined;
-        const w = spec.weight ? toFloat64(flat(chunk.columns.get(spec.weight), path, spec.weight)) : undefined;
-        perColl.forEach(({ xs, cs }, ci) => {
-          const xa = xs.map((n) => flat(chunk.columns.get(n), path, n));
-          const ca = cs.map((n) => flat(chunk.columns.get(n), path, n));
-          for (let i = 0; i < chunk.rows; i++) {
-            if (mask && !mask[i]) continue;
-            for (let k = 0; k < nx; k++) gx[k].push(Number(xa[k][i]));
-            for (let k = 0; k < nc; k++) gc[k].push(Number(ca[k][i]));
-            gw.push(w ? w[i] : 1);
-            gfile.push(fi);
-            grow.push(chunk.start + i);
-            gcoll.push(ci);
-          }
-        });
-      }
-    } finally {
-      await table.close();
+      const cs = spec.conditions.map((c) => {
+        const col = map[c] ?? resolveColumn(available, prefix, c);
+        if (!col) throw new NtcorrError(`${path}: ${spec.label}: condition ${c} not found (looked for ${prefix}${c} and ${c})`, { file: path, column: prefix + c });
+        return col;
+      });
+      for (const c of [...xs, ...cs]) need.add(c);
+      return { xs, cs };
+    });
+    resolved ??= spec.collections.map((prefix, ci) => ({
+      prefix,
+      columns: Object.fromEntries(spec.conditions.map((c, k) => [c, perColl[ci].cs[k]] as const).filter(([c, col]) => col !== prefix + c)),
+    }));
+    if (sel) {
+      const miss = sel.missing(available);
+      if (miss.length) throw new NtcorrError(`${path}: ${spec.label}: selection "${spec.selection}" uses column(s) not in the file: ${miss.join(', ')}`, { file: path, column: miss[0] });
+      for (const c of sel.columns) need.add(c);
     }
+    if (spec.weight) {
+      if (!available.has(spec.weight)) throw new NtcorrError(`${path}: ${spec.label}: weight column ${spec.weight} not found`, { file: path, column: spec.weight });
+      need.add(spec.weight);
+    }
+    for (const info of table.columns) {
+      if (need.has(info.name) && (info.jagged || info.dtype === undefined)) {
+        throw new NtcorrError(`${path}: ${spec.label}: column ${info.name} is ${info.detail}; expected one number per row`, { file: path, column: info.name });
+      }
+    }
+    return [...need];
+  };
+  for await (const { file: path, index: fi, chunk, mask } of scanFiles(files, { tree: spec.tree, chunkRows: spec.chunkRows ?? 65536, where: sel, columns: columnsOf })) {
+    const w = spec.weight ? toFloat64(flat(chunk.columns.get(spec.weight), path, spec.weight)) : undefined;
+    perColl.forEach(({ xs, cs }, ci) => {
+      const xa = xs.map((n) => flat(chunk.columns.get(n), path, n));
+      const ca = cs.map((n) => flat(chunk.columns.get(n), path, n));
+      for (let i = 0; i < chunk.rows; i++) {
+        if (mask && !mask[i]) continue;
+        for (let k = 0; k < nx; k++) gx[k].push(Number(xa[k][i]));
+        for (let k = 0; k < nc; k++) gc[k].push(Number(ca[k][i]));
+        gw.push(w ? w[i] : 1);
+        gfile.push(fi);
+        grow.push(chunk.start + i);
+        gcoll.push(ci);
+      }
+    });
   }
   const n = gw.n;
   if (n === 0) throw new NtcorrError(`${spec.label}: no events pass the selection${spec.selection ? ` "${spec.selection}"` : ''} in ${files.join(', ')}`, { file: files[0] });
@@ -166,6 +160,7 @@ export async function loadExamples(spec: LoadSpec): Promise<Examples> {
     row: grow.done(),
     collection: Uint8Array.from(gcoll.done()),
     files,
+    keys: drawKeys(files),
     resolved: resolved ?? [],
   };
 }
@@ -195,6 +190,7 @@ export function subset(e: Examples, idx: Int32Array): Examples {
     row: pick(e.row),
     collection: Uint8Array.from(idx, (i) => e.collection[i]),
     files: e.files,
+    keys: e.keys,
     resolved: e.resolved,
   };
 }

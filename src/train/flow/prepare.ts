@@ -156,7 +156,7 @@ export async function prepareTraining(cfg: FlowTrainConfig, seed: number, log: (
     })),
     conditions: cfg.conditions.map((name) => ({ name, mean: 0, std: 1 })),
   };
-  const ids = (e: Examples, idx: Int32Array) => ({ files: e.files, file: Int32Array.from(idx, (i) => e.file[i]), row: pick(e.row, idx), collection: Uint8Array.from(idx, (i) => e.collection[i]) });
+  const ids = (e: Examples, idx: Int32Array) => ({ files: e.files, keys: e.keys, file: Int32Array.from(idx, (i) => e.file[i]), row: pick(e.row, idx), collection: Uint8Array.from(idx, (i) => e.collection[i]) });
   if (cfg.preprocessing.standardize) {
     // Statistics of the isolation-transformed inputs: run the (seeded) transform on the training split first.
     const tx = {

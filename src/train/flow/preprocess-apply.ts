@@ -5,12 +5,14 @@ import { needsDraw, toFlowScale, type PreprocessParams } from '../../models/flow
 /**
  * The model's preprocessing (src/models/flow/preprocess.ts) applied to training EXAMPLES, which are
  * scattered rows of several files rather than one contiguous chunk. Each value goes through exactly the
- * formula of `forwardInputs`: the spike-smearing draw is uniformAt(seed, hashString(file base name), row,
+ * formula of `forwardInputs`: the spike-smearing draw is uniformAt(seed, hashString(file key), row,
  * collection index x F + variable index), so an example preprocessed here equals the same row preprocessed by `apply` with the
  * same seed (tested against forwardInputs).
  */
 export interface ExampleIds {
   files: string[];
+  /** Draw key per file (path below the sample's common folder); default the basename. */
+  keys?: string[];
   file: Int32Array;
   row: Float64Array;
   /** Index of the example's collection in the bundle's collections (draw lane collection x F). */
@@ -19,7 +21,7 @@ export interface ExampleIds {
 
 /** Inputs -> standardised flow features, one Float64Array per variable. NaN where forwardInputs gives NaN. */
 export function preprocessInputs(p: PreprocessParams, x: ArrayLike<number>[], ids: ExampleIds, seed: number): Float64Array[] {
-  const streams = ids.files.map((f) => hashString(basename(f)));
+  const streams = ids.files.map((f, k) => hashString(ids.keys?.[k] ?? basename(f)));
   const n = ids.file.length;
   const F = p.inputs.length;
   return p.inputs.map((v, j) => {

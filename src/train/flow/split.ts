@@ -45,15 +45,18 @@ export function splitUniform(seed: number, fileHash: number, row: number, collec
   return h / 4294967296;
 }
 
-/** Which split a given example is in. */
-export function splitOf(seed: number, file: string, row: number, collection: number, fractions: { val: number; test: number }): SplitName {
-  const u = splitUniform(seed, fnv1a(basename(file)), row, collection);
+/**
+ * Which split a given example is in. `file`: the file's draw key (its path below the sample's common
+ * folder, `Examples.keys`); a path with folders is reduced to its basename, the key of a lone file.
+ */
+export function splitOf(seed: number, file: string, row: number, collection: number, fractions: { val: number; test: number }, key?: string): SplitName {
+  const u = splitUniform(seed, fnv1a(key ?? basename(file)), row, collection);
   return u < fractions.test ? 'test' : u < fractions.test + fractions.val ? 'val' : 'train';
 }
 
 /** Splits examples into the three sets (indices into `e`, in input order). */
 export function splitExamples(e: Examples, seed: number, fractions: { val: number; test: number }): SplitIndices {
-  const fileHash = e.files.map((f) => fnv1a(basename(f)));
+  const fileHash = e.files.map((f, k) => fnv1a(e.keys?.[k] ?? basename(f)));
   const train: number[] = [];
   const val: number[] = [];
   const test: number[] = [];
