@@ -1,25 +1,58 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import yargs, { type CommandModule } from 'yargs';
+import yargs from 'yargs';
 import { VERSION } from '../core/version.js';
 import { NtcorrError, errorMessage } from '../core/errors.js';
+import { setInvocation } from './options.js';
+import { UsageError, normaliseArgs, resolveCommand, type CommandWithSubs } from './strict.js';
 
 /**
  * Each file in ./commands exports `command` (a yargs CommandModule). Commands set process.exitCode
- * themselves (non-zero when any file failed); a thrown error is printed without a stack and exits 1.
+ * themselves (non-zero when any file failed). Exit codes: 2 for a usage error (unknown option, missing
+ * value, bad number: reported before anything runs), 1 for an ntcorr error (printed without a stack) or
+ * an internal error (one line; the stack with NTCORR_DEBUG=1).
  */
-async function loadCommands(): Promise<CommandModule[]> {
+async function loadCommands(): Promise<CommandWithSubs[]> {
   const dir = fileURLToPath(new URL('./commands/', import.meta.url));
   const files = readdirSync(dir)
     .filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts') && !f.endsWith('.map'))
     .sort();
-  const mods = await Promise.all(files.map((f) => import(pathToFileURL(dir + f).href) as Promise<{ command?: CommandModule }>));
+  const mods = await Promise.all(files.map((f) => import(pathToFileURL(dir + f).href) as Promise<{ command?: CommandWithSubs }>));
   return mods.flatMap((m) => (m.command ? [m.command] : []));
 }
 
+/** A failure before a handler starts is a usage error (yargs validation, .check); after, the handler's own. */
+const state = { inHandler: false };
+const marked = new WeakSet<object>();
+function markHandlers(c: CommandWithSubs): CommandWithSubs {
+  for (const m of [c, ...(c.subcommands ?? [])]) {
+    if (marked.has(m) || !m.handler) continue;
+    const h = m.handler;
+    m.handler = (a) => { state.inHandler = true; return h(a); };
+    marked.add(m);
+  }
+  return c;
+}
+
+function printUsageError(e: UsageError, usage: string | undefined): number {
+  const u = e.usage ?? usage;
+  console.error(`ntcorr: ${e.message}\nusage: ${u ?? 'ntcorr <command> [options]'}\nRun '${u ? u.split(' ').filter((w) => !/^[<[]/.test(w)).join(' ') : 'ntcorr'} --help' for all options.`);
+  return 2;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  setInvocation(argv);
   const commands = await loadCommands();
-  let cli = yargs(argv)
+  const resolved = resolveCommand(commands, argv);
+  let args = argv;
+  try {
+    if (resolved) args = normaliseArgs(argv, resolved.path, resolved.usage);
+  } catch (e) {
+    if (e instanceof UsageError) return printUsageError(e, resolved?.usage);
+    throw e;
+  }
+  state.inHandler = false;
+  let cli = yargs(args)
     .scriptName('ntcorr')
     .usage('$0 <command> [options]\n\nCorrections for HEP ntuples (parquet and ROOT): flows, jet regression, toy fits, HTCondor.')
     .version(VERSION)
@@ -28,17 +61,22 @@ export async function main(argv: string[]): Promise<number> {
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns || 110))
     .epilogue('Docs: README.md. Every command has --help with examples.')
-    .fail((msg, err, y) => {
-      if (err) throw err;
-      console.error(`${y.help() && ''}ntcorr: ${msg}\nRun with --help for usage.`);
-      process.exitCode = 2;
+    // Throwing (not printing and returning) is what stops yargs before the command's handler runs.
+    .fail((msg, err) => {
+      if (err && (state.inHandler || err instanceof NtcorrError)) throw err;
+      throw new UsageError(msg ?? errorMessage(err));
     });
-  for (const c of commands) cli = cli.command(c);
+  for (const c of commands) cli = cli.command(markHandlers(c));
   try {
     await cli.parseAsync();
   } catch (e) {
-    console.error(`ntcorr: ${errorMessage(e)}`);
-    if (!(e instanceof NtcorrError) && process.env.NTCORR_DEBUG) console.error(e);
+    if (e instanceof UsageError) return printUsageError(e, resolved?.usage);
+    if (e instanceof NtcorrError) {
+      console.error(`ntcorr: ${errorMessage(e)}`);
+    } else {
+      console.error(`ntcorr: internal error: ${errorMessage(e)}${process.env.NTCORR_DEBUG === '1' ? '' : ' (NTCORR_DEBUG=1 prints the stack; please report it)'}`);
+      if (process.env.NTCORR_DEBUG === '1') console.error(e);
+    }
     return 1;
   }
   return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { backendOption, commandLine, quietOption, seedOption, threadsOption, treeOption } from '../options.js';
 
 interface ApplyArgs {
   files: string[];
@@ -39,12 +40,12 @@ export const command: CommandModule<object, ApplyArgs> = {
       .option('fill', { choices: ['nan', 'keep'] as const, default: 'nan' as const, describe: 'Rows outside --where (or with invalid inputs): NaN, or keep the value the file already has for that output column (NaN when it has none)' })
       .option('force', { type: 'boolean', default: false, describe: 'Re-apply to files this model already corrected (their output columns are replaced) / overwrite existing outputs' })
       .option('skip-done', { type: 'boolean', default: false, describe: 'Skip files already corrected by this model (resubmitted batches)' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress bars; one line per file (batch logs)' })
-      .option('seed', { type: 'number', default: 12345, describe: 'Base seed for kinds that draw random numbers (recorded in provenance)' })
-      .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend for neural-network kinds' })
-      .option('threads', { type: 'number', describe: 'Compute threads for flow corrections (worker threads, one tfjs backend each); default NTCORR_THREADS, else every core' })
+      .option('quiet', quietOption('No progress bars; one line per file (batch logs)'))
+      .option('seed', seedOption({ default: 12345, describe: 'Base seed for kinds that draw random numbers (recorded in provenance)' }))
+      .option('backend', backendOption('tfjs backend for neural-network kinds'))
+      .option('threads', threadsOption({ describe: 'Compute threads (cores) for flow corrections (worker threads, one tfjs backend each); default NTCORR_THREADS, else every core' }))
       .option('compression', { type: 'string', describe: 'Codec of written files (parquet default zstd: zstd, snappy, gzip, uncompressed; ROOT default zlib: zlib, lz4, zstd, none)' })
-      .option('tree', { type: 'string', describe: 'ROOT files: the TTree to read (default: the only one; an error lists them when there are several)' })
+      .option('tree', treeOption())
       .option('friend', { type: 'boolean', default: false, describe: 'ROOT files: write only the new branches (same tree name and entries) to <out-dir>/<file>, for use as a friend tree' })
       .example('ntcorr apply samples/zee_mc.parquet -m models/sigma-m-over-m -o corrected/', 'Add sigma_m_over_m to a copy of the file in corrected/')
       .example('ntcorr apply "prod/*.parquet" -m models/zee-flow --in-place --jobs 2 --skip-done', 'Correct production files in place; resubmissions skip finished files')
@@ -76,7 +77,7 @@ export const command: CommandModule<object, ApplyArgs> = {
       compression: argv.compression,
       tree: argv.tree,
       mode: argv.friend ? 'friend' : 'full',
-      command: ['ntcorr', ...process.argv.slice(2).map((a) => (/^[\w./=:,@+-]+$/.test(a) ? a : JSON.stringify(a)))].join(' '),
+      command: commandLine(),
       log: quiet ? (line) => console.error(line) : undefined,
     });
     console.log(formatSummary(summary));

@@ -307,7 +307,8 @@ const verify: CommandModule<object, { model: string; files: string[] }> = {
   },
 };
 
-export const command: CommandModule = {
+export const command: CommandModule & { subcommands: CommandModule[] } = {
+  subcommands: [submit, status, resubmit, dag, runLocalCmd, verify] as unknown as CommandModule[],
   command: 'condor <action>',
   describe: 'HTCondor batches: submit one job per file, DAGs (train then apply), status, resubmit',
   builder: (y) =>

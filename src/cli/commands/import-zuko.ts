@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { commandLine } from '../options.js';
 
 interface ImportArgs {
   checkpoint: string;
@@ -67,7 +68,7 @@ export const command: CommandModule<object, ImportArgs> = {
       collections: argv.collections.split(',').map((s) => s.trim()).filter((s, i, a) => s !== '' || a.length === 1),
       describe: argv.describe,
       note: argv.note,
-      command: ['ntcorr', ...process.argv.slice(2)].join(' '),
+      command: commandLine(),
     });
     console.log(`wrote ${argv.out}: flow with ${r.parameters} parameters, ${argv.features} features, ${argv.context} context inputs; outputs ${r.outputs.join(', ')}`);
   },
