@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { NtcorrError } from '../../core/errors.js';
+import { checkKeys } from '../../core/config-keys.js';
 import { readTorchCheckpoint } from '../../io/torch/checkpoint.js';
 import { type FlowArch, archProblem } from './arch.js';
 import { flowColumns, saveFlowBundle } from './bundle-io.js';
@@ -53,7 +54,9 @@ export async function importZuko(o: ImportOptions): Promise<{ parameters: number
     } catch (e) {
       throw new NtcorrError(`${o.describe}: cannot read the flow description (${(e as Error).message})`, { file: o.describe });
     }
+    if (!extra || typeof extra !== 'object' || Array.isArray(extra)) throw new NtcorrError(`${o.describe}: expected a mapping of flow config fields`, { file: o.describe });
     if ('architecture' in extra) throw new NtcorrError(`${o.describe}: the architecture comes from the flags (--features, --context, ...), not from the description`, { file: o.describe });
+    checkKeys(extra, ['variables', 'conditions', 'isDataFlag', 'collections', 'outputPattern', 'validity', 'preprocessing'], '', o.describe);
     config = { ...config, ...extra };
     if (extra.variables && !extra.preprocessing) config.preprocessing = identityPreprocess(config.variables, config.conditions);
     if (extra.conditions && !extra.preprocessing) config.preprocessing = identityPreprocess(config.variables, config.conditions);

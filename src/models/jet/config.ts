@@ -99,8 +99,9 @@ function noUnknown(file: string, key: string, o: Record<string, unknown>, known:
   for (const k of Object.keys(o)) if (!known.includes(k)) fail(file, `${key}${key ? '.' : ''}${k}`, `unknown key (known: ${known.join(', ')})`);
 }
 
-function block(file: string, key: string, v: unknown): BlockConfig {
+function block(file: string, key: string, v: unknown, extra: string[] = []): BlockConfig {
   const o = obj(file, key, v);
+  noUnknown(file, key, o, ['type', 'num_units', ...extra]);
   const type = (o.type ?? 'mlp') as string;
   if (type !== 'mlp' && type !== 'resnet') fail(file, `${key}.type`, `expected mlp or resnet, got ${JSON.stringify(type)}`);
   const units = o.num_units;
@@ -148,11 +149,14 @@ export function parseJetConfig(text: string, file: string): JetConfig {
     bucket: d.bucket === undefined ? true : d.bucket === true,
   };
   const j = obj(file, 'jet', root.jet, false);
+  noUnknown(file, 'jet', j, ['pt', 'eta', 'phi', 'pt_gen']);
   const jet = { pt: (j.pt as string) ?? 'pt', eta: (j.eta as string) ?? 'eta', phi: (j.phi as string) ?? 'phi', pt_gen: (j.pt_gen as string) ?? 'pt_gen' };
 
   const f = obj(file, 'features', root.features);
   const m = obj(file, 'model', root.model);
   const g = obj(file, 'features.global', f.global, false);
+  noUnknown(file, 'features.global', g, ['numerical', 'numerical_branches']);
+  noUnknown(file, 'model', m, [...Object.keys(f).filter((k) => k !== 'global'), 'head']);
   const global = { numerical: strs(file, 'features.global.numerical', g.numerical, []), numerical_branches: strs(file, 'features.global.numerical_branches', g.numerical_branches, []) };
   for (const n of global.numerical) if (!global.numerical_branches.includes(n)) global.numerical_branches.push(n);
   const types: JetConfig['types'] = [];
@@ -174,7 +178,7 @@ export function parseJetConfig(text: string, file: string): JetConfig {
     types.push({
       name,
       features: { numerical, numerical_branches: branches, categorical, max_size: num(file, `features.${name}.max_size`, o.max_size, 64) },
-      block: block(file, `model.${name}`, mb),
+      block: block(file, `model.${name}`, mb, ['embeddings']),
       embeddings: emb as Record<string, number>,
     });
   }
@@ -187,6 +191,7 @@ export function parseJetConfig(text: string, file: string): JetConfig {
     loss = { type: root.loss, delta: 0.1 };
   } else if (root.loss !== undefined) {
     const l = obj(file, 'loss', root.loss);
+    noUnknown(file, 'loss', l, ['type', 'delta']);
     if (l.type !== 'mae' && l.type !== 'huber') fail(file, 'loss.type', `expected mae or huber, got ${JSON.stringify(l.type)}`);
     loss = { type: l.type, delta: num(file, 'loss.delta', l.delta, 0.1) };
   }
@@ -195,6 +200,8 @@ export function parseJetConfig(text: string, file: string): JetConfig {
   noUnknown(file, 'train', t, ['steps_per_epoch', 'max_epochs', 'learning_rate', 'weight_decay', 'clip_norm', 'reduce_lr_on_plateau', 'early_stopping', 'seed']);
   const rop = obj(file, 'train.reduce_lr_on_plateau', t.reduce_lr_on_plateau, false);
   const es = obj(file, 'train.early_stopping', t.early_stopping, false);
+  noUnknown(file, 'train.reduce_lr_on_plateau', rop, ['factor', 'patience', 'min_delta']);
+  noUnknown(file, 'train.early_stopping', es, ['patience', 'min_delta']);
   const train = {
     max_epochs: num(file, 'train.max_epochs', t.max_epochs, 20),
     steps_per_epoch: num(file, 'train.steps_per_epoch', t.steps_per_epoch, 0),
@@ -206,6 +213,7 @@ export function parseJetConfig(text: string, file: string): JetConfig {
     seed: num(file, 'train.seed', t.seed, 1),
   };
   const tr = obj(file, 'transform', root.transform, false);
+  noUnknown(file, 'transform', tr, ['steps', 'categorical']);
   const steps: Record<string, TransformStepSpec[]> = {};
   for (const [k, v] of Object.entries(obj(file, 'transform.steps', tr.steps, false))) steps[k] = parseTransformSteps(file, `transform.steps.${k}`, v);
   const categorical: Record<string, number[]> = {};
@@ -214,6 +222,7 @@ export function parseJetConfig(text: string, file: string): JetConfig {
     categorical[k] = v as number[];
   }
   const run = obj(file, 'run', root.run, false);
+  noUnknown(file, 'run', run, ['name', 'storage']);
   const output = typeof root.output === 'string' ? resolve(base, root.output) : resolve(base, typeof run.name === 'string' ? `models/jet-${run.name}` : 'models/jet');
   const ap = obj(file, 'apply', root.apply, false);
   noUnknown(file, 'apply', ap, ['output', 'raw_output', 'collection']);
@@ -222,6 +231,7 @@ export function parseJetConfig(text: string, file: string): JetConfig {
   if (ap.raw_output !== undefined) apply.raw_output = String(ap.raw_output);
   if (ap.collection !== undefined) {
     const c = obj(file, 'apply.collection', ap.collection);
+    noUnknown(file, 'apply.collection', c, ['prefix', 'event_columns', 'constituent_jet_index']);
     if (typeof c.prefix !== 'string') fail(file, 'apply.collection.prefix', 'expected the jet column prefix, e.g. Jet_');
     const idx = obj(file, 'apply.collection.constituent_jet_index', c.constituent_jet_index);
     for (const t of types) if (typeof idx[t.name] !== 'string') fail(file, `apply.collection.constituent_jet_index.${t.name}`, 'expected the column with each constituent\'s jet index in its event');
