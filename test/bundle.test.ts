@@ -71,6 +71,7 @@ test('model.json: unknown keys and malformed tensor specs are errors naming the 
     [{ ...base, outputs: [{ name: 'y', tpye: 'float64' }] }, /model\.json: outputs\[0\]\.tpye: unknown key/],
     [{ ...base, tensors: [{ name: 'w', shape: [-1], dtype: 'float32', offset: 0 }] }, /tensors\[0\]\.shape: expected a list of non-negative integers/],
     [{ ...base, tensors: [{ name: 'w', shape: [2], dtype: 'float16', offset: 0 }] }, /tensors\[0\]\.dtype/],
+    [{ ...base, outputs: [{ name: 'y', type: 'float16' }] }, /outputs\[0\]\.type: expected one of float32, float64/],
   ];
   for (const [m, re] of cases) {
     writeFileSync(join(dir, 'model.json'), JSON.stringify(m));

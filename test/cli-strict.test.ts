@@ -1,7 +1,8 @@
 import test from 'ava';
 import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../src/cli/main.js';
+import { formatError, main } from '../src/cli/main.js';
+import { NtcorrError } from '../src/core/errors.js';
 import { commandLine } from '../src/cli/options.js';
 import { openTable } from '../src/io/formats.js';
 import { ROOT, tempDir } from './helpers/fixtures.js';
@@ -119,4 +120,15 @@ test('toys --jobs still works as a deprecated alias of --threads, with a warning
 test('commandLine quotes what a shell would split', (t) => {
   t.is(commandLine(['apply', 'a.parquet', '--where', 'mass > 80', '-m', 'models/x']), 'ntcorr apply a.parquet --where "mass > 80" -m models/x');
   t.is(commandLine(['fit', '--shift=-0.5']), 'ntcorr fit --shift=-0.5');
+});
+
+test('top-level errors: ntcorr errors print their message; others one internal-error line, the stack only with NTCORR_DEBUG=1', (t) => {
+  t.is(formatError(new NtcorrError('f.parquet: no column "x"'), false), 'ntcorr: f.parquet: no column "x"');
+  t.is(formatError(new NtcorrError('f.parquet: no column "x"'), true), 'ntcorr: f.parquet: no column "x"');
+  const bug = new TypeError("Cannot read properties of undefined (reading 'set')");
+  t.is(formatError(bug, false), "ntcorr: internal error: Cannot read properties of undefined (reading 'set') (NTCORR_DEBUG=1 prints the stack; please report it)");
+  const dbg = formatError(bug, true).split('\n');
+  t.is(dbg[0], "ntcorr: internal error: Cannot read properties of undefined (reading 'set')");
+  t.regex(dbg[1], /^TypeError: Cannot read/);
+  t.true(dbg.length > 2 && dbg.slice(2).every((l) => /^\s+at /.test(l)));
 });

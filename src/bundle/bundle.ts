@@ -23,6 +23,7 @@ export interface Bundle {
 
 const MANIFEST_KEYS = ['format', 'formatVersion', 'name', 'kind', 'inputs', 'outputs', 'config', 'tensors', 'provenance'];
 const OUTPUT_KEYS = ['name', 'type', 'jagged', 'description'];
+const DTYPES = ['float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool'];
 const TENSOR_KEYS = ['name', 'shape', 'dtype', 'offset'];
 /** model.json is small text; anything bigger is not a bundle (and must not be read into memory whole). */
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
@@ -104,7 +105,11 @@ function checkManifest(m: unknown, path: string, dir: string): BundleManifest {
   if (o.format !== 'ntcorr-bundle') fail(`format is ${JSON.stringify(o.format)}, expected "ntcorr-bundle"`);
   if (typeof o.kind !== 'string') fail('has no "kind"');
   if (!Array.isArray(o.outputs) || o.outputs.some((x) => !x || typeof x !== 'object' || typeof (x as { name?: unknown }).name !== 'string')) fail('outputs: expected a list of {name, type?}');
-  (o.outputs as object[]).forEach((x, i) => checkKeys(x, OUTPUT_KEYS, `outputs[${i}]`, path));
+  (o.outputs as Record<string, unknown>[]).forEach((x, i) => {
+    checkKeys(x, OUTPUT_KEYS, `outputs[${i}]`, path);
+    if (x.type !== undefined && !DTYPES.includes(x.type as string)) fail(`outputs[${i}].type: expected one of ${DTYPES.join(', ')} (got ${JSON.stringify(x.type)})`);
+    if (x.jagged !== undefined && typeof x.jagged !== 'boolean') fail(`outputs[${i}].jagged: expected true or false`);
+  });
   if (o.inputs !== undefined && (!Array.isArray(o.inputs) || o.inputs.some((x) => typeof x !== 'string'))) fail('inputs: expected a list of column names');
   if (o.config !== undefined && (o.config === null || typeof o.config !== 'object' || Array.isArray(o.config))) fail('config: expected an object');
   if (o.tensors !== undefined) {

@@ -4,6 +4,8 @@ import yargs from 'yargs';
 import { VERSION } from '../core/version.js';
 import { NtcorrError, errorMessage } from '../core/errors.js';
 import { setInvocation } from './options.js';
+import { readEnvironment } from './env.js';
+import { settings } from '../core/settings.js';
 import { UsageError, normaliseArgs, resolveCommand, type CommandWithSubs } from './strict.js';
 
 /**
@@ -34,6 +36,18 @@ function markHandlers(c: CommandWithSubs): CommandWithSubs {
   return c;
 }
 
+/**
+ * What the top-level handler prints for an error: an ntcorr error is its message (it names the file and
+ * what was expected); anything else is a bug, shown as one "internal error" line, with the stack only
+ * under NTCORR_DEBUG=1.
+ */
+export function formatError(e: unknown, debug: boolean): string {
+  if (e instanceof NtcorrError) return `ntcorr: ${errorMessage(e)}`;
+  const line = `ntcorr: internal error: ${errorMessage(e)}`;
+  if (!debug) return `${line} (NTCORR_DEBUG=1 prints the stack; please report it)`;
+  return `${line}\n${e instanceof Error && e.stack ? e.stack : String(e)}`;
+}
+
 function printUsageError(e: UsageError, usage: string | undefined): number {
   const u = e.usage ?? usage;
   console.error(`ntcorr: ${e.message}\nusage: ${u ?? 'ntcorr <command> [options]'}\nRun '${u ? u.split(' ').filter((w) => !/^[<[]/.test(w)).join(' ') : 'ntcorr'} --help' for all options.`);
@@ -42,6 +56,7 @@ function printUsageError(e: UsageError, usage: string | undefined): number {
 
 export async function main(argv: string[]): Promise<number> {
   setInvocation(argv);
+  readEnvironment();
   const commands = await loadCommands();
   const resolved = resolveCommand(commands, argv);
   let args = argv;
@@ -71,12 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     await cli.parseAsync();
   } catch (e) {
     if (e instanceof UsageError) return printUsageError(e, resolved?.usage);
-    if (e instanceof NtcorrError) {
-      console.error(`ntcorr: ${errorMessage(e)}`);
-    } else {
-      console.error(`ntcorr: internal error: ${errorMessage(e)}${process.env.NTCORR_DEBUG === '1' ? '' : ' (NTCORR_DEBUG=1 prints the stack; please report it)'}`);
-      if (process.env.NTCORR_DEBUG === '1') console.error(e);
-    }
+    console.error(formatError(e, settings.debug));
     return 1;
   }
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
