@@ -132,3 +132,17 @@ test('top-level errors: ntcorr errors print their message; others one internal-e
   t.regex(dbg[1], /^TypeError: Cannot read/);
   t.true(dbg.length > 2 && dbg.slice(2).every((l) => /^\s+at /.test(l)));
 });
+
+test.serial('condor: a typo inside --apply-args / --train-args is a usage error at submit time, before the job folder is written', async (t) => {
+  const out = tempDir();
+  const r = await run(['condor', 'submit', S, '-m', M, '-o', join(out, 'o'), '-d', join(out, 'j'), '--dry-run', '--apply-args', '--chunk-rows 5000 --wehre "mass > 80"']);
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /--apply-args: Unknown argument: wehre/);
+  const r2 = await run(['condor', 'submit', S, '-m', M, '-o', join(out, 'o'), '-d', join(out, 'j'), '--dry-run', '--apply-args=--chunk-rows'], );
+  t.is(r2.code, 2, r2.stderr);
+  t.regex(r2.stderr, /--apply-args: --chunk-rows: missing value/);
+  const r3 = await run(['condor', 'dag', '--train', 'examples/flow/flow.yaml', '--train-name', 'zee-flow', '--apply', S, '-o', join(out, 'o'), '-d', join(out, 'j'), '--dry-run', '--train-args', '--epohcs 3']);
+  t.is(r3.code, 2, r3.stderr);
+  t.regex(r3.stderr, /--train-args: Unknown argument: epohcs/);
+  t.deepEqual(readdirSync(out), []);
+});

@@ -100,3 +100,29 @@ export function normaliseArgs(argv: string[], path: CommandModule[], usage: stri
   }
   return out;
 }
+
+/**
+ * Checks arguments meant for another command later (condor's --apply-args / --train-args, run on the
+ * worker hours later) now, with that command's options: a typo there is a usage error at submit time.
+ * `fill` supplies placeholders for the options and positionals the caller sets itself.
+ */
+export async function checkArgsFor(c: CommandModule, args: string[], fill: string[], flag: string): Promise<void> {
+  const words = [firstWord(c), ...fill, ...args];
+  const usage = `${flag} holds options of ntcorr ${String(c.command)}`;
+  let normalised: string[];
+  try {
+    normalised = normaliseArgs(words, [c], usage);
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`${flag}: ${e.message}`, usage);
+    throw e;
+  }
+  await yargs(normalised)
+    .strict()
+    .help(false)
+    .version(false)
+    .command({ ...c, handler: () => {} })
+    .fail((msg, err) => { throw new UsageError(`${flag}: ${msg ?? errorMessageOf(err)}`, usage); })
+    .parseAsync();
+}
+
+const errorMessageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
