@@ -23,6 +23,8 @@ async function loadCommands(): Promise<CommandWithSubs[]> {
   return mods.flatMap((m) => (m.command ? [m.command] : []));
 }
 
+const EPILOGUE = 'Unknown options, missing values and non-numbers stop a command before it runs (exit 2); values may start with "-" (--where "-mass < -100"). Exit codes: 0 ok, 1 failed (the message names the file), 2 usage, 3 fit not valid / condor verify: not done. NTCORR_DEBUG=1 prints the stack of internal errors. Docs: README.md.';
+
 /** A failure before a handler starts is a usage error (yargs validation, .check); after, the handler's own. */
 const state = { inHandler: false };
 const marked = new WeakSet<object>();
@@ -31,6 +33,9 @@ function markHandlers(c: CommandWithSubs): CommandWithSubs {
     if (marked.has(m) || !m.handler) continue;
     const h = m.handler;
     m.handler = (a) => { state.inHandler = true; return h(a); };
+    // Every command's --help ends with the rules for options and the exit codes.
+    const b = m.builder;
+    if (typeof b === 'function') m.builder = (y) => (b(y) as typeof y).epilogue(EPILOGUE);
     marked.add(m);
   }
   return c;
@@ -75,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'Give a command; see ntcorr --help.')
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns || 110))
-    .epilogue('Docs: README.md. Every command has --help with examples.')
+    .epilogue(EPILOGUE)
     // Throwing (not printing and returning) is what stops yargs before the command's handler runs.
     .fail((msg, err) => {
       if (err && (state.inHandler || err instanceof NtcorrError)) throw err;
