@@ -48,7 +48,7 @@ interface Target {
   tree?: string;
 }
 
-const TARGETS: Target[] = [
+const TARGETS: Target[] = ([
   { kind: 'parquet', file: join(FIX, 'parquet', 'parquet-testing', 'alltypes_plain.parquet'), column: 'id' },
   { kind: 'parquet', file: join(FIX, 'parquet', 'parquet-testing', 'datapage_v2.snappy.parquet'), column: 'b' },
   { kind: 'parquet', file: join(FIX, 'parquet', 'parquet-testing', 'byte_stream_split.zstd.parquet'), column: 'f32' },
@@ -58,7 +58,7 @@ const TARGETS: Target[] = [
   { kind: 'pth', file: join(FIX, 'zuko', 'nsf_c', 'state_dict.pth') },
   { kind: 'npy', file: join(FIX, 'zuko', 'nsf_c', 'io', 'c.npy') },
   { kind: 'model.json', file: join(ROOT, 'models', 'sigma-m-over-m', 'model.json') },
-].filter((t) => existsSync(t.file));
+] as Target[]).filter((t) => existsSync(t.file));
 
 type Mutation = { how: string; at: number; bytes: Buffer };
 
