@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { backendOption, seedOption, threadsOption, treeOption } from '../options.js';
+import { backendOption, quietOption, seedOption, threadsOption, treeOption } from '../options.js';
 
 interface ClosureArgs {
   model: string;
@@ -18,6 +18,7 @@ interface ClosureArgs {
   backend: string;
   threads: number;
   json: boolean;
+  quiet: boolean;
 }
 
 /**
@@ -46,6 +47,7 @@ export const command: CommandModule<object, ClosureArgs> = {
       .option('backend', backendOption())
       .option('threads', threadsOption({ default: 2, describe: 'Compute threads (cores) for the correction (the values do not depend on it)' }))
       .option('json', { type: 'boolean', default: false, describe: 'Print the JSON summary instead of the Markdown table' })
+      .option('quiet', quietOption('No progress lines on stderr'))
       .example('ntcorr closure -m models/zee-flow --data samples/zee_data.parquet --mc samples/zee_mc.parquet --mc-weight weight', 'Closure of the bundled flow on the samples')
       .example('ntcorr closure -m models/zee-flow --data "data/*.parquet" --mc "mc/*.parquet" --where "abs(probe_ScEta) < 1.4442" --collections probe_ --reweight pt ScEta fixedGridRhoAll -o closure-barrel', 'Barrel probes only, simulation reweighted to data in pt, eta, rho'),
   handler: async (argv) => {
@@ -69,7 +71,7 @@ export const command: CommandModule<object, ClosureArgs> = {
       out: argv.out,
       backend: argv.backend,
       threads: argv.threads,
-      log: (s) => console.error(s),
+      log: argv.quiet ? () => {} : (s) => console.error(s),
     });
     console.log(argv.json ? JSON.stringify(report.summary, null, 2) : closureMarkdown(report.summary, argv.model));
     console.error(`report written to ${report.dir}`);
