@@ -84,6 +84,8 @@ export async function main(argv: string[]): Promise<number> {
     // Throwing (not printing and returning) is what stops yargs before the command's handler runs.
     .fail((msg, err) => {
       if (err && (state.inHandler || err instanceof NtcorrError)) throw err;
+      // recommendCommands reports only its suggestion: say what was wrong too.
+      if (msg?.startsWith('Did you mean')) throw new UsageError(`unknown command "${argv.find((w) => !w.startsWith('-'))}". ${msg}`);
       throw new UsageError(msg ?? errorMessage(err));
     });
   for (const c of commands) cli = cli.command(markHandlers(c));
