@@ -139,3 +139,44 @@ test('unknown and jagged columns are named', (t) => {
   const jag = new Map<string, Column>([['j', { offsets: new Int32Array([0, 1]), values: new Float32Array([1]) }]]);
   t.throws(() => compileExpression('j + 1').evalFloat(jag, 1), { message: /"j" is a list/ });
 });
+
+test('long chains compile and evaluate; deep nesting is a clear error naming the position', (t) => {
+  const n = 3000;
+  const names = Array.from({ length: n }, (_, i) => `x${i % 7}`);
+  const cols = new Map<string, Float64Array>(Array.from({ length: 7 }, (_, j) => [`x${j}`, new Float64Array([j + 1, -j])]));
+  // 3000-term sum with alternating signs, against a plain loop
+  const src = names.map((c, i) => (i === 0 ? c : `${i % 2 ? '-' : '+'} ${c}`)).join(' ');
+  const ref = [0, 1].map((row) => names.reduce((s, c, i) => (i === 0 ? cols.get(c)![row] : i % 2 ? s - cols.get(c)![row] : s + cols.get(c)![row]), 0));
+  t.deepEqual([...compileExpression(src).evalFloat(cols, 2)], ref);
+  const prod = names.slice(0, 2000).join(' * ');
+  t.is(compileExpression(prod).evalFloat(cols, 2)[1], names.slice(0, 2000).reduce((s, c) => s * cols.get(c)![1], 1));
+  const conj = Array.from({ length: 2000 }, (_, i) => `x${i % 7} > -1`).join(' and ');
+  t.deepEqual([...compileExpression(conj).evalMask(cols, 2)], [1, 0]);
+  const cmp = Array.from({ length: 1500 }, (_, i) => `${i}`).join(' < ');
+  t.deepEqual([...compileExpression(cmp).evalMask(cols, 1)], [1]);
+  // 200 nested parentheses are fine; 1000 are refused at the position of the first one too deep
+  t.is(compileExpression(`${'('.repeat(200)}x1${')'.repeat(200)} + 1`).evalFloat(cols, 1)[0], 3);
+  const deep = `${'('.repeat(1000)}x1${')'.repeat(1000)}`;
+  const e = t.throws(() => compileExpression(deep), { instanceOf: NtcorrError });
+  t.regex(e!.message, /^expression error at position 257: nested more than 256 levels deep/);
+  t.true(e!.message.includes(deep.slice(0, 50)));
+  t.throws(() => compileExpression(`${'-'.repeat(1000)}x1`), { message: /position 257: nested more than 256 levels/ });
+  t.throws(() => compileExpression(`${'abs('.repeat(400)}x1${')'.repeat(400)}`), { message: /nested more than 256 levels/ });
+  t.throws(() => compileExpression(Array.from({ length: 400 }, () => 'x1').join(' ^ ')), { message: /nested more than 256 levels/ });
+  t.throws(() => compileExpression(`${'not '.repeat(400)}x1`), { message: /nested more than 256 levels/ });
+});
+
+test('names of JS object properties are ordinary column names', (t) => {
+  const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', '__defineGetter__'];
+  const cols = new Map<string, Float64Array>(names.map((n, i) => [n, new Float64Array([i + 0.5])]));
+  for (const [i, n] of names.entries()) {
+    const e = compileExpression(`${n} * 2`);
+    t.deepEqual(e.columns, [n]);
+    t.is(e.evalFloat(cols, 1)[0], 2 * (i + 0.5), n);
+    t.is(compileExpression(`\`${n}\` + 1`).evalFloat(cols, 1)[0], i + 1.5);
+  }
+  t.throws(() => compileExpression('constructor(1)'), { message: /unknown function "constructor"/ });
+  t.throws(() => compileExpression('__proto__(1)'), { message: /unknown function "__proto__"/ });
+  t.throws(() => compileExpression('tostring(1)'), { message: /unknown function "tostring"/ });
+  t.throws(() => compileExpression('constructor > 1').evalMask(new Map(), 1), { message: /column "constructor" not found/ });
+});

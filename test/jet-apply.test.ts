@@ -38,6 +38,8 @@ test('apply jet-regression on an ml-jec ROOT shard matches the numpy reference f
   cpSync(BUNDLE, model, { recursive: true });
   const mj = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
   mj.config.apply = { output: 'pt_dnn', raw_output: 'pt_dnn_pred' };
+  // a bundle declares every column it writes (apply refuses undeclared ones)
+  mj.outputs = [{ name: 'pt_dnn', type: 'float32' }, { name: 'pt_dnn_pred', type: 'float32' }];
   writeFileSync(join(model, 'model.json'), JSON.stringify(mj));
   const r = runCli(['apply', fixture('jets-mljec', '5.root'), '-m', model, '-o', join(out, 'res'), '--tree', 'Jets', '-q', '--backend', 'wasm']);
   t.is(r.code, 0, r.stderr + r.stdout);
@@ -108,6 +110,7 @@ test('apply on jets stored as per-event collections gives the same per-jet value
   cpSync(BUNDLE, model, { recursive: true });
   const mj = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
   mj.config.apply = { collection: { prefix: 'Jet_', event_columns: ['num_pv', 'rho'], constituent_jet_index: { ch: 'ch_jet', ne: 'ne_jet', sv: 'sv_jet' } } };
+  mj.outputs = [{ name: 'Jet_pt_corr', type: 'float32', jagged: true }];
   writeFileSync(join(model, 'model.json'), JSON.stringify(mj));
   const r1 = await apply(join(dir, 'events.root'), model, join(dir, 'out'), 'Jets');
   t.is(r1.failed, 0, r1.reasons);

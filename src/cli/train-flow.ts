@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { checkThreads } from './threads.js';
+import { backendOption, commandLine, quietOption, seedOption, threadsOption } from './options.js';
 import { errorMessage } from '../core/errors.js';
 
 interface TrainFlowArgs {
@@ -27,10 +27,10 @@ export const trainFlowCommand: CommandModule<object, TrainFlowArgs> = {
       .option('config', { type: 'string', demandOption: true, describe: 'YAML file with one or more named configurations (see examples/flow/flow.yaml)' })
       .option('name', { type: 'string', array: true, describe: 'Train only these configurations (default: all, in file order)' })
       .option('resume', { type: 'boolean', default: false, describe: 'Continue from the checkpoint in the output folder (after a crash or an eviction)' })
-      .option('seed', { type: 'number', describe: 'Override training.seed (split, shuffles, initial weights, isolation smearing)' })
-      .option('threads', { type: 'number', describe: 'Override training.threads: cores for data-parallel training (default 2; results depend on it, so --resume needs the same)' })
-      .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend' })
-      .option('quiet', { type: 'boolean', default: false, describe: 'No progress bars; one line per epoch' })
+      .option('seed', seedOption({ describe: 'Override training.seed (split, shuffles, initial weights, isolation smearing)' }))
+      .option('threads', threadsOption({ describe: 'Override training.threads: cores for data-parallel training (default 2; results depend on it, so --resume needs the same)' }))
+      .option('backend', backendOption())
+      .option('quiet', quietOption('No progress bars; one line per epoch'))
       .option('stop-after', { type: 'number', default: 0, describe: 'Stop after this many epochs in this run (checkpoint kept; continue with --resume), e.g. to fit a batch-slot time limit' })
       .option('closure', { type: 'boolean', default: true, describe: 'Compute closure metrics and plots on the test split at the end (--no-closure skips)' })
       .example('ntcorr train flow --config examples/flow/flow.yaml --name zee-flow', 'Train one configuration; the bundle goes to its `output` folder')
@@ -39,7 +39,6 @@ export const trainFlowCommand: CommandModule<object, TrainFlowArgs> = {
   handler: async (argv) => {
     const { loadFlowConfigs } = await import('../train/flow/config.js');
     const { trainFlow } = await import('../train/flow/trainer.js');
-    checkThreads(argv.threads);
     const configs = loadFlowConfigs(argv.config, argv.name);
     let failed = 0;
     for (const cfg of configs) {
@@ -54,7 +53,7 @@ export const trainFlowCommand: CommandModule<object, TrainFlowArgs> = {
         quiet: argv.quiet,
         stopAfter: argv['stop-after'] > 0 ? argv['stop-after'] : undefined,
         closure: argv.closure,
-        command: `ntcorr ${process.argv.slice(2).join(' ')}`,
+        command: commandLine(),
         log: (line) => console.log(`[${cfg.name}] ${line}`),
         });
       } catch (e) {

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { backendOption, quietOption, seedOption } from './options.js';
 
 interface TrainJetArgs {
   config: string;
@@ -20,10 +21,10 @@ export const trainJetCommand: CommandModule<object, TrainJetArgs> = {
     y
       .option('config', { type: 'string', demandOption: true, describe: 'YAML with data, features, model, loss, train sections (see examples/jet/jet.yaml)' })
       .option('resume', { type: 'boolean', default: false, describe: 'Continue from <output>/checkpoint/state.bin (weights, Adam state, RNG, schedules, epoch)' })
-      .option('seed', { type: 'number', describe: 'Override train.seed (initial weights, shuffling)' })
+      .option('seed', seedOption({ describe: 'Override train.seed (initial weights, shuffling)' }))
       .option('output', { type: 'string', describe: 'Bundle folder (default: the config\'s output)' })
-      .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend' })
-      .option('quiet', { type: 'boolean', default: false, describe: 'No progress bars; one line per epoch' })
+      .option('backend', backendOption())
+      .option('quiet', quietOption('No progress bars; one line per epoch'))
       .example('ntcorr build-transform data/jets --config jet.yaml && ntcorr train jet --config jet.yaml', 'Fit the preprocessing, then train')
       .example('ntcorr train jet --config jet.yaml --resume', 'Continue an interrupted training from its last epoch')
       .example('ntcorr train jet --config jet.yaml --seed 3 --output models/jet-seed3 --quiet', 'Another seed into another bundle, log lines only'),

@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { NtcorrError } from '../core/errors.js';
+import { settings } from '../core/settings.js';
 
 /**
  * Runs condor_submit / condor_submit_dag in the job folder. HTCondor is not a dependency: where it is
  * missing the user gets the exact command to run on a submit node instead of a stack trace.
  */
 export function runCondorTool(tool: 'condor_submit' | 'condor_submit_dag', args: string[], cwd: string): string {
-  const bin = process.env.NTCORR_CONDOR_BIN_DIR ? `${process.env.NTCORR_CONDOR_BIN_DIR}/${tool}` : tool;
+  const bin = settings.condorBinDir ? `${settings.condorBinDir}/${tool}` : tool;
   const r = spawnSync(bin, args, { cwd, encoding: 'utf8' });
   const err = r.error as NodeJS.ErrnoException | undefined;
   if (err?.code === 'ENOENT') {

@@ -88,7 +88,8 @@ function generate(src: string, root: Node, colIndex: Map<string, number>): Code 
       case 'num':
         return { js: `(${n.value})`, bool: false };
       case 'col': {
-        const c = CONSTANTS[n.name.toLowerCase()];
+        // Own properties only: a column called `constructor` or `__proto__` is a column, not Object's.
+        const c = Object.hasOwn(CONSTANTS, n.name.toLowerCase()) ? CONSTANTS[n.name.toLowerCase()] : undefined;
         // Quoted names (`pi`) always mean columns; bare constant names mean the constant.
         if (c !== undefined && src.slice(n.pos, n.pos + 1) !== '`' && src.slice(n.pos, n.pos + 1) !== '"') {
           return { js: c, bool: c === 'true' || c === 'false' };
@@ -98,17 +99,35 @@ function generate(src: string, root: Node, colIndex: Map<string, number>): Code 
       case 'unary':
         return n.op === '-' ? { js: `(-${num(gen(n.arg))})`, bool: false } : { js: `(!${bool(gen(n.arg))})`, bool: true };
       case 'bin': {
-        const l = num(gen(n.left));
-        const r = num(gen(n.right));
-        return { js: n.op === '**' ? `Math.pow(${l}, ${r})` : `(${l} ${n.op} ${r})`, bool: false };
+        if (n.op === '**') return { js: `Math.pow(${num(gen(n.left))}, ${num(gen(n.right))})`, bool: false };
+        // A left-deep chain of one precedence level (a - b + c ...) becomes one flat JS chain, walked by a
+        // loop: neither this generator nor V8's parser recurses once per term (2000-term sums compile).
+        const level = (op: string) => (op === '+' || op === '-' ? 1 : 2);
+        const rights: { op: string; node: Node }[] = [];
+        let left: Node = n;
+        while (left.t === 'bin' && left.op !== '**' && level(left.op) === level(n.op)) {
+          rights.push({ op: left.op, node: left.right });
+          left = left.left;
+        }
+        const parts = [num(gen(left))];
+        for (let i = rights.length - 1; i >= 0; i--) parts.push(rights[i].op, num(gen(rights[i].node)));
+        return { js: `(${parts.join(' ')})`, bool: false };
       }
       case 'cmp': {
         const args = n.args.map((a) => num(gen(a)));
         const parts = n.ops.map((op, i) => `(${args[i]} ${op === '==' ? '===' : op === '!=' ? '!==' : op} ${args[i + 1]})`);
         return { js: `(${parts.join(' && ')})`, bool: true };
       }
-      case 'logic':
-        return { js: `(${bool(gen(n.left))} ${n.op === 'and' ? '&&' : '||'} ${bool(gen(n.right))})`, bool: true };
+      case 'logic': {
+        const rights: Node[] = [];
+        let left: Node = n;
+        while (left.t === 'logic' && left.op === n.op) {
+          rights.push(left.right);
+          left = left.left;
+        }
+        const parts = [bool(gen(left)), ...rights.reverse().map((r) => bool(gen(r)))];
+        return { js: `(${parts.join(n.op === 'and' ? ' && ' : ' || ')})`, bool: true };
+      }
       case 'call': {
         const arity = (lo: number, hi: number) => {
           if (n.args.length < lo || n.args.length > hi) {
@@ -123,7 +142,7 @@ function generate(src: string, root: Node, colIndex: Map<string, number>): Code 
         }
         if (n.name === 'isfinite') { arity(1, 1); return { js: `Number.isFinite(${num(gen(n.args[0]))})`, bool: true }; }
         if (n.name === 'isnan') { arity(1, 1); return { js: `Number.isNaN(${num(gen(n.args[0]))})`, bool: true }; }
-        const f = FUNCTIONS[n.name];
+        const f = Object.hasOwn(FUNCTIONS, n.name) ? FUNCTIONS[n.name] : undefined;
         if (!f) throw exprError(src, n.pos, `unknown function "${n.name}" (known: ${knownFunctions().join(', ')})`);
         arity(f[0], f[1]);
         return { js: f[2](n.args.map((a) => num(gen(a)))), bool: false };

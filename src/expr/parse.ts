@@ -13,7 +13,13 @@ import { NtcorrError } from '../core/errors.js';
  *   unary   := "-" unary | "+" unary | power
  *   power   := atom (("^" | "**") unary)?                                     right-assoc, -x**2 = -(x**2)
  *   atom    := number | name | `quoted name` | name "(" args ")" | "(" or ")"
+ *
+ * Chains (`a + b + ... `, `x and y and ...`) are parsed by loops, so their length is unlimited; nesting
+ * (parentheses, function calls, unary operators, powers) recurses and is bounded by MAX_DEPTH, with an
+ * error at the position where the limit is crossed instead of a stack overflow.
  */
+export const MAX_DEPTH = 256;
+
 export type Node =
   | { t: 'num'; value: number; pos: number }
   | { t: 'col'; name: string; pos: number }
@@ -83,6 +89,16 @@ export function parse(src: string): Node {
   const isOp = (...ops: string[]) => peek().kind === 'op' && ops.includes(peek().text);
   const isWord = (...w: string[]) => peek().kind === 'name' && w.includes(peek().text.toLowerCase());
   const describe = (t: Token) => (t.kind === 'end' ? 'end of expression' : JSON.stringify(t.text));
+  let depth = 0;
+  /** Runs one nesting level (parenthesis, call, unary, power) within MAX_DEPTH. */
+  function nested<T>(pos: number, f: () => T): T {
+    if (++depth > MAX_DEPTH) throw exprError(src, pos, `nested more than ${MAX_DEPTH} levels deep (parentheses, function calls, unary operators or powers); simplify the expression`);
+    try {
+      return f();
+    } finally {
+      depth--;
+    }
+  }
 
   function expect(op: string): Token {
     if (!isOp(op)) throw exprError(src, peek().pos, `expected "${op}" but found ${describe(peek())}`);
@@ -108,7 +124,7 @@ export function parse(src: string): Node {
   function parseNot(): Node {
     if (isOp('!') || isWord('not')) {
       const pos = toks[k++].pos;
-      return { t: 'unary', op: 'not', arg: parseNot(), pos };
+      return { t: 'unary', op: 'not', arg: nested(pos, parseNot), pos };
     }
     return parseCompare();
   }
@@ -142,16 +158,16 @@ export function parse(src: string): Node {
   function parseUnary(): Node {
     if (isOp('-')) {
       const pos = toks[k++].pos;
-      return { t: 'unary', op: '-', arg: parseUnary(), pos };
+      return { t: 'unary', op: '-', arg: nested(pos, parseUnary), pos };
     }
-    if (isOp('+')) { k++; return parseUnary(); }
+    if (isOp('+')) { const pos = toks[k++].pos; return nested(pos, parseUnary); }
     return parsePower();
   }
   function parsePower(): Node {
     const base = parseAtom();
     if (isOp('^', '**')) {
       const t = toks[k++];
-      return { t: 'bin', op: '**', left: base, right: parseUnary(), pos: t.pos };
+      return { t: 'bin', op: '**', left: base, right: nested(t.pos, parseUnary), pos: t.pos };
     }
     return base;
   }
@@ -164,10 +180,12 @@ export function parse(src: string): Node {
       if (isOp('(')) {
         k++;
         const args: Node[] = [];
-        if (!isOp(')')) {
-          args.push(parseOr());
-          while (isOp(',')) { k++; args.push(parseOr()); }
-        }
+        nested(t.pos, () => {
+          if (!isOp(')')) {
+            args.push(parseOr());
+            while (isOp(',')) { k++; args.push(parseOr()); }
+          }
+        });
         expect(')');
         return { t: 'call', name: t.text.toLowerCase(), args, pos: t.pos };
       }
@@ -177,7 +195,7 @@ export function parse(src: string): Node {
     }
     if (isOp('(')) {
       k++;
-      const inner = parseOr();
+      const inner = nested(t.pos, parseOr);
       expect(')');
       return inner;
     }

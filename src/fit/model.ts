@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { NtcorrError } from '../core/errors.js';
+import { checkKeys } from '../core/config-keys.js';
 import { makePdf, PDF_KINDS, type Pdf, type PdfKind } from './pdfs/index.js';
 import { cholesky, invertFromCholesky, type Mat } from './minuit/linalg.js';
 
@@ -81,9 +82,11 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
     return v as number;
   };
   if (!isObj(doc)) return fail('expected a mapping with observable, parameters, components');
+  checkKeys(doc, ['observable', 'parameters', 'components', 'constraints', 'toys'], '', source);
 
   const obs = doc.observable;
   if (!isObj(obs)) return fail('missing "observable: {name: m, range: [lo, hi]}"');
+  checkKeys(obs, ['name', 'range'], 'observable', source);
   const range = obs.range;
   if (!Array.isArray(range) || range.length !== 2) return fail('observable.range must be [lo, hi]');
   const lo = num(range[0], 'observable.range[0]');
@@ -95,6 +98,7 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
   if (!isObj(doc.parameters)) return fail('missing "parameters:" mapping (name: {value, step, limits, fixed})');
   for (const [name, spec] of Object.entries(doc.parameters)) {
     const s: Obj = typeof spec === 'number' ? { value: spec } : isObj(spec) ? spec : fail(`parameters.${name} must be a number or {value, step, limits, fixed}`);
+    checkKeys(s, ['value', 'step', 'limits', 'fixed'], `parameters.${name}`, source);
     const value = num(s.value, `parameters.${name}.value`);
     const step = s.step === undefined ? (value !== 0 ? 0.1 * Math.abs(value) : 0.1) : num(s.step, `parameters.${name}.step`);
     if (!(step > 0)) fail(`parameters.${name}.step must be > 0`);
@@ -141,6 +145,7 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
       order = coefRefs.length;
     }
     const pdf = makePdf(kind, lo, hi, order);
+    checkKeys(cc, ['name', 'pdf', 'role', 'yield', 'fraction', ...(order > 0 ? ['coefficients'] : pdf.params)], `components[${ci}]`, source);
     const paramIdx = pdf.params.map((pn, j) => {
       const ref = order > 0 ? coefRefs[j] : cc[pn];
       if (ref === undefined) fail(`components.${name} (${kind}) needs "${pn}:" (a parameter name or a number)`);
@@ -169,6 +174,8 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
     if (!isObj(c)) fail(`constraints[${k}] must be a mapping`);
     const cc = c as Obj;
     const type = cc.type;
+    const fields: Record<string, string[]> = { gaussian: ['parameter', 'mean', 'sigma'], multigauss: ['parameters', 'mean', 'covariance'], poisson: ['parameter', 'observed', 'scale'] };
+    if (typeof type === 'string' && fields[type]) checkKeys(cc, ['type', ...fields[type]], `constraints[${k}]`, source);
     if (type === 'gaussian') {
       const sigma = num(cc.sigma, `constraints[${k}].sigma`);
       if (!(sigma > 0)) fail(`constraints[${k}].sigma must be > 0`);
@@ -193,6 +200,7 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
   });
 
   const model: Model = { observable, params, components, extended, constraints, source };
+  if (isObj(doc.toys)) checkKeys(doc.toys, ['events'], 'toys', source);
   if (isObj(doc.toys) && doc.toys.events !== undefined) model.toyEvents = num(doc.toys.events, 'toys.events');
   if (!extended && model.toyEvents === undefined) model.toyEvents = 1000;
   return model;

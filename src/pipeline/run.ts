@@ -3,7 +3,9 @@ import { dirname } from 'node:path';
 import pLimit from 'p-limit';
 import { loadBundle, type Bundle } from '../bundle/bundle.js';
 import { isJagged, type Column } from '../core/columns.js';
+import type { OutputSpec } from '../bundle/manifest.js';
 import { NtcorrError, errorMessage } from '../core/errors.js';
+import { settings } from '../core/settings.js';
 import { TOOL } from '../core/version.js';
 import { compileSelection, type CompiledExpression } from '../expr/index.js';
 import { formatFor, openTable, pathProblem } from '../io/formats.js';
@@ -85,6 +87,7 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
     ctx.addRows(source.rows);
     if (source.rows === 0) throw new NtcorrError(`${file}: the file has 0 rows; nothing to correct`, { file });
     const corrector = ctx.binder.bind({ file, key: drawKey(file, ctx.base), columns: source.columns.map((c) => c.name), rows: source.rows });
+    checkDeclared(bundle, corrector.outputs);
     const outputs = corrector.outputs.map((o) => o.name);
 
     const done = alreadyDone(source, bundle, outputs);
@@ -155,9 +158,10 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
   } catch (e) {
     result.status = 'failed';
     // Every reason names its file (a corrector's or expression's error may only name the column).
-    const msg = errorMessage(e);
+    // An error that is not an NtcorrError is a bug in ntcorr (or a library), and says so.
+    const msg = e instanceof NtcorrError ? errorMessage(e) : `internal error: ${errorMessage(e)}${settings.debug ? '' : ' (NTCORR_DEBUG=1 prints the stack)'}`;
     result.reason = msg.includes(file) ? msg : `${file}: ${msg}`;
-    if (!(e instanceof NtcorrError) && process.env.NTCORR_DEBUG) console.error(e);
+    if (!(e instanceof NtcorrError) && settings.debug) console.error(e);
   } finally {
     await writer?.abort().catch(() => {});
     await source?.close().catch(() => {});
@@ -165,6 +169,21 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
     result.seconds = (Date.now() - t0) / 1000;
   }
   return result;
+}
+
+/**
+ * A bundle writes only the columns its model.json declares (`outputs`), with the declared type and
+ * nesting: what `inspect`, `--skip-done` and downstream tools read from model.json is what files get.
+ */
+export function checkDeclared(bundle: Bundle, outputs: readonly OutputSpec[]): void {
+  const declared = new Map(bundle.manifest.outputs.map((o) => [o.name, o]));
+  for (const o of outputs) {
+    const d = declared.get(o.name);
+    const where = `model bundle ${bundle.dir}`;
+    if (!d) throw new NtcorrError(`${where}: writes column "${o.name}", which its model.json does not declare (outputs: ${[...declared.keys()].join(', ')}); add it to "outputs"`, { file: bundle.dir, column: o.name });
+    if ((d.type ?? 'float32') !== (o.type ?? 'float32')) throw new NtcorrError(`${where}: column "${o.name}" is declared ${d.type ?? 'float32'} in model.json but written as ${o.type ?? 'float32'}`, { file: bundle.dir, column: o.name });
+    if (!!d.jagged !== !!o.jagged) throw new NtcorrError(`${where}: column "${o.name}" is declared ${d.jagged ? 'jagged' : 'flat'} in model.json but written ${o.jagged ? 'jagged' : 'flat'}`, { file: bundle.dir, column: o.name });
+  }
 }
 
 /** Runs `apply` over every input; never throws for a bad file (it fails alone), only for bad options/models. */

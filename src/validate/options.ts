@@ -32,6 +32,8 @@ export interface ValidateOptions {
   png: boolean;
   quiet: boolean;
   tree?: string;
+  /** Command line recorded in the report's provenance (the CLI passes it). */
+  command?: string;
 }
 
 /** A variable's per-region numbers, before (simulation) and after (corrected simulation), vs data. */

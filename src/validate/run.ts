@@ -262,7 +262,7 @@ export async function runValidate(o: ValidateOptions, log: (s: string) => void =
   }
 
   const summary: ValidateSummary = {
-    tool: TOOL, time: new Date().toISOString(), command: `ntcorr ${process.argv.slice(2).join(' ')}`, seed: o.seed,
+    tool: TOOL, time: new Date().toISOString(), command: o.command ?? 'ntcorr validate', seed: o.seed,
     data: { files: dataFiles, rows: data.rows, sumWeights: data.weights ? r4(data.weights.reduce((a, b) => a + b, 0)) : data.rows },
     mc: { files: mcFiles, rows: mc.rows, sumWeights: mc.weights ? r4(mc.weights.reduce((a, b) => a + b, 0)) : mc.rows, weights: o.weights },
     variables: plan.vars.map((v) => v.name), regions: regions.map((r) => r.name),

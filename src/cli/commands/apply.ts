@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { backendOption, commandLine, quietOption, seedOption, threadsOption, treeOption } from '../options.js';
 
 interface ApplyArgs {
   files: string[];
@@ -45,13 +46,13 @@ export const command: CommandModule<object, ApplyArgs> = {
       .option('fill', { choices: ['nan', 'keep'] as const, default: 'nan' as const, describe: 'Rows outside --where (or with invalid inputs): NaN, or keep the value the file already has for that output column (NaN when it has none)' })
       .option('force', { type: 'boolean', default: false, describe: 'Re-apply to files this model already corrected (their output columns are replaced) / overwrite existing outputs' })
       .option('skip-done', { type: 'boolean', default: false, describe: 'Skip files already corrected by this model (resubmitted batches)' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress bars; one line per file (batch logs)' })
-      .option('seed', { type: 'number', default: 12345, describe: 'Base seed for kinds that draw random numbers (recorded in provenance)' })
-      .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'onnx', 'tensorflow', 'wasm', 'cpu'], describe: 'Inference engine for neural-network kinds: ONNX Runtime (auto: where it loads), or a tfjs backend' })
+      .option('quiet', quietOption('No progress bars; one line per file (batch logs)'))
+      .option('seed', seedOption({ default: 12345, describe: 'Base seed for kinds that draw random numbers (recorded in provenance)' }))
+      .option('backend', backendOption('Inference engine for neural-network kinds: ONNX Runtime (auto: where it loads), or a tfjs backend'))
       .option('device', { type: 'string', default: 'cpu', describe: 'ONNX Runtime execution provider: cpu, cuda, cuda:N, tensorrt[:N] (GPU providers need npm ci --onnxruntime-node-install=cuda12), auto (cuda if installed)' })
-      .option('threads', { type: 'number', describe: 'Compute threads for flow corrections (worker threads, one single-threaded engine each); default NTCORR_THREADS, else every core' })
+      .option('threads', threadsOption({ describe: 'Compute threads (cores) for flow corrections (worker threads, one single-threaded engine each); default NTCORR_THREADS, else every core' }))
       .option('compression', { type: 'string', describe: 'Codec of written files (parquet default zstd: zstd, snappy, gzip, uncompressed; ROOT default zlib: zlib, lz4, zstd, none)' })
-      .option('tree', { type: 'string', describe: 'ROOT files: the TTree to read (default: the only one; an error lists them when there are several)' })
+      .option('tree', treeOption())
       .option('drop-unreadable', { type: 'boolean', default: false, describe: 'ROOT full copies: if the input cannot be carried over whole, write only its readable branches instead of failing (each dropped branch and key is named)' })
       .option('friend', { type: 'boolean', default: false, describe: 'ROOT files: write only the new branches (same tree name and entries) to <out-dir>/<file>, for use as a friend tree' })
       .example('ntcorr apply samples/zee_mc.parquet -m models/sigma-m-over-m -o corrected/', 'Add sigma_m_over_m to a copy of the file in corrected/')
@@ -89,7 +90,7 @@ export const command: CommandModule<object, ApplyArgs> = {
       dropUnreadable: argv['drop-unreadable'],
       base: argv.base,
       waitLock: argv['wait-lock'],
-      command: ['ntcorr', ...process.argv.slice(2).map((a) => (/^[\w./=:,@+-]+$/.test(a) ? a : JSON.stringify(a)))].join(' '),
+      command: commandLine(),
       log: quiet ? (line) => console.error(line) : undefined,
     });
     console.log(formatSummary(summary));

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { checkThreads } from '../threads.js';
+import { backendOption, quietOption, seedOption, threadsOption, treeOption } from '../options.js';
 
 interface ClosureArgs {
   model: string;
@@ -18,6 +18,7 @@ interface ClosureArgs {
   backend: string;
   threads: number;
   json: boolean;
+  quiet: boolean;
 }
 
 /**
@@ -36,23 +37,23 @@ export const command: CommandModule<object, ClosureArgs> = {
       .option('where', { type: 'string', describe: 'Selection for both samples, e.g. "80 < mass < 100 and abs(probe_ScEta) < 1.4442"' })
       .option('mc-weight', { type: 'string', describe: 'Simulation event-weight column (e.g. weight)' })
       .option('collections', { type: 'string', array: true, describe: 'Only these collection prefixes of the bundle (e.g. probe_)' })
-      .option('tree', { type: 'string', describe: 'ROOT files: the TTree' })
+      .option('tree', treeOption())
       .option('reweight', { type: 'string', array: true, default: [], describe: 'Reweight simulation to data in these conditions first (e.g. pt ScEta fixedGridRhoAll)' })
       .option('reweight-bins', { type: 'number', default: 10, describe: 'Equal-population bins per reweighting variable' })
-      .option('seed', { type: 'number', default: 12345, describe: 'Seed of the isolation smearing (12345 = apply\'s default, so values equal apply\'s)' })
+      .option('seed', seedOption({ default: 12345, describe: 'Seed of the isolation smearing (12345 = apply\'s default, so values equal apply\'s)' }))
       .option('classifier-events', { type: 'number', default: 50000, describe: 'Rows per sample for the classifier two-sample test' })
       .option('plots', { type: 'boolean', default: true, describe: 'Write histograms (SVG + PNG); --no-plots skips them' })
       .option('out', { alias: 'o', type: 'string', default: 'closure-report', describe: 'Output folder (closure.md, closure.json, hist_*.svg/png)' })
-      .option('backend', { type: 'string', default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend' })
-      .option('threads', { type: 'number', default: 2, describe: 'Worker threads for the correction (the values do not depend on it)' })
+      .option('backend', backendOption())
+      .option('threads', threadsOption({ default: 2, describe: 'Compute threads (cores) for the correction (the values do not depend on it)' }))
       .option('json', { type: 'boolean', default: false, describe: 'Print the JSON summary instead of the Markdown table' })
+      .option('quiet', quietOption('No progress lines on stderr'))
       .example('ntcorr closure -m models/zee-flow --data samples/zee_data.parquet --mc samples/zee_mc.parquet --mc-weight weight', 'Closure of the bundled flow on the samples')
       .example('ntcorr closure -m models/zee-flow --data "data/*.parquet" --mc "mc/*.parquet" --where "abs(probe_ScEta) < 1.4442" --collections probe_ --reweight pt ScEta fixedGridRhoAll -o closure-barrel', 'Barrel probes only, simulation reweighted to data in pt, eta, rho'),
   handler: async (argv) => {
     const { initBackend } = await import('../../compute/backend.js');
     const { closureOnFiles } = await import('../../train/flow/closure-files.js');
     const { closureMarkdown } = await import('../../train/flow/closure.js');
-    checkThreads(argv.threads);
     await initBackend(argv.backend);
     const report = await closureOnFiles({
       model: argv.model,
@@ -70,7 +71,7 @@ export const command: CommandModule<object, ClosureArgs> = {
       out: argv.out,
       backend: argv.backend,
       threads: argv.threads,
-      log: (s) => console.error(s),
+      log: argv.quiet ? () => {} : (s) => console.error(s),
     });
     console.log(argv.json ? JSON.stringify(report.summary, null, 2) : closureMarkdown(report.summary, argv.model));
     console.error(`report written to ${report.dir}`);

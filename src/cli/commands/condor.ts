@@ -72,6 +72,10 @@ async function createFrom(a: CommonJobArgs & { globs: string[] }, modelMayBeMiss
   for (const bad of ['--out-dir', '-o', '--in-place', '--model', '-m', '--base']) {
     if (applyArgs.includes(bad)) throw new NtcorrError(`--apply-args must not contain ${bad}: give it to ntcorr condor itself`);
   }
+  // The worker runs `ntcorr apply ... <applyArgs>` later: a typo in them is a usage error now.
+  const { checkArgsFor } = await import('../strict.js');
+  const { command: applyCommand } = await import('./apply.js');
+  await checkArgsFor(applyCommand as unknown as CommandModule, applyArgs, ['input.parquet', '-m', 'model', '-o', 'out'], '--apply-args');
   return createJobFolder({
     dir: a.dir ?? `condor-jobs/${basename(a.model)}`,
     globs,
@@ -229,6 +233,12 @@ const dag: CommandModule<object, DagArgs> = {
     if (a.model && resolve(a.model) !== output) {
       throw new NtcorrError(`--model ${a.model} is not where configuration "${configs[0].name}" writes its bundle (${configs[0].output}); leave --model out or change output: in ${a.train}`, { file: a.train });
     }
+    if (a['train-args']) {
+      const { checkArgsFor } = await import('../strict.js');
+      const { trainFlowCommand } = await import('../train-flow.js');
+      const { shellSplit } = await import('../../condor/quote.js');
+      await checkArgsFor(trainFlowCommand as unknown as CommandModule, shellSplit(a['train-args']), ['--config', a.train], '--train-args');
+    }
     const { dir, manifest } = await createFrom({ ...a, model: output, globs: a.apply }, true);
     const { writeDag, DAG_FILE } = await import('../../condor/dag.js');
     const { checkFlavour, parseDuration, parseSize } = await import('../../condor/resources.js');
@@ -310,7 +320,8 @@ const verify: CommandModule<object, { model: string; files: string[] }> = {
   },
 };
 
-export const command: CommandModule = {
+export const command: CommandModule & { subcommands: CommandModule[] } = {
+  subcommands: [submit, status, resubmit, dag, runLocalCmd, verify] as unknown as CommandModule[],
   command: 'condor <action>',
   describe: 'HTCondor batches: submit one job per file, DAGs (train then apply), status, resubmit',
   builder: (y) =>

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { commandLine, treeOption } from '../options.js';
 
 interface Args {
   model: string;
@@ -28,7 +29,7 @@ export const command: CommandModule<object, Args> = {
       .option('column', { type: 'string', demandOption: true, describe: 'Column holding the observable' })
       .option('where', { type: 'string', describe: 'Selection expression, e.g. "nJets >= 2 and abs(eta) < 2.5"' })
       .option('weight', { type: 'string', describe: 'Per-event weight column (weighted unbinned NLL)' })
-      .option('tree', { type: 'string', describe: 'ROOT tree name' })
+      .option('tree', treeOption())
       .option('binned', { type: 'number', describe: 'Binned Poisson fit with this many bins (default unbinned)' })
       .option('minos', { type: 'boolean', default: false, describe: 'Also compute MINOS asymmetric errors' })
       .option('strategy', { type: 'number', choices: [0, 1, 2], default: 1, describe: 'Minuit strategy' })
@@ -55,7 +56,7 @@ export const command: CommandModule<object, Args> = {
     console.log(`${a.data}: ${data.rows} rows, ${data.selected} selected, ${data.outOfRange} outside the range, ${data.xs.length} fitted${a.binned ? ` (binned, ${a.binned} bins)` : ''}`);
     console.log(formatFitTable(model, rep));
     const prefix = a.out ?? `fit-${basename(a.model).replace(/\.ya?ml$/, '')}`;
-    const command = `ntcorr ${process.argv.slice(2).join(' ')}`;
+    const command = commandLine();
     const json = fitReportJson(model, rep, {
       model: a.model, data: a.data, column: a.column, where: a.where ?? null, weight: a.weight ?? null, binned: a.binned ?? null,
       events: { rows: data.rows, selected: data.selected, out_of_range: data.outOfRange, fitted: data.xs.length },

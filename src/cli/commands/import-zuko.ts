@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { ZUKO_SLOPE_TABLE } from '../../models/flow/zuko-version.js';
+import { commandLine } from '../options.js';
 
 interface ImportArgs {
   checkpoint: string;
@@ -81,7 +82,7 @@ export const command: CommandModule<object, ImportArgs> = {
       collections: argv.collections.split(',').map((s) => s.trim()).filter((s, i, a) => s !== '' || a.length === 1),
       describe: argv.describe,
       note: argv.note,
-      command: ['ntcorr', ...process.argv.slice(2)].join(' '),
+      command: commandLine(),
     });
     const a = r.arch;
     console.log(`wrote ${argv.out}: flow with ${r.parameters} parameters: ${a.features} features, ${a.context} context inputs, ${a.bins} bins, ${a.transforms} transforms, hidden ${a.hidden.join(',')}, ${a.passes === undefined ? 'fully autoregressive' : `passes=${a.passes}`}, slope ${a.slope}${a.zukoVersion ? ` (zuko ${a.zukoVersion})` : ''}; outputs ${r.outputs.join(', ')}`);

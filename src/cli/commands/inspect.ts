@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { TableSource } from '../../io/table.js';
+import { treeOption } from '../options.js';
 
 interface InspectArgs {
   files: string[];
@@ -72,7 +73,7 @@ export const command: CommandModule<object, InspectArgs> = {
     y
       .positional('files', { type: 'string', array: true, demandOption: true, describe: 'parquet or ROOT files, or quoted globs' })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON (one array entry per file) instead of text' })
-      .option('tree', { type: 'string', describe: 'ROOT files: the TTree to describe' })
+      .option('tree', treeOption('ROOT files: the TTree to describe (default: the only one)'))
       .example('ntcorr inspect samples/zee_mc.parquet', 'Columns, row groups, codecs and provenance')
       .example('ntcorr inspect --json corrected/*.parquet | jq ".[].provenance"', 'Machine-readable, e.g. to audit which model corrected what'),
   handler: async (argv) => {

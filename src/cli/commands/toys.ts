@@ -1,11 +1,14 @@
 import type { CommandModule } from 'yargs';
 import { availableParallelism } from 'node:os';
 import { NtcorrError } from '../../core/errors.js';
+import { checkThreads, commandLine, quietOption, seedOption, threadsOption } from '../options.js';
 
 interface Args {
   model: string;
   N: number;
   seed: number;
+  threads?: number;
+  /** Deprecated spelling of --threads (it means files in apply). */
   jobs?: number;
   vary: string;
   out: string;
@@ -23,19 +26,21 @@ export const command: CommandModule<object, Args> = {
     y
       .option('model', { type: 'string', demandOption: true, describe: 'Model YAML (see examples/fit/)' })
       .option('N', { alias: 'n', type: 'number', default: 1000, describe: 'Number of toys' })
-      .option('seed', { type: 'number', default: 1, describe: 'Seed; toy i uses the stream (seed, i), so results do not depend on --jobs' })
-      .option('jobs', { alias: 'j', type: 'number', describe: 'Worker threads (default: all cores)' })
+      .option('seed', seedOption({ default: 1, describe: 'Seed; toy i uses the stream (seed, i), so results do not depend on --threads' }))
+      .option('threads', threadsOption({ describe: 'Compute threads (cores) running toys (default: all cores)' }))
+      .option('jobs', { alias: 'j', type: 'number', hidden: true, describe: 'Deprecated: use --threads' })
       .option('vary', { choices: ['all', 'signal', 'background', 'none'], default: 'all', describe: 'Which yields are Poisson-fluctuated per toy (roles from the model)' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Output folder: toys.parquet, summary.yaml, plots/' })
       .option('strategy', { type: 'number', choices: [0, 1, 2], default: 1, describe: 'Minuit strategy' })
       .option('tol', { type: 'number', default: 0.1, describe: 'Minuit tolerance (EDM < 0.002 tol errordef)' })
       .option('plots', { type: 'boolean', default: true, describe: 'Write pull/value/error plots (--no-plots to skip)' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress bar' })
+      .option('quiet', quietOption('No progress bar'))
       .example('$0 toys --model examples/fit/gauss-exp.yaml -N 1000 --seed 7 --out toys/', '1000 toys on all cores')
-      .example('$0 toys --model m.yaml -N 100000 --jobs 2 --vary signal --out big/ --no-plots', 'only the signal yield fluctuates')
+      .example('$0 toys --model m.yaml -N 100000 --threads 2 --vary signal --out big/ --no-plots', 'only the signal yield fluctuates')
       .check((a) => {
         if (!Number.isInteger(a.N) || a.N < 1) throw new Error('-N must be a positive integer');
-        if (a.jobs !== undefined && (!Number.isInteger(a.jobs) || a.jobs < 1)) throw new Error('--jobs must be a positive integer');
+        checkThreads(a.jobs, '--jobs');
+        if (a.jobs !== undefined && a.threads !== undefined) throw new Error('--jobs is the deprecated spelling of --threads: give only --threads');
         if (!Number.isInteger(a.seed) || a.seed < 0) throw new Error('--seed must be a non-negative integer');
         return true;
       }) as never,
@@ -44,13 +49,14 @@ export const command: CommandModule<object, Args> = {
     const { createProgress } = await import('../progress.js');
     const progress = createProgress({ quiet: a.quiet });
     const bar = progress.bar('toys', a.N, 'toys');
-    const jobs = a.jobs ?? availableParallelism();
+    if (a.jobs !== undefined) console.error('warning: ntcorr toys --jobs is deprecated (in apply it means files at a time): use --threads');
+    const jobs = a.threads ?? a.jobs ?? availableParallelism();
     let res;
     try {
       res = await runToyStudy({
         model: a.model, toys: a.N, seed: a.seed, jobs, vary: a.vary as 'all', out: a.out, plots: a.plots,
         minimize: { strategy: a.strategy as 1, tol: a.tol },
-        command: `ntcorr ${process.argv.slice(2).join(' ')}`,
+        command: commandLine(),
         onProgress: (done, valid) => bar.update(done, { info: `valid ${valid}` }),
       });
     } finally {
@@ -58,7 +64,7 @@ export const command: CommandModule<object, Args> = {
       progress.stop();
     }
     const s = res.summary as { toys: number; valid: number; failed: number; parameters: Record<string, { pull_mean: number; pull_mean_error: number; pull_width: number; pull_width_error: number; fraction_valid: number }> };
-    console.log(`${s.toys} toys in ${res.seconds.toFixed(1)} s (${(s.toys / res.seconds).toFixed(1)} toys/s, ${jobs} jobs); valid ${s.valid}, failed ${s.failed}`);
+    console.log(`${s.toys} toys in ${res.seconds.toFixed(1)} s (${(s.toys / res.seconds).toFixed(1)} toys/s, ${jobs} threads); valid ${s.valid}, failed ${s.failed}`);
     console.log(`${'parameter'.padEnd(14)} ${'pull mean'.padStart(16)} ${'pull width'.padStart(16)} ${'valid'.padStart(7)}`);
     for (const [name, p] of Object.entries(s.parameters)) {
       console.log(`${name.padEnd(14)} ${`${p.pull_mean.toFixed(3)} ± ${p.pull_mean_error.toFixed(3)}`.padStart(16)} ${`${p.pull_width.toFixed(3)} ± ${p.pull_width_error.toFixed(3)}`.padStart(16)} ${(100 * p.fraction_valid).toFixed(1).padStart(6)}%`);

@@ -6,7 +6,8 @@ import { trainJetCommand } from '../train-jet.js';
  * `ntcorr train flow|jet`. Each subcommand lives with its trainer's CLI module and imports the heavy
  * parts (tfjs, readers) only inside its handler, so `ntcorr --help` stays fast.
  */
-export const command: CommandModule = {
+export const command: CommandModule & { subcommands: CommandModule[] } = {
+  subcommands: [trainFlowCommand as unknown as CommandModule, trainJetCommand as unknown as CommandModule],
   command: 'train <what>',
   describe: 'Train a correction model (flow or jet) from a YAML config',
   builder: (y) =>

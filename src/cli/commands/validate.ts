@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { commandLine, quietOption, seedOption, treeOption } from '../options.js';
 
 interface ValidateArgs {
   data: string[];
@@ -52,10 +53,10 @@ export const command: CommandModule<object, ValidateArgs> = {
       .option('toys', { type: 'number', default: 10, describe: 'Bootstrap toys for the classifier-test p-value (-1: skip the classifier test)' })
       .option('classifier-rows', { type: 'number', default: 20_000, describe: 'Events per sample used by the classifier test (seeded subsample)' })
       .option('max-events', { type: 'number', default: 2_000_000, describe: 'Events read per sample at most (first events in file order)' })
-      .option('seed', { type: 'number', default: 12345, describe: 'Seed of the classifier test and its toys' })
+      .option('seed', seedOption({ default: 12345, describe: 'Seed of the classifier test and its toys' }))
       .option('png', { type: 'boolean', default: true, describe: 'Also write PNG copies of the plots (--no-png: SVG only)' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress lines' })
-      .option('tree', { type: 'string', describe: 'ROOT files: the TTree to read' })
+      .option('quiet', quietOption('No progress lines'))
+      .option('tree', treeOption())
       .example('ntcorr validate --data samples/zee_data.parquet --mc corrected/zee_mc.parquet -w weight -o report/', 'Full report for every corrected variable')
       .example('ntcorr validate --data "data/*.parquet" --mc "mc/*.parquet" --vars probe_r9,probe_sieie --where "80 < mass < 100"', 'Two variables in the Z window')
       .example('ntcorr validate --data d.parquet --mc m.parquet --toys 50 --classifier-rows 100000', 'A more precise classifier-test p-value'),
@@ -67,7 +68,7 @@ export const command: CommandModule<object, ValidateArgs> = {
       out: argv.out, where: argv.where, regionVar: argv['region-var'], profileVars: list(argv['profile-vars']), mvaidModel: argv['mvaid-model'],
       reweight: list(argv.reweight), reweightBins: argv['reweight-bins'],
       bins: argv.bins, toys: argv.toys, classifierRows: argv['classifier-rows'], maxEvents: argv['max-events'], seed: argv.seed,
-      png: argv.png, quiet, tree: argv.tree,
+      png: argv.png, quiet, tree: argv.tree, command: commandLine(),
     }, quiet ? undefined : (s) => console.error(s));
     const fmt = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(4));
     console.log(`report: ${argv.out}/index.html (${summary.plots.length} plot files)`);

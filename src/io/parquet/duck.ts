@@ -1,6 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { resolve } from 'node:path';
 import { NtcorrError, errorMessage } from '../../core/errors.js';
+import { settings } from '../../core/settings.js';
 
 /**
  * One in-process DuckDB for the whole run (connections are cheap; instances are not). DuckDB reads every
@@ -10,10 +11,11 @@ import { NtcorrError, errorMessage } from '../../core/errors.js';
 let instance: Promise<DuckDBInstance> | undefined;
 
 /** Settings for the shared instance; call before the first connection (later calls are ignored). */
-export const duckSettings: { threads: number; memoryLimit: string } = {
-  // Two threads keep `apply --jobs K` from oversubscribing; memory limit keeps 5M-row rewrites bounded.
-  threads: Number(process.env.NTCORR_DUCKDB_THREADS ?? 2),
-  memoryLimit: process.env.NTCORR_DUCKDB_MEMORY ?? '300MB',
+// Two threads keep `apply --jobs K` from oversubscribing; memory limit keeps 5M-row rewrites bounded
+// (defaults in core/settings.ts; NTCORR_DUCKDB_THREADS / NTCORR_DUCKDB_MEMORY through the CLI).
+export const duckSettings = {
+  get threads(): number { return settings.duckdbThreads; },
+  get memoryLimit(): string { return settings.duckdbMemory; },
 };
 
 export async function duckConnection(): Promise<DuckDBConnection> {

@@ -72,14 +72,22 @@ export async function readParquetMeta(con: DuckDBConnection, file: string): Prom
   }
 
   // Top-level schema elements: walk the flattened tree (depth-first, num_children per group).
+  // Iterative, with every num_children checked against the elements left: a corrupt footer cannot recurse
+  // past the stack or index past the schema.
   const top: { name: string; repetition: string; detail: string }[] = [];
-  let i = 1;
   const skip = (k: number): number => {
-    const n = Number(schema[k].num_children ?? 0);
-    let j = k + 1;
-    for (let c = 0; c < n; c++) j = skip(j);
+    let j = k;
+    let pending = 1; // elements still to consume in this subtree
+    while (pending > 0) {
+      if (j >= schema.length) throw new NtcorrError(`${file}: malformed parquet schema: element ${k} (${String(schema[k]?.name)}) declares more children than the schema holds`, { file });
+      const n = Number(schema[j].num_children ?? 0);
+      if (!Number.isSafeInteger(n) || n < 0) throw new NtcorrError(`${file}: malformed parquet schema: element ${j} has num_children ${String(schema[j].num_children)}`, { file });
+      pending += n - 1;
+      j++;
+    }
     return j;
   };
+  let i = 1;
   while (i < schema.length) {
     const s = schema[i];
     const detail = [s.type, s.converted_type, s.logical_type].filter((x) => x !== null && x !== undefined).join(' ');

@@ -39,9 +39,29 @@ function typed(dtype: TorchTensor['dtype'], bytes: Buffer, count: number, offset
   }
 }
 
-/** torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...): strided view -> contiguous copy. */
-function rebuildTensor(storage: Storage, offset: number, shape: number[], stride: number[]): TorchTensor {
+const isIndexList = (v: unknown): v is number[] => Array.isArray(v) && v.every((d) => Number.isSafeInteger(d) && d >= 0);
+
+/**
+ * torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...): strided view -> contiguous copy.
+ * Shape, stride and offset come from the pickle: they are checked against the storage before anything
+ * is allocated, so a corrupt checkpoint cannot ask for more memory than its own bytes.
+ */
+function rebuildTensor(storage: Storage, offset: unknown, shape: unknown, stride: unknown): TorchTensor {
+  if (!storage || !(storage.bytes instanceof Uint8Array)) throw new Error('tensor without a storage');
+  if (!Number.isSafeInteger(offset) || (offset as number) < 0) throw new Error(`tensor storage offset ${JSON.stringify(offset)} is not a non-negative integer`);
+  if (!isIndexList(shape) || !isIndexList(stride) || stride.length !== shape.length) throw new Error(`tensor shape ${JSON.stringify(shape)} / stride ${JSON.stringify(stride)} are not matching lists of non-negative integers`);
+  const elem = { float32: 4, float64: 8, int64: 8, int32: 4, bool: 1, uint8: 1 }[storage.dtype];
+  if (storage.bytes.length % elem !== 0) throw new Error(`storage of ${storage.bytes.length} bytes is not a whole number of ${storage.dtype} elements`);
+  const numel = storage.bytes.length / elem;
   const n = shape.reduce((a, b) => a * b, 1);
+  if (n > 0) {
+    const last = (offset as number) + shape.reduce((a, d, i) => a + (d - 1) * stride[i], 0);
+    if (last >= numel) throw new Error(`tensor of shape [${shape.join(', ')}] (offset ${offset}, stride [${stride.join(', ')}]) reaches element ${last} of a storage with ${numel}`);
+  }
+  return rebuildChecked(storage, offset as number, shape, stride, n);
+}
+
+function rebuildChecked(storage: Storage, offset: number, shape: number[], stride: number[], n: number): TorchTensor {
   const contiguous = shape.every((_, i) => shape[i] === 1 || stride[i] === shape.slice(i + 1).reduce((a, b) => a * b, 1));
   if (contiguous) return { shape, dtype: storage.dtype, data: typed(storage.dtype, storage.bytes, n, offset) };
   const full = typed(storage.dtype, storage.bytes, storage.bytes.length / ({ float32: 4, float64: 8, int64: 8, int32: 4, bool: 1, uint8: 1 }[storage.dtype]), 0);
@@ -85,6 +105,7 @@ export function readTorchCheckpoint(path: string): Map<string, TorchTensor> {
     const storages = new Map<string, Storage>();
     const obj = unpickle(zipRead(buf, pkl), {
       persistentLoad(pid) {
+        if (!Array.isArray(pid)) throw new Error('persistent id is not a tuple');
         const [kind, type, key] = pid as [string, { name?: string } | string, string];
         if (kind !== 'storage') throw new Error(`unsupported persistent id ${String(kind)}`);
         const typeName = typeof type === 'string' ? type : (type as { name?: string }).name ?? '';
@@ -101,7 +122,7 @@ export function readTorchCheckpoint(path: string): Map<string, TorchTensor> {
       },
       find(module, name) {
         if (module === 'collections' && name === 'OrderedDict') return () => new PickleDict();
-        if (module === 'torch._utils' && name === '_rebuild_tensor_v2') return (storage, offset, size, stride) => rebuildTensor(storage as Storage, offset as number, size as number[], stride as number[]);
+        if (module === 'torch._utils' && name === '_rebuild_tensor_v2') return (storage, offset, size, stride) => rebuildTensor(storage as Storage, offset, size, stride);
         if (module === 'torch._utils' && name === '_rebuild_parameter') return (t) => t;
         if (module === 'torch' && name in STORAGES) return () => ({ name });
         // A pickled nn.Module (torch.save(model)) names its classes; say so instead of "unsupported global".

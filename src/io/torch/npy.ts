@@ -11,22 +11,33 @@ export interface NpyArray {
 }
 
 export function readNpy(path: string): NpyArray {
-  const buf = readFileSync(path);
-  if (buf.readUInt32BE(0) !== 0x934e554d || buf.toString('latin1', 4, 6) !== 'PY') throw new NtcorrError(`${path}: not a .npy file (bad magic)`, { file: path });
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new NtcorrError(`${path}: cannot read (${(e as Error).message})`, { file: path });
+  }
+  if (buf.length < 10 || buf.readUInt32BE(0) !== 0x934e554d || buf.toString('latin1', 4, 6) !== 'PY') throw new NtcorrError(`${path}: not a .npy file (bad magic)`, { file: path });
   const major = buf[6];
+  if (major !== 1 && major !== 2 && major !== 3) throw new NtcorrError(`${path}: .npy format version ${major} is not supported (1-3)`, { file: path });
+  if (major !== 1 && buf.length < 12) throw new NtcorrError(`${path}: truncated .npy header`, { file: path });
   const hlen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
   const hstart = major === 1 ? 10 : 12;
+  if (hstart + hlen > buf.length) throw new NtcorrError(`${path}: truncated .npy header (${hlen} bytes declared, ${buf.length - hstart} present)`, { file: path });
   const header = buf.toString('latin1', hstart, hstart + hlen);
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || fortran === undefined || shapeText === undefined) throw new NtcorrError(`${path}: unreadable .npy header ${header.trim()}`, { file: path });
   if (fortran === 'True') throw new NtcorrError(`${path}: Fortran-order arrays are not supported`, { file: path });
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (/^\d+L?$/.test(s) ? Number(s.replace('L', '')) : NaN));
+  if (shape.some((d) => !Number.isSafeInteger(d))) throw new NtcorrError(`${path}: .npy shape (${shapeText}) is not a list of non-negative integers`, { file: path });
   const n = shape.reduce((a, b) => a * b, 1);
   const start = hstart + hlen;
   const bytes = buf.subarray(start);
   const copy = (size: number) => {
+    // The data must be exactly what the header declares: shorter is a truncated file, not zeros.
+    if (n * size !== bytes.length) throw new NtcorrError(`${path}: .npy data holds ${bytes.length} bytes, the header (${descr}, shape (${shape.join(', ')})) needs ${n * size}`, { file: path });
     const u = new Uint8Array(n * size);
     u.set(bytes.subarray(0, n * size));
     return u.buffer;

@@ -1,4 +1,5 @@
 import { allocate, isJagged, type Column, type DType, type NumericArray } from '../../core/columns.js';
+import { checkKeys } from '../../core/config-keys.js';
 import { NtcorrError } from '../../core/errors.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
 import { compileExpression, type CompiledExpression } from '../../expr/index.js';
@@ -50,6 +51,7 @@ function missingFor(l: Layout, available: Set<string>): string[] {
 interface Planned { spec: OutputSpec; type: DType; expr: CompiledExpression }
 
 function parseConfig(bundleDir: string, config: Record<string, unknown>, outputs: OutputSpec[]): Planned[] {
+  checkKeys(config, ['columns', 'optional'], 'config', `${bundleDir}/model.json`);
   const cols = config.columns as Record<string, unknown> | undefined;
   if (!cols || typeof cols !== 'object') throw new NtcorrError(`model bundle ${bundleDir}: derived model needs config.columns {name: expression}`, { file: bundleDir });
   const specs = new Map(outputs.map((o) => [o.name, o]));

@@ -64,8 +64,19 @@ export function checkFlowConfig(cfg: FlowConfig, where: string): FlowConfig {
     throw new NtcorrError(`flow bundle ${where}: ${msg}`, { file: where });
   };
   if (!cfg || typeof cfg !== 'object') bad('config is missing');
+  // Unknown keys are errors (a misspelt `outputPatern` must not silently write the default names).
+  const keys = (o: unknown, allowed: string[], path: string) => {
+    if (o && typeof o === 'object' && !Array.isArray(o)) for (const k of Object.keys(o)) if (!allowed.includes(k)) bad(`${path}.${k}: unknown key (expected one of ${allowed.join(', ')})`);
+  };
+  keys(cfg, ['architecture', 'variables', 'conditions', 'isDataFlag', 'collections', 'outputPattern', 'validity', 'preprocessing'], 'config');
   const arch = cfg.architecture;
   if (!arch) bad('config.architecture is missing');
+  keys(arch, ['features', 'context', 'bins', 'transforms', 'hidden', 'passes', 'slope', 'bound'], 'config.architecture');
+  if (Array.isArray(cfg.collections)) cfg.collections.forEach((c, i) => keys(c, ['prefix', 'columns'], `config.collections[${i}]`));
+  const pre = cfg.preprocessing;
+  keys(pre, ['inputs', 'conditions'], 'config.preprocessing');
+  if (pre && Array.isArray(pre.inputs)) pre.inputs.forEach((v, i) => { keys(v, ['name', 'mean', 'std', 'continuous', 'capped', 'bits'], `config.preprocessing.inputs[${i}]`); keys(v.continuous, ['shift'], `config.preprocessing.inputs[${i}].continuous`); keys(v.capped, ['max', 'width'], `config.preprocessing.inputs[${i}].capped`); });
+  if (pre && Array.isArray(pre.conditions)) pre.conditions.forEach((v, i) => keys(v, ['name', 'mean', 'std'], `config.preprocessing.conditions[${i}]`));
   const ap = archProblem(arch);
   if (ap) bad(`config.architecture: ${ap}`);
   if (!Array.isArray(cfg.variables) || cfg.variables.length !== arch.features) bad(`config.variables must list ${arch.features} names (architecture.features)`);

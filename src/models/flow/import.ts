@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { NtcorrError } from '../../core/errors.js';
+import { checkKeys } from '../../core/config-keys.js';
 import { readTorchCheckpoint } from '../../io/torch/checkpoint.js';
 import { type FlowArch, archProblem } from './arch.js';
 import { flowColumns, saveFlowBundle } from './bundle-io.js';

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { isJagged, toFloat64, type Column } from '../../core/columns.js';
 import { NtcorrError } from '../../core/errors.js';
+import { settings } from '../../core/settings.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
 import type { ChunkStats, CorrectionKind, Corrector, FileContext, KindOptions } from '../types.js';
 import { flowFromBundle } from './bundle-io.js';
@@ -21,8 +22,7 @@ import { hashString } from './random.js';
 /** Worker threads: options.threads, else NTCORR_THREADS, else every core (one single-threaded engine per worker). */
 export function flowThreads(options: KindOptions): number {
   if (options.threads !== undefined && options.threads >= 1) return Math.floor(options.threads);
-  const env = Number(process.env.NTCORR_THREADS);
-  if (Number.isInteger(env) && env >= 1) return env;
+  if (settings.threads !== undefined) return settings.threads;
   return availableParallelism();
 }
 

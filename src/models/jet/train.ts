@@ -206,7 +206,11 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
     name: cfg.output.split('/').pop() ?? 'jet',
     kind: 'jet-regression',
     inputs: jetInputColumnsForBundle(cfg),
-    outputs: [{ name: cfg.apply.output ?? `${cfg.apply.collection?.prefix ?? ''}pt_corr`, type: 'float32', jagged: !!cfg.apply.collection, description: 'pt * exp(prediction)' }],
+    // Every column apply writes is declared (the pipeline refuses undeclared ones), the raw prediction too.
+    outputs: [
+      { name: cfg.apply.output ?? `${cfg.apply.collection?.prefix ?? ''}pt_corr`, type: 'float32', jagged: !!cfg.apply.collection, description: 'pt * exp(prediction)' },
+      ...(cfg.apply.raw_output ? [{ name: cfg.apply.raw_output, type: 'float32' as const, jagged: !!cfg.apply.collection, description: 'DNN prediction of log(pt_gen/pt)' }] : []),
+    ],
     config: {
       arch,
       transform: tr,

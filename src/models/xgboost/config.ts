@@ -1,3 +1,4 @@
+import { checkKeys } from '../../core/config-keys.js';
 import { NtcorrError } from '../../core/errors.js';
 import type { ForestRef } from './storage.js';
 
@@ -36,6 +37,7 @@ export interface XgbConfig {
 
 export function parseXgbConfig(dir: string, c: Record<string, unknown>): XgbConfig {
   const fail = (m: string) => { throw new NtcorrError(`model bundle ${dir}: xgboost config: ${m}`, { file: dir }); };
+  checkKeys(c, ['collections', 'optionalCollections', 'output', 'transform', 'regions', 'region', 'inputs'], 'config', `${dir}/model.json`);
   const collections = (c.collections as string[] | undefined) ?? [''];
   if (!Array.isArray(collections) || collections.some((p) => typeof p !== 'string')) fail('collections must be a list of column prefixes like ["probe_"]');
   if (typeof c.output !== 'string' || !c.output) fail('output (the new column name after the prefix) is required');
@@ -43,11 +45,14 @@ export function parseXgbConfig(dir: string, c: Record<string, unknown>): XgbConf
   if (!['tanh', 'sigmoid', 'none', 'objective'].includes(transform)) fail(`transform "${transform}" unknown (tanh, sigmoid, none, objective)`);
   const regions = c.regions as XgbRegion[] | undefined;
   if (!Array.isArray(regions) || regions.length === 0) fail('regions must list at least one {name, model, inputs}');
-  for (const r of regions!) {
+  for (const [i, r] of regions!.entries()) {
+    if (r && typeof r === 'object') checkKeys(r, ['name', 'absMin', 'absMax', 'model', 'inputs'], `config.regions[${i}]`, `${dir}/model.json`);
     if (!r.model || !Array.isArray(r.inputs) || r.inputs.length === 0) fail(`region ${r.name}: needs model and inputs`);
   }
   if (regions!.length > 1 && !(c.region as { variable?: string } | undefined)?.variable) fail('several regions need region.variable (e.g. "ScEta")');
   const inp = (c.inputs as Partial<XgbConfig['inputs']> | undefined) ?? {};
+  checkKeys(inp, ['prefer', 'suffix', 'raw'], 'config.inputs', `${dir}/model.json`);
+  if (c.region && typeof c.region === 'object') checkKeys(c.region, ['variable'], 'config.region', `${dir}/model.json`);
   return {
     collections, optionalCollections: (c.optionalCollections as string[] | undefined) ?? [], output: c.output as string, transform, regions: regions!,
     region: c.region as XgbConfig['region'],

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Bundle } from '../../bundle/bundle.js';
 import type { TensorData } from '../../bundle/tensors.js';
 import { NtcorrError } from '../../core/errors.js';
@@ -26,7 +25,7 @@ export function forestTensors(prefix: string, f: Forest): { ref: ForestRef; tens
 
 export function loadForest(bundle: Bundle, ref: ForestRef, what: string): Forest {
   if ('file' in ref) {
-    const path = join(bundle.dir, ref.file);
+    const path = bundle.file(ref.file, `${what}: XGBoost model file`);
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
