@@ -6,6 +6,18 @@ import type { Fcn } from './fcn.js';
 import { minimize, type FitResult, type MinimizeOptions } from './minuit/migrad.js';
 import { minos, type MinosError } from './minuit/minos.js';
 import { TOOL } from '../core/version.js';
+import { NtcorrError } from '../core/errors.js';
+
+/** Events where every component's density is zero at the start values (why an NLL is infinite). */
+function countZeroDensity(model: Model, xs: Float64Array): number {
+  const tot = new Float64Array(xs.length);
+  const d = new Float64Array(xs.length);
+  for (const c of model.components) {
+    c.pdf.density(xs, c.paramIndex.map((i) => model.params[i].value), d);
+    for (let i = 0; i < xs.length; i++) tot[i] += Number.isFinite(d[i]) ? d[i] : 0;
+  }
+  return tot.reduce((a, v) => a + (v > 0 ? 0 : 1), 0);
+}
 
 export interface FitRunOptions extends MinimizeOptions {
   /** Binned Poisson fit with this many equal bins over the observable range (default: unbinned). */
@@ -35,6 +47,10 @@ export function fitModel(model: Model, xs: Float64Array, opts: FitRunOptions = {
     fcn = new BinnedNll(model, edges, counts);
   } else {
     fcn = new UnbinnedNll(model, xs, opts.weights);
+  }
+  const f0 = fcn.value(Float64Array.from(model.params, (p) => p.value));
+  if (!Number.isFinite(f0)) {
+    throw new NtcorrError(`${model.source}: the NLL at the start values is ${f0} on these data${opts.binned ? '' : ` (${countZeroDensity(model, xs)} of ${xs.length} events have zero density under every component)`}: move the start values closer to the data or check the observable range`, { file: model.source });
   }
   const result = minimize(fcn, model.params, opts);
   const out: Record<string, MinosError> = {};

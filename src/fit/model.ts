@@ -71,6 +71,31 @@ export function readModelDoc(path: string): unknown {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * An unknown key is an error (a typo such as `stpe:` must not silently fall back to a default): returns the
+ * message naming the key path and the keys allowed there, with the closest one when it is a likely typo.
+ */
+export function unknownKeys(o: Obj, path: string, allowed: readonly string[]): string | null {
+  for (const k of Object.keys(o)) {
+    if (allowed.includes(k)) continue;
+    const near = allowed.filter((a) => editDistance(a.toLowerCase(), k.toLowerCase()) <= Math.max(1, Math.floor(a.length / 4)));
+    return `${path ? `${path}.` : ''}${k}: unknown key${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}; allowed here: ${allowed.join(', ')}`;
+  }
+  return null;
+}
+
+/** Levenshtein distance with adjacent transpositions counted as one edit (for "did you mean"). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
 /** Builds a Model from parsed YAML (see examples/fit/*.yaml for the format). */
 export function buildModel(doc: unknown, source = '<model>'): Model {
   const fail = (msg: string): never => {
@@ -80,10 +105,16 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
     if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${what} must be a finite number (got ${JSON.stringify(v)})`);
     return v as number;
   };
+  const keys = (o: Obj, path: string, allowed: readonly string[]): void => {
+    const m = unknownKeys(o, path, allowed);
+    if (m) fail(m);
+  };
   if (!isObj(doc)) return fail('expected a mapping with observable, parameters, components');
+  keys(doc, '', ['observable', 'parameters', 'components', 'constraints', 'toys']);
 
   const obs = doc.observable;
   if (!isObj(obs)) return fail('missing "observable: {name: m, range: [lo, hi]}"');
+  keys(obs, 'observable', ['name', 'range']);
   const range = obs.range;
   if (!Array.isArray(range) || range.length !== 2) return fail('observable.range must be [lo, hi]');
   const lo = num(range[0], 'observable.range[0]');
@@ -95,7 +126,9 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
   if (!isObj(doc.parameters)) return fail('missing "parameters:" mapping (name: {value, step, limits, fixed})');
   for (const [name, spec] of Object.entries(doc.parameters)) {
     const s: Obj = typeof spec === 'number' ? { value: spec } : isObj(spec) ? spec : fail(`parameters.${name} must be a number or {value, step, limits, fixed}`);
+    keys(s, `parameters.${name}`, ['value', 'step', 'limits', 'fixed']);
     const value = num(s.value, `parameters.${name}.value`);
+    if (s.fixed !== undefined && typeof s.fixed !== 'boolean') fail(`parameters.${name}.fixed must be true or false`);
     const step = s.step === undefined ? (value !== 0 ? 0.1 * Math.abs(value) : 0.1) : num(s.step, `parameters.${name}.step`);
     if (!(step > 0)) fail(`parameters.${name}.step must be > 0`);
     const p: ParamDef = { name, value, step, fixed: s.fixed === true };
@@ -141,6 +174,8 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
       order = coefRefs.length;
     }
     const pdf = makePdf(kind, lo, hi, order);
+    keys(cc, `components.${name}`, ['name', 'role', 'pdf', 'yield', 'fraction', ...(kind === 'chebyshev' || kind === 'polynomial' ? ['coefficients'] : pdf.params)]);
+    if (cc.role !== undefined && cc.role !== 'signal' && cc.role !== 'background') fail(`components.${name}.role must be signal or background (got ${JSON.stringify(cc.role)})`);
     const paramIdx = pdf.params.map((pn, j) => {
       const ref = order > 0 ? coefRefs[j] : cc[pn];
       if (ref === undefined) fail(`components.${name} (${kind}) needs "${pn}:" (a parameter name or a number)`);
@@ -169,6 +204,8 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
     if (!isObj(c)) fail(`constraints[${k}] must be a mapping`);
     const cc = c as Obj;
     const type = cc.type;
+    const allowed: Record<string, string[]> = { gaussian: ['parameter', 'mean', 'sigma'], multigauss: ['parameters', 'mean', 'covariance'], poisson: ['parameter', 'observed', 'scale'] };
+    if (typeof type === 'string' && allowed[type]) keys(cc, `constraints[${k}]`, ['type', ...allowed[type]]);
     if (type === 'gaussian') {
       const sigma = num(cc.sigma, `constraints[${k}].sigma`);
       if (!(sigma > 0)) fail(`constraints[${k}].sigma must be > 0`);
@@ -193,7 +230,49 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
   });
 
   const model: Model = { observable, params, components, extended, constraints, source };
-  if (isObj(doc.toys) && doc.toys.events !== undefined) model.toyEvents = num(doc.toys.events, 'toys.events');
+  if (doc.toys !== undefined) {
+    if (!isObj(doc.toys)) fail('toys must be a mapping {events: N}');
+    keys(doc.toys as Obj, 'toys', ['events']);
+    if ((doc.toys as Obj).events !== undefined) model.toyEvents = num((doc.toys as Obj).events, 'toys.events');
+  }
   if (!extended && model.toyEvents === undefined) model.toyEvents = 1000;
+  const bad = checkStart(model);
+  if (bad) fail(bad);
   return model;
+}
+
+/**
+ * Degenerate set-ups caught before any fit: a PDF parameter outside its domain at the start values (e.g.
+ * sigma <= 0, where the NLL is infinite and MIGRAD would return its seed), or a component whose density is
+ * zero or not finite everywhere on the observable range (a peak far outside it: all results would be NaN).
+ */
+export function checkStart(model: Model, values: ArrayLike<number> = model.params.map((p) => p.value)): string | null {
+  const { lo, hi } = model.observable;
+  const grid = Float64Array.from({ length: 257 }, (_, i) => lo + ((hi - lo) * i) / 256);
+  const out = new Float64Array(grid.length);
+  for (const c of model.components) {
+    const p = c.paramIndex.map((i) => values[i]);
+    const desc = () =>
+      c.pdf.params.map((n, j) => {
+        const pn = model.params[c.paramIndex[j]].name;
+        return pn === `${c.name}.${n}` || pn === n ? `${n} = ${p[j]}` : `${n} = ${pn} = ${p[j]}`;
+      }).join(', ');
+    const msg = c.pdf.check(p);
+    if (msg) return `components.${c.name} (${c.pdf.kind}): ${msg} at the start values (${desc()})`;
+    // Densities on a grid (non-finite: the normalisation underflowed) and integrals over the cells between
+    // its points (a narrow peak between grid points still has its integral; negative: a polynomial below 0).
+    c.pdf.density(grid, p, out);
+    let finite = out.every((v) => Number.isFinite(v));
+    let total = 0;
+    let negativeAt = NaN;
+    for (let i = 0; i + 1 < grid.length && finite; i++) {
+      const w = c.pdf.integral(grid[i], grid[i + 1], p);
+      if (!Number.isFinite(w)) finite = false;
+      else if (w < -1e-12 && Number.isNaN(negativeAt)) negativeAt = out[i] < 0 ? grid[i] : grid[i + 1];
+      total += w;
+    }
+    if (finite && !Number.isNaN(negativeAt)) return `components.${c.name} (${c.pdf.kind}): the density is negative near ${model.observable.name} = ${negativeAt} at the start values (${desc()})`;
+    if (!finite || !(total > 0)) return `components.${c.name} (${c.pdf.kind}): no support in the observable range [${lo}, ${hi}] at the start values (${desc()}): its ${finite ? 'integral there is zero' : 'normalisation there underflows'}; move the start values or the range`;
+  }
+  return null;
 }

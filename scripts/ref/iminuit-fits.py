@@ -1,0 +1,145 @@
+"""Reference fits with iminuit 2.11 (Debian's python3-iminuit) for test/fit-limits.test.ts and friends.
+
+Writes test/data/fits/: zlike.f64.bin (the dataset, float64 little-endian) and limits.json (per case the model,
+start values, steps, limits, and iminuit's Migrad + Hesse result at tol 1e-6 and at the default tol 0.1).
+The likelihood is written here from its definition (not from ntcorr's code):
+  extended:   NLL = sum_k N_k - sum_i log(sum_k N_k f_k(x_i))
+  fractions:  NLL = - sum_i log(f g(x_i) + (1 - f) e(x_i))
+with g a Gaussian and e an exponential, each normalised on the observable range; errordef 0.5.
+
+Run: /usr/bin/python3 scripts/ref/iminuit-fits.py   (numpy + iminuit; no scipy needed)
+"""
+import json, math, os, sys
+import numpy as np
+from iminuit import Minuit
+
+OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'test', 'data', 'fits')
+os.makedirs(OUT, exist_ok=True)
+LO, HI = 60.0, 120.0
+
+
+def gauss_norm(x, mu, sigma):
+    z = (np.asarray(x) - mu) / sigma
+    p = 0.5 * (math.erf((HI - mu) / (sigma * math.sqrt(2))) - math.erf((LO - mu) / (sigma * math.sqrt(2))))
+    return np.exp(-0.5 * z * z) / (sigma * math.sqrt(2 * math.pi) * p)
+
+
+def expo_norm(x, lam):
+    if abs(lam) < 1e-12:
+        return np.full_like(np.asarray(x, dtype=float), 1.0 / (HI - LO))
+    return lam * np.exp(lam * (np.asarray(x) - LO)) / math.expm1(lam * (HI - LO))
+
+
+def sample_truncated_exp(rng, lam, n):
+    u = rng.uniform(size=n)
+    return LO + np.log1p(u * math.expm1(lam * (HI - LO))) / lam
+
+
+def sample_truncated_gauss(rng, mu, sigma, n):
+    out = np.empty(0)
+    while out.size < n:
+        x = rng.normal(mu, sigma, size=2 * n)
+        out = np.concatenate([out, x[(x >= LO) & (x <= HI)]])
+    return out[:n]
+
+
+rng = np.random.default_rng(20261203)
+xs = np.concatenate([sample_truncated_gauss(rng, 91.2, 2.5, 1500), sample_truncated_exp(rng, -0.03, 1000)])
+xs.astype('<f8').tofile(os.path.join(OUT, 'zlike.f64.bin'))
+# The issue's set-up: a single Gaussian fitted to a Z peak on a sizeable background (20k events), sigma
+# starting at 3 with step 0.1 and limits [0.1, 20]: MIGRAD stopped at the start values before the fix.
+zs = np.concatenate([sample_truncated_gauss(rng, 91.2, 2.1, 17000), sample_truncated_exp(rng, 0.002, 3000)])
+zs.astype('<f8').tofile(os.path.join(OUT, 'zpeak.f64.bin'))
+
+EXT = ['nsig', 'nbkg', 'mu', 'sigma', 'lam']
+SINGLE = ['mu', 'sigma']
+FRAC = ['f', 'mu', 'sigma', 'lam']
+
+
+def nll_ext(nsig, nbkg, mu, sigma, lam):
+    if sigma <= 0:
+        return 1e300
+    L = nsig * gauss_norm(xs, mu, sigma) + nbkg * expo_norm(xs, lam)
+    return nsig + nbkg - np.sum(np.log(L))
+
+
+def nll_single(mu, sigma):
+    if sigma <= 0:
+        return 1e300
+    return -np.sum(np.log(gauss_norm(zs, mu, sigma)))
+
+
+def nll_frac(f, mu, sigma, lam):
+    if sigma <= 0:
+        return 1e300
+    L = f * gauss_norm(xs, mu, sigma) + (1 - f) * expo_norm(xs, lam)
+    return -np.sum(np.log(L))
+
+
+EXT_START = {'nsig': 1400, 'nbkg': 1100, 'mu': 91, 'sigma': 3, 'lam': -0.02}
+EXT_STEP = {'nsig': 30, 'nbkg': 30, 'mu': 0.5, 'sigma': 0.1, 'lam': 0.002}
+FRAC_START = {'f': 0.55, 'mu': 91, 'sigma': 3, 'lam': -0.02}
+FRAC_STEP = {'f': 0.05, 'mu': 0.5, 'sigma': 0.1, 'lam': 0.002}
+SINGLE_START = {'mu': 91, 'sigma': 3}
+SINGLE_STEP = {'mu': 0.1, 'sigma': 0.1}
+
+# name: (kind, step overrides, limits) -- limits as [lo, hi] with None = open, as in the model YAML.
+CASES = {
+    'no_limits': ('ext', {}, {}),
+    'sigma_0.1_20': ('ext', {}, {'sigma': [0.1, 20]}),
+    'sigma_0.1_20_step9': ('ext', {'sigma': 9}, {'sigma': [0.1, 20]}),
+    'sigma_0.5_5': ('ext', {}, {'sigma': [0.5, 5]}),
+    'no_limits_step9': ('ext', {'sigma': 9}, {}),
+    'every_kind': ('ext', {'nsig': 300, 'mu': 5}, {'nsig': [0, 100000], 'nbkg': [0, None], 'mu': [80, 100], 'sigma': [0.1, 20], 'lam': [None, 0]}),
+    'fraction': ('frac', {}, {'f': [0, 1], 'sigma': [0.1, 20], 'lam': [-1, 1]}),
+    'active_lower': ('ext', {}, {'sigma': [2.7, 10]}),
+    'single_gauss_issue': ('single', {}, {'sigma': [0.1, 20]}),
+    'single_gauss_issue_step9': ('single', {'sigma': 9}, {'sigma': [0.1, 20]}),
+    # Starts exactly on a two-sided limit (sigma = 1 in [1, 20]): the transform puts it just inside.
+    'start_on_limit': ('ext', {}, {'sigma': [1, 20]}, {'sigma': 1}),
+}
+
+
+def run(kind, steps, limits, tol, starts, strategy=1):
+    names = {'ext': EXT, 'frac': FRAC, 'single': SINGLE}[kind]
+    start = dict({'ext': EXT_START, 'frac': FRAC_START, 'single': SINGLE_START}[kind])
+    step = dict({'ext': EXT_STEP, 'frac': FRAC_STEP, 'single': SINGLE_STEP}[kind])
+    step.update(steps)
+    start.update(starts)
+    m = Minuit({'ext': nll_ext, 'frac': nll_frac, 'single': nll_single}[kind], **start, name=names)
+    m.errordef = Minuit.LIKELIHOOD
+    m.strategy = strategy
+    m.tol = tol
+    for n in names:
+        m.errors[n] = step[n]
+        if n in limits:
+            lo, hi = limits[n]
+            m.limits[n] = (-math.inf if lo is None else lo, math.inf if hi is None else hi)
+    m.migrad()
+    m.hesse()
+    return names, start, step, {
+        'values': {n: m.values[n] for n in names},
+        'errors': {n: m.errors[n] for n in names},
+        'covariance': [[m.covariance[a, b] for b in names] for a in names],
+        'fmin': m.fval, 'edm': m.fmin.edm, 'valid': m.valid, 'accurate': m.accurate, 'nfcn': m.nfcn,
+        'at_limit': bool(m.fmin.has_parameters_at_limit),
+    }
+
+
+cases = {}
+for name, (kind, steps, limits, *rest) in CASES.items():
+    starts = rest[0] if rest else {}
+    names, start, step, tight = run(kind, steps, limits, 1e-6, starts)
+    _, _, _, default = run(kind, steps, limits, 0.1, starts)
+    cases[name] = {'kind': kind, 'parameters': names, 'start': start, 'step': step, 'limits': limits, 'fit_tight': tight, 'fit': default}
+    print(name, tight['valid'], tight['nfcn'], {n: round(v, 5) for n, v in tight['values'].items()}, file=sys.stderr)
+
+json.dump({
+    'generator': 'scripts/ref/iminuit-fits.py',
+    'iminuit': __import__('iminuit').__version__,
+    'numpy': np.__version__,
+    'range': [LO, HI],
+    'data': {'file': 'zlike.f64.bin', 'events': int(xs.size), 'signal_first': 1500, 'truth': {'mu': 91.2, 'sigma': 2.5, 'lam': -0.03}},
+    'data_single': {'file': 'zpeak.f64.bin', 'events': int(zs.size), 'used_by': 'kind single'},
+    'cases': cases,
+}, open(os.path.join(OUT, 'limits.json'), 'w'), indent=1)
