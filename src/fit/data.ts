@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { NtcorrError } from '../core/errors.js';
 import { isJagged, toFloat64, type NumericArray } from '../core/columns.js';
 import { openTable } from '../io/formats.js';
@@ -53,4 +54,47 @@ export async function readFitData(path: string, column: string, range: [number, 
   } finally {
     await src.close();
   }
+}
+
+/** Where one category's data come from. */
+export interface DataSpec {
+  file: string;
+  column: string;
+}
+
+/**
+ * `--data` values for a model: one FILE for a single-category model; CAT=FILE[:COLUMN] once per category for
+ * a simultaneous one (COLUMN defaults to `--column`). An existing path is always that file, never split.
+ */
+export function parseDataSpecs(values: string[], model: { source: string; categories?: Array<{ category?: string }> }, column?: string): DataSpec[] {
+  const fail = (msg: string): never => {
+    throw new NtcorrError(`--data: ${msg}`);
+  };
+  const splitColumn = (v: string): DataSpec => {
+    const i = v.lastIndexOf(':');
+    if (existsSync(v) || i <= 0) {
+      if (!column) fail(`no column for ${v}: give --column or write FILE:COLUMN`);
+      return { file: v, column: column! };
+    }
+    return { file: v.slice(0, i), column: v.slice(i + 1) };
+  };
+  if (!model.categories) {
+    if (values.length !== 1) fail(`the model ${model.source} has one category: give one --data FILE (got ${values.length})`);
+    const v = values[0];
+    if (/^[A-Za-z_][\w-]*=/.test(v) && !existsSync(v)) fail(`${v}: CAT=FILE is for simultaneous models (${model.source} has no categories:)`);
+    return [splitColumn(v)];
+  }
+  const names = model.categories.map((c) => c.category!);
+  const byCat = new Map<string, DataSpec>();
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) fail(`${v}: a simultaneous model needs CAT=FILE[:COLUMN] for each of its categories (${names.join(', ')})`);
+    const cat = v.slice(0, eq);
+    if (!names.includes(cat)) fail(`${v}: unknown category "${cat}" (the model's categories: ${names.join(', ')})`);
+    if (byCat.has(cat)) fail(`category "${cat}" given twice`);
+    byCat.set(cat, splitColumn(v.slice(eq + 1)));
+  }
+  const missing = names.filter((n) => !byCat.has(n));
+  if (missing.length) fail(`no data for categor${missing.length > 1 ? 'ies' : 'y'} ${missing.join(', ')} (give --data ${missing[0]}=FILE[:COLUMN])`);
+  return names.map((n) => byCat.get(n)!);
 }

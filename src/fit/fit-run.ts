@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Model } from './model.js';
+import { modelCategories, type Model } from './model.js';
+import { SimultaneousNll } from './simultaneous.js';
 import { BinnedNll, UnbinnedNll } from './nll.js';
 import type { Fcn } from './fcn.js';
 import { minimize, type FitResult, type MinimizeOptions } from './minuit/migrad.js';
@@ -22,7 +23,8 @@ function countZeroDensity(model: Model, xs: Float64Array): number {
 export interface FitRunOptions extends MinimizeOptions {
   /** Binned Poisson fit with this many equal bins over the observable range (default: unbinned). */
   binned?: number;
-  weights?: Float64Array;
+  /** Per-event weights (simultaneous fits: one entry per category, undefined for unweighted ones). */
+  weights?: Float64Array | Array<Float64Array | undefined>;
   /** Parameters to run MINOS on ('all' or names). */
   minos?: string[] | 'all';
 }
@@ -33,24 +35,43 @@ export interface FitReport {
   fcn: Fcn;
 }
 
-/** Builds the NLL for the data (unbinned, weighted, or binned) and runs MIGRAD + HESSE (+ MINOS). */
-export function fitModel(model: Model, xs: Float64Array, opts: FitRunOptions = {}): FitReport {
-  let fcn: Fcn;
-  if (opts.binned) {
-    const { lo, hi } = model.observable;
-    const nb = opts.binned;
-    const edges = Float64Array.from({ length: nb + 1 }, (_, i) => lo + ((hi - lo) * i) / nb);
-    const counts = new Float64Array(nb);
-    xs.forEach((x, i) => {
-      counts[Math.min(nb - 1, Math.max(0, Math.floor(((x - lo) / (hi - lo)) * nb)))] += opts.weights ? opts.weights[i] : 1;
-    });
-    fcn = new BinnedNll(model, edges, counts);
-  } else {
-    fcn = new UnbinnedNll(model, xs, opts.weights);
+/** The NLL of one category's data: unbinned (optionally weighted) or binned Poisson. */
+function categoryNll(model: Model, xs: Float64Array, weights: Float64Array | undefined, binned: number | undefined): Fcn {
+  if (!binned) return new UnbinnedNll(model, xs, weights);
+  const { lo, hi } = model.observable;
+  const nb = binned;
+  const edges = Float64Array.from({ length: nb + 1 }, (_, i) => lo + ((hi - lo) * i) / nb);
+  const counts = new Float64Array(nb);
+  xs.forEach((x, i) => {
+    counts[Math.min(nb - 1, Math.max(0, Math.floor(((x - lo) / (hi - lo)) * nb)))] += weights ? weights[i] : 1;
+  });
+  return new BinnedNll(model, edges, counts);
+}
+
+/**
+ * The fit's NLL: one category's, or for a simultaneous model the sum over categories (data in category order)
+ * with the constraints added once.
+ */
+export function buildNll(model: Model, data: Float64Array | Float64Array[], opts: Pick<FitRunOptions, 'binned' | 'weights'> = {}): Fcn {
+  const cats = modelCategories(model);
+  const xs = Array.isArray(data) ? data : [data];
+  const ws = opts.weights === undefined ? [] : Array.isArray(opts.weights) ? opts.weights : [opts.weights];
+  if (xs.length !== cats.length) throw new NtcorrError(`${model.source}: ${cats.length} categories but ${xs.length} datasets`, { file: model.source });
+  if (!model.categories) {
+    const f = categoryNll(model, xs[0], ws[0], opts.binned);
+    return f;
   }
+  return new SimultaneousNll(model, cats.map((c, k) => categoryNll(c, xs[k], ws[k], opts.binned)));
+}
+
+/** Builds the NLL for the data (unbinned, weighted, or binned; one dataset per category) and runs MIGRAD + HESSE (+ MINOS). */
+export function fitModel(model: Model, data: Float64Array | Float64Array[], opts: FitRunOptions = {}): FitReport {
+  const fcn = buildNll(model, data, opts);
+  const xs = Array.isArray(data) ? data : [data];
   const f0 = fcn.value(Float64Array.from(model.params, (p) => p.value));
   if (!Number.isFinite(f0)) {
-    throw new NtcorrError(`${model.source}: the NLL at the start values is ${f0} on these data${opts.binned ? '' : ` (${countZeroDensity(model, xs)} of ${xs.length} events have zero density under every component)`}: move the start values closer to the data or check the observable range`, { file: model.source });
+    const zero = opts.binned ? '' : ` (${modelCategories(model).map((c, k) => `${countZeroDensity(c, xs[k])} of ${xs[k].length} events${c.category ? ` in ${c.category}` : ''}`).join(', ')} have zero density under every component)`;
+    throw new NtcorrError(`${model.source}: the NLL at the start values is ${f0} on these data${zero}: move the start values closer to the data or check the observable range`, { file: model.source });
   }
   const result = minimize(fcn, model.params, opts);
   const out: Record<string, MinosError> = {};

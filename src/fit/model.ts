@@ -40,6 +40,18 @@ export interface Model {
   toyEvents?: number;
   /** Where the model came from, for messages. */
   source: string;
+  /**
+   * Simultaneous fits: one Model per category (sharing `params`, without constraints, which live here once).
+   * The top-level observable/components are then those of the first category.
+   */
+  categories?: Model[];
+  /** The category's name (on each entry of `categories`). */
+  category?: string;
+}
+
+/** The categories of a model: its `categories`, or the model itself when it is not simultaneous. */
+export function modelCategories(model: Model): Model[] {
+  return model.categories ?? [model];
 }
 
 export function paramIndex(model: Model, name: string): number {
@@ -109,18 +121,9 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
     const m = unknownKeys(o, path, allowed);
     if (m) fail(m);
   };
-  if (!isObj(doc)) return fail('expected a mapping with observable, parameters, components');
-  keys(doc, '', ['observable', 'parameters', 'components', 'constraints', 'toys']);
-
-  const obs = doc.observable;
-  if (!isObj(obs)) return fail('missing "observable: {name: m, range: [lo, hi]}"');
-  keys(obs, 'observable', ['name', 'range']);
-  const range = obs.range;
-  if (!Array.isArray(range) || range.length !== 2) return fail('observable.range must be [lo, hi]');
-  const lo = num(range[0], 'observable.range[0]');
-  const hi = num(range[1], 'observable.range[1]');
-  if (!(hi > lo)) fail(`observable.range must have lo < hi (got [${lo}, ${hi}])`);
-  const observable = { name: typeof obs.name === 'string' ? obs.name : 'x', lo, hi };
+  if (!isObj(doc)) return fail('expected a mapping with observable, parameters, components (or categories)');
+  const simultaneous = doc.categories !== undefined;
+  keys(doc, '', simultaneous ? ['parameters', 'categories', 'constraints'] : ['observable', 'parameters', 'components', 'constraints', 'toys']);
 
   const params: ParamDef[] = [];
   if (!isObj(doc.parameters)) return fail('missing "parameters:" mapping (name: {value, step, limits, fixed})');
@@ -155,47 +158,86 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
     return i;
   };
 
-  const comps = doc.components;
-  if (!Array.isArray(comps) || comps.length === 0) return fail('missing "components:" list');
-  const components: Component[] = [];
-  let withYield = 0;
-  let withFraction = 0;
-  comps.forEach((c: unknown, ci: number) => {
-    if (!isObj(c)) fail(`components[${ci}] must be a mapping`);
-    const cc = c as Obj;
-    const name = typeof cc.name === 'string' ? cc.name : `c${ci}`;
-    const kind = cc.pdf as PdfKind;
-    if (!PDF_KINDS.includes(kind)) fail(`components.${name}.pdf must be one of ${PDF_KINDS.join(', ')} (got ${JSON.stringify(cc.pdf)})`);
-    let order = 0;
-    let coefRefs: unknown[] = [];
-    if (kind === 'chebyshev' || kind === 'polynomial') {
-      if (!Array.isArray(cc.coefficients)) fail(`components.${name}.coefficients must be a list of parameter names or numbers`);
-      coefRefs = cc.coefficients as unknown[];
-      order = coefRefs.length;
-    }
-    const pdf = makePdf(kind, lo, hi, order);
-    keys(cc, `components.${name}`, ['name', 'role', 'pdf', 'yield', 'fraction', ...(kind === 'chebyshev' || kind === 'polynomial' ? ['coefficients'] : pdf.params)]);
-    if (cc.role !== undefined && cc.role !== 'signal' && cc.role !== 'background') fail(`components.${name}.role must be signal or background (got ${JSON.stringify(cc.role)})`);
-    const paramIdx = pdf.params.map((pn, j) => {
-      const ref = order > 0 ? coefRefs[j] : cc[pn];
-      if (ref === undefined) fail(`components.${name} (${kind}) needs "${pn}:" (a parameter name or a number)`);
-      return index(ref, `${name}.${pn}`);
+  /** One category (the whole model when not simultaneous): observable, components, toys. */
+  const parseCategory = (cd: Obj, path: string, category?: string): Model => {
+    const at = (k: string) => (path ? `${path}.${k}` : k);
+    const obs = cd.observable;
+    if (!isObj(obs)) return fail(`missing "${at('observable')}: {name: m, range: [lo, hi]}"`);
+    keys(obs, at('observable'), ['name', 'range']);
+    const range = obs.range;
+    if (!Array.isArray(range) || range.length !== 2) return fail(`${at('observable.range')} must be [lo, hi]`);
+    const lo = num(range[0], at('observable.range[0]'));
+    const hi = num(range[1], at('observable.range[1]'));
+    if (!(hi > lo)) fail(`${at('observable.range')} must have lo < hi (got [${lo}, ${hi}])`);
+    const observable = { name: typeof obs.name === 'string' ? obs.name : 'x', lo, hi };
+    const comps = cd.components;
+    if (!Array.isArray(comps) || comps.length === 0) return fail(`missing "${at('components')}:" list`);
+    const components: Component[] = [];
+    let withYield = 0;
+    let withFraction = 0;
+    comps.forEach((c: unknown, ci: number) => {
+      if (!isObj(c)) fail(`${at('components')}[${ci}] must be a mapping`);
+      const cc = c as Obj;
+      const name = typeof cc.name === 'string' ? cc.name : `c${ci}`;
+      const cp = at(`components.${name}`);
+      if (components.some((x) => x.name === name)) fail(`${cp}: two components with the same name`);
+      const kind = cc.pdf as PdfKind;
+      if (!PDF_KINDS.includes(kind)) fail(`${cp}.pdf must be one of ${PDF_KINDS.join(', ')} (got ${JSON.stringify(cc.pdf)})`);
+      let order = 0;
+      let coefRefs: unknown[] = [];
+      if (kind === 'chebyshev' || kind === 'polynomial') {
+        if (!Array.isArray(cc.coefficients)) fail(`${cp}.coefficients must be a list of parameter names or numbers`);
+        coefRefs = cc.coefficients as unknown[];
+        order = coefRefs.length;
+      }
+      const pdf = makePdf(kind, lo, hi, order);
+      keys(cc, cp, ['name', 'role', 'pdf', 'yield', 'fraction', ...(kind === 'chebyshev' || kind === 'polynomial' ? ['coefficients'] : pdf.params)]);
+      if (cc.role !== undefined && cc.role !== 'signal' && cc.role !== 'background') fail(`${cp}.role must be signal or background (got ${JSON.stringify(cc.role)})`);
+      // Constants given as numbers become fixed parameters named after where they appear.
+      const constName = (pn: string) => (category ? `${category}.${name}.${pn}` : `${name}.${pn}`);
+      const paramIdx = pdf.params.map((pn, j) => {
+        const ref = order > 0 ? coefRefs[j] : cc[pn];
+        if (ref === undefined) fail(`${cp} (${kind}) needs "${pn}:" (a parameter name or a number)`);
+        return index(ref, constName(pn));
+      });
+      let coefIndex = -1;
+      if (cc.yield !== undefined) {
+        coefIndex = index(cc.yield, constName('yield'));
+        withYield++;
+      } else if (cc.fraction !== undefined) {
+        coefIndex = index(cc.fraction, constName('fraction'));
+        withFraction++;
+      }
+      const role = cc.role === 'signal' || cc.role === 'background' ? cc.role : ci === 0 ? 'signal' : 'background';
+      components.push({ name, role, pdf, paramIndex: paramIdx, coefIndex });
     });
-    let coefIndex = -1;
-    if (cc.yield !== undefined) {
-      coefIndex = index(cc.yield, `${name}.yield`);
-      withYield++;
-    } else if (cc.fraction !== undefined) {
-      coefIndex = index(cc.fraction, `${name}.fraction`);
-      withFraction++;
+    const where = path ? `${path}: ` : '';
+    const extended = withYield > 0;
+    if (extended && withYield !== components.length) fail(`${where}either every component has a "yield:" (extended fit) or none`);
+    if (withFraction > 0 && withFraction !== components.length - 1) fail(`${where}with fractions, every component but the last has a "fraction:"`);
+    if (!extended && withFraction === 0 && components.length > 1) fail(`${where}several components need "yield:" (extended) or "fraction:" on all but the last`);
+    const m: Model = { observable, params, components, extended, constraints: [], source };
+    if (category !== undefined) m.category = category;
+    if (cd.toys !== undefined) {
+      if (!isObj(cd.toys)) fail(`${at('toys')} must be a mapping {events: N}`);
+      keys(cd.toys as Obj, at('toys'), ['events']);
+      if ((cd.toys as Obj).events !== undefined) m.toyEvents = num((cd.toys as Obj).events, at('toys.events'));
     }
-    const role = cc.role === 'signal' || cc.role === 'background' ? cc.role : ci === 0 ? 'signal' : 'background';
-    components.push({ name, role, pdf, paramIndex: paramIdx, coefIndex });
-  });
-  const extended = withYield > 0;
-  if (extended && withYield !== components.length) fail('either every component has a "yield:" (extended fit) or none');
-  if (withFraction > 0 && withFraction !== components.length - 1) fail('with fractions, every component but the last has a "fraction:"');
-  if (!extended && withFraction === 0 && components.length > 1) fail('several components need "yield:" (extended) or "fraction:" on all but the last');
+    if (!extended && m.toyEvents === undefined) m.toyEvents = 1000;
+    const bad = checkStart(m);
+    if (bad) fail(path ? `${path}.${bad}` : bad);
+    return m;
+  };
+
+  let cats: Model[];
+  if (simultaneous) {
+    if (!isObj(doc.categories) || Object.keys(doc.categories).length === 0) return fail('categories must be a mapping name: {observable, components, toys}');
+    cats = Object.entries(doc.categories).map(([cname, cd]) => {
+      if (!isObj(cd)) return fail(`categories.${cname} must be a mapping {observable, components, toys}`);
+      keys(cd, `categories.${cname}`, ['observable', 'components', 'toys']);
+      return parseCategory(cd, `categories.${cname}`, cname);
+    });
+  } else cats = [parseCategory(doc, '')];
 
   const constraints: Constraint[] = [];
   const cons = doc.constraints ?? [];
@@ -229,15 +271,11 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
     }
   });
 
-  const model: Model = { observable, params, components, extended, constraints, source };
-  if (doc.toys !== undefined) {
-    if (!isObj(doc.toys)) fail('toys must be a mapping {events: N}');
-    keys(doc.toys as Obj, 'toys', ['events']);
-    if ((doc.toys as Obj).events !== undefined) model.toyEvents = num((doc.toys as Obj).events, 'toys.events');
-  }
-  if (!extended && model.toyEvents === undefined) model.toyEvents = 1000;
-  const bad = checkStart(model);
-  if (bad) fail(bad);
+  for (const c of cats) c.constraints = [];
+  // The model is its first category plus the constraints; a simultaneous one lists every category.
+  const model: Model = { ...cats[0], constraints };
+  delete model.category;
+  if (simultaneous) model.categories = cats;
   return model;
 }
 
