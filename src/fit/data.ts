@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import { NtcorrError } from '../core/errors.js';
 import { isJagged, toFloat64, type NumericArray } from '../core/columns.js';
 import { openTable } from '../io/formats.js';
@@ -97,4 +98,31 @@ export function parseDataSpecs(values: string[], model: { source: string; catego
   const missing = names.filter((n) => !byCat.has(n));
   if (missing.length) fail(`no data for categor${missing.length > 1 ? 'ies' : 'y'} ${missing.join(', ')} (give --data ${missing[0]}=FILE[:COLUMN])`);
   return names.map((n) => byCat.get(n)!);
+}
+
+/**
+ * Reads the simulation files that kde/template components name (`samples: {file, column[, where, weight,
+ * tree]}`, paths relative to the model file) and returns a copy of the model document with the samples
+ * inline (`{values, weights}`): the form buildModel takes and toy workers receive.
+ */
+export async function resolveModelFiles(doc: unknown, modelPath: string): Promise<unknown> {
+  if (typeof doc !== 'object' || doc === null) return doc;
+  const out = structuredClone(doc) as Record<string, unknown>;
+  const lists: unknown[] = [out.components];
+  if (out.categories && typeof out.categories === 'object') for (const c of Object.values(out.categories as Record<string, Record<string, unknown>>)) lists.push(c?.components);
+  for (const list of lists) {
+    if (!Array.isArray(list)) continue;
+    for (const comp of list as Array<Record<string, unknown>>) {
+      const s = comp?.samples as Record<string, unknown> | undefined;
+      if (!s || typeof s !== 'object' || Array.isArray(s) || !('file' in s)) continue;
+      const where = `${modelPath}: component ${String(comp.name ?? '?')} samples`;
+      for (const k of Object.keys(s)) if (!['file', 'column', 'where', 'weight', 'tree'].includes(k)) throw new NtcorrError(`${where}.${k}: unknown key; allowed here: file, column, where, weight, tree`, { file: modelPath });
+      if (typeof s.file !== 'string' || typeof s.column !== 'string') throw new NtcorrError(`${where}: needs file and column`, { file: modelPath });
+      const file = isAbsolute(s.file) ? s.file : join(dirname(modelPath), s.file);
+      const d = await readFitData(file, s.column, [-Infinity, Infinity], { where: s.where as string | undefined, weight: s.weight as string | undefined, tree: s.tree as string | undefined });
+      if (d.xs.length < 2) throw new NtcorrError(`${file}: only ${d.xs.length} rows of "${s.column}" for ${where}`, { file, column: s.column });
+      comp.samples = { values: Array.from(d.xs), ...(d.weights ? { weights: Array.from(d.weights) } : {}) };
+    }
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { NtcorrError } from '../core/errors.js';
-import { makePdf, PDF_KINDS, type Pdf, type PdfKind } from './pdfs/index.js';
+import { makePdf, PDF_KINDS, type Pdf, type PdfData, type PdfKind } from './pdfs/index.js';
 import { cholesky, invertFromCholesky, type Mat } from './minuit/linalg.js';
 
 /** A fit parameter as Minuit sees it: start value, step (initial error), optional limits, fixed flag. */
@@ -108,6 +108,65 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
+const KDE_KEYS = ['samples', 'weights', 'bandwidth', 'adaptive', 'method', 'grid'];
+const TEMPLATE_KEYS = ['histogram', 'samples', 'weights', 'bins'];
+
+/** Numbers from a YAML list (or the inline `values` of samples resolved from a file). */
+function numbers(v: unknown, what: string, fail: (m: string) => never): Float64Array {
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) fail(`${what} must be a list of finite numbers`);
+  return Float64Array.from(v as number[]);
+}
+
+/**
+ * The data of a kde/template component: samples inline (`samples: [..]`, or `{values, weights}` as
+ * resolveModelFiles writes them from `{file, column, where, weight, tree}`), or a histogram {edges, counts}.
+ */
+function nonParametric(kind: PdfKind, cc: Obj, cp: string, lo: number, hi: number, fail: (m: string) => never): PdfData {
+  if (kind !== 'kde' && kind !== 'template') return {};
+  const smear = cc.smear !== undefined;
+  let samples: Float64Array | undefined;
+  let weights: Float64Array | undefined;
+  if (cc.samples !== undefined) {
+    if (isObj(cc.samples)) {
+      if ('file' in cc.samples) fail(`${cp}.samples: {file: ...} must be resolved first (the CLI reads the file; in code call resolveModelFiles)`);
+      const m = unknownKeys(cc.samples, `${cp}.samples`, ['values', 'weights']);
+      if (m) fail(m);
+      samples = numbers(cc.samples.values, `${cp}.samples.values`, fail);
+      if (cc.samples.weights !== undefined) weights = numbers(cc.samples.weights, `${cp}.samples.weights`, fail);
+    } else samples = numbers(cc.samples, `${cp}.samples`, fail);
+    if (cc.weights !== undefined) weights = numbers(cc.weights, `${cp}.weights`, fail);
+    if (weights && weights.length !== samples.length) fail(`${cp}: ${samples.length} samples but ${weights.length} weights`);
+  }
+  if (kind === 'kde') {
+    if (!samples) return fail(`${cp} (kde) needs samples: a list, or {file, column[, where, weight, tree]}`);
+    const bw = cc.bandwidth ?? 'scott';
+    if (!(bw === 'scott' || bw === 'silverman' || (typeof bw === 'number' && bw > 0))) fail(`${cp}.bandwidth must be scott, silverman or a width > 0 (got ${JSON.stringify(bw)})`);
+    const method = cc.method ?? 'exact';
+    if (method !== 'exact' && method !== 'fft') fail(`${cp}.method must be exact or fft (got ${JSON.stringify(method)})`);
+    if (cc.adaptive !== undefined && typeof cc.adaptive !== 'boolean') fail(`${cp}.adaptive must be true or false`);
+    const grid = cc.grid === undefined ? undefined : (cc.grid as number);
+    if (grid !== undefined && !(Number.isInteger(grid) && grid >= 64 && (grid & (grid - 1)) === 0)) fail(`${cp}.grid must be a power of two >= 64`);
+    return { kde: { samples, weights, bandwidth: bw as number, adaptive: cc.adaptive === true, method: method as 'exact', grid, smear } };
+  }
+  if (cc.histogram !== undefined) {
+    if (samples) fail(`${cp}: give histogram or samples, not both`);
+    if (!isObj(cc.histogram)) return fail(`${cp}.histogram must be {edges: [...], counts: [...]}`);
+    const m = unknownKeys(cc.histogram, `${cp}.histogram`, ['edges', 'counts']);
+    if (m) fail(m);
+    return { template: { edges: numbers(cc.histogram.edges, `${cp}.histogram.edges`, fail), counts: numbers(cc.histogram.counts, `${cp}.histogram.counts`, fail), smear } };
+  }
+  if (!samples) return fail(`${cp} (template) needs histogram: {edges, counts} or samples (with bins)`);
+  const bins = cc.bins ?? 50;
+  if (!(typeof bins === 'number' && Number.isInteger(bins) && bins > 0)) fail(`${cp}.bins must be a positive integer`);
+  const nb = bins as number;
+  const edges = Float64Array.from({ length: nb + 1 }, (_, i) => lo + ((hi - lo) * i) / nb);
+  const counts = new Float64Array(nb);
+  samples.forEach((x, i) => {
+    if (x >= lo && x <= hi) counts[Math.min(nb - 1, Math.floor(((x - lo) / (hi - lo)) * nb))] += weights ? weights[i] : 1;
+  });
+  return { template: { edges, counts, smear } };
+}
+
 /** Builds a Model from parsed YAML (see examples/fit/*.yaml for the format). */
 export function buildModel(doc: unknown, source = '<model>'): Model {
   const fail = (msg: string): never => {
@@ -190,8 +249,15 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
         coefRefs = cc.coefficients as unknown[];
         order = coefRefs.length;
       }
-      const pdf = makePdf(kind, lo, hi, order);
-      keys(cc, cp, ['name', 'role', 'pdf', 'yield', 'fraction', ...(kind === 'chebyshev' || kind === 'polynomial' ? ['coefficients'] : pdf.params)]);
+      const npKeys = kind === 'kde' ? KDE_KEYS : kind === 'template' ? TEMPLATE_KEYS : [];
+      let pdf: Pdf;
+      try {
+        pdf = makePdf(kind, lo, hi, order, nonParametric(kind, cc, cp, lo, hi, fail));
+      } catch (e) {
+        if (e instanceof NtcorrError) throw e;
+        return fail(`${cp}: ${(e as Error).message}`);
+      }
+      keys(cc, cp, ['name', 'role', 'pdf', 'yield', 'fraction', ...npKeys, ...(kind === 'chebyshev' || kind === 'polynomial' ? ['coefficients'] : pdf.params)]);
       if (cc.role !== undefined && cc.role !== 'signal' && cc.role !== 'background') fail(`${cp}.role must be signal or background (got ${JSON.stringify(cc.role)})`);
       // Constants given as numbers become fixed parameters named after where they appear.
       const constName = (pn: string) => (category ? `${category}.${name}.${pn}` : `${name}.${pn}`);

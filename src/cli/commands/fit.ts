@@ -41,7 +41,7 @@ export const command: CommandModule<object, Args> = {
       .example('$0 fit --model m.yaml --data f.root --tree Events --column mass --where "pt > 20" --minos --out results/mass', 'with selection and MINOS')
       .example('$0 fit --model examples/fit/sim-2cat.yaml --data ee=ee.parquet:mass --data mm=mm.parquet:mass_mm', 'simultaneous fit of two categories') as never,
   handler: async (a) => {
-    const { loadModel } = await import('../../fit/model.js');
+    const { buildModel, readModelDoc } = await import('../../fit/model.js');
     const { readFitData } = await import('../../fit/data.js');
     const { fitModel, fitReportJson, fitProvenance, formatFitTable } = await import('../../fit/fit-run.js');
     const { fitFigureSvg } = await import('../../fit/fit-plot.js');
@@ -51,7 +51,8 @@ export const command: CommandModule<object, Args> = {
     const { basename } = await import('node:path');
     const { modelCategories } = await import('../../fit/model.js');
     const { parseDataSpecs } = await import('../../fit/data.js');
-    const model = loadModel(a.model);
+    const { resolveModelFiles } = await import('../../fit/data.js');
+    const model = buildModel(await resolveModelFiles(readModelDoc(a.model), a.model), a.model);
     const cats = modelCategories(model);
     const specs = parseDataSpecs(a.data, model, a.column);
     const datasets: Array<Awaited<ReturnType<typeof readFitData>>> = [];
