@@ -60,6 +60,13 @@ for m0, c, p, lo, hi in [(5.29, -20.0, 1.3, 5.0, 5.3), (5.29, 3.0, 0.5, 5.1, 5.2
     pts = np.linspace(lo, min(hi, m0) - 1e-6, 23)
     add('argus', lo, hi, [m0, c, p], f, extra={'breaks': [m0]}, name='argus-formula', points=pts)
 
+# rx's modified exponentials (dmu.stats.zfit_models): HypExp exp(-beta x) / (1 + exp(-alpha (x - mu))) and
+# ModExp (1 - exp(-alpha (x - mu))) exp(-beta (x - mu)), normalised by quad.
+for mu, al, be, lo, hi in [(5000, 0.02, 0.002, 4500, 6000), (5200, 0.1, -0.001, 4800, 6000)]:
+    add('hypexp', lo, hi, [mu, al, be], lambda x, mu=mu, al=al, be=be: math.exp(-be * (x - lo)) / (1 + math.exp(-al * (x - mu))), extra={'breaks': [mu]})
+for mu, al, be, lo, hi in [(4500, 0.01, 0.003, 4600, 6000), (4000, 0.002, 0.0, 4200, 6000)]:
+    add('modexp', lo, hi, [mu, al, be], lambda x, mu=mu, al=al, be=be: (1 - math.exp(-al * (x - mu))) * math.exp(-be * (x - mu)))
+
 # KDE: samples from a skewed mixture; Gaussian kernels from scipy.stats.norm; the range normalisation by
 # norm.cdf sums; "scott" checked against scipy.stats.gaussian_kde (its bandwidth is factor x sample sd).
 samples = np.concatenate([rng.normal(91, 2.5, 300), rng.exponential(8, 100) + 70])

@@ -208,3 +208,48 @@ export class Argus extends ShapePdf {
     return 0.5 * m0 * m0 * (this.G(u1, p[1], p[2]) - this.G(u2, p[1], p[2]));
   }
 }
+
+/**
+ * rx's HypExp (mu, alpha, beta): exp(-beta x) / (1 + exp(-alpha (x - mu))), an exponential switched on by a
+ * logistic turn-on at mu. Normalised numerically; exp(-beta x) is taken relative to the range's lower edge
+ * (a constant factor) so that large masses do not overflow.
+ */
+export class HypExp extends ShapePdf {
+  readonly kind = 'hypexp';
+  readonly params = ['mu', 'alpha', 'beta'] as const;
+  check(): string | null {
+    return null;
+  }
+  protected shape(x: number, p: ArrayLike<number>): number {
+    return Math.exp(-p[2] * (x - this.lo)) / (1 + Math.exp(-p[1] * (x - p[0])));
+  }
+  protected override breaks(p: ArrayLike<number>): number[] {
+    const w = 5 / Math.max(Math.abs(p[1]), 1e-300);
+    return [p[0] - w, p[0], p[0] + w];
+  }
+}
+
+/**
+ * rx's ModExp (mu, alpha, beta): (1 - exp(-alpha u)) exp(-beta u), u = x - mu (a threshold turning into an
+ * exponential). Normalised analytically: int = -e^(-beta u)/beta + e^(-(alpha+beta) u)/(alpha+beta).
+ */
+export class ModExp extends ShapePdf {
+  readonly kind = 'modexp';
+  readonly params = ['mu', 'alpha', 'beta'] as const;
+  check(): string | null {
+    return null;
+  }
+  protected shape(x: number, p: ArrayLike<number>): number {
+    const u = x - p[0];
+    return -Math.expm1(-p[1] * u) * Math.exp(-p[2] * u);
+  }
+  /** int_0^u e^(-k t) dt, stable as k -> 0. */
+  private static expInt(k: number, u: number): number {
+    return Math.abs(k * u) < 1e-8 ? u * (1 - 0.5 * k * u) : -Math.expm1(-k * u) / k;
+  }
+  protected override cdfDiff(a: number, b: number, p: ArrayLike<number>): number {
+    const [mu, al, be] = [p[0], p[1], p[2]];
+    const F = (x: number) => ModExp.expInt(be, x - mu) - ModExp.expInt(al + be, x - mu);
+    return F(b) - F(a);
+  }
+}
