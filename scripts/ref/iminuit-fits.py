@@ -190,3 +190,34 @@ sim = {
 }
 print('sim', m.valid, m.nfcn, dict(m.values.to_dict()), file=sys.stderr)
 json.dump(sim, open(os.path.join(OUT, 'sim.json'), 'w'), indent=1)
+
+# ---- Constraints in rx's form (constraints.json): the ext model on zlike with a 2-D GaussianConstraint on
+# (mu, sigma), a 1-D one on lam (uncertainty) and a PoissonConstraint on (nsig, nbkg); -log L of each written
+# from its definition: 0.5 d^T C^-1 d, and lam - n log lam per Poisson term (constants dropped).
+RX = {
+    'shape': {'kind': 'GaussianConstraint', 'parameters': ['mu', 'sigma'], 'observation': [91.0, 2.6], 'cov': [[0.01, 0.002], [0.002, 0.04]]},
+    'slope': {'kind': 'GaussianConstraint', 'parameters': ['lam'], 'observation': [-0.03], 'uncertainty': [0.005]},
+    'yields': {'kind': 'PoissonConstraint', 'parameters': ['nsig', 'nbkg'], 'observation': [1450, 980]},
+}
+Cinv = np.linalg.inv(np.array(RX['shape']['cov']))
+
+
+def nll_con(nsig, nbkg, mu, sigma, lam):
+    d = np.array([mu, sigma]) - np.array(RX['shape']['observation'])
+    c = 0.5 * d @ Cinv @ d + 0.5 * ((lam + 0.03) / 0.005) ** 2
+    for v, n in zip([nsig, nbkg], RX['yields']['observation']):
+        c += v - n * math.log(v)
+    return nll_ext(nsig, nbkg, mu, sigma, lam) + c
+
+
+m = Minuit(nll_con, **EXT_START, name=EXT)
+m.errordef = Minuit.LIKELIHOOD
+m.tol = 1e-4
+for n in EXT:
+    m.errors[n] = EXT_STEP[n]
+m.migrad()
+m.hesse()
+print('constraints', m.valid, dict(m.values.to_dict()), file=sys.stderr)
+json.dump({'generator': 'scripts/ref/iminuit-fits.py', 'data': 'zlike.f64.bin', 'constraints': RX, 'parameters': EXT, 'start': EXT_START, 'step': EXT_STEP,
+           'fit_tight': {'values': {n: m.values[n] for n in EXT}, 'errors': {n: m.errors[n] for n in EXT}, 'fmin': m.fval, 'valid': m.valid}},
+          open(os.path.join(OUT, 'constraints.json'), 'w'), indent=1)

@@ -307,7 +307,57 @@ export function buildModel(doc: unknown, source = '<model>'): Model {
 
   const constraints: Constraint[] = [];
   const cons = doc.constraints ?? [];
-  if (!Array.isArray(cons)) fail('constraints must be a list');
+  if (isObj(cons)) {
+    // rx's form: named sections {kind: GaussianConstraint, parameters, observation, cov | uncertainty} and
+    // {kind: PoissonConstraint, parameters, observation} (one Poisson term per parameter).
+    for (const [sec, spec] of Object.entries(cons)) {
+      const at = `constraints.${sec}`;
+      if (!isObj(spec)) fail(`${at} must be a mapping {kind, parameters, observation, ...}`);
+      const cs = spec as Obj;
+      const kind = cs.kind;
+      if (kind !== 'GaussianConstraint' && kind !== 'PoissonConstraint') fail(`${at}.kind must be GaussianConstraint or PoissonConstraint (got ${JSON.stringify(kind)})`);
+      keys(cs, at, kind === 'GaussianConstraint' ? ['kind', 'parameters', 'observation', 'cov', 'uncertainty'] : ['kind', 'parameters', 'observation']);
+      const names = typeof cs.parameters === 'string' ? [cs.parameters] : cs.parameters;
+      if (!Array.isArray(names) || names.length === 0) fail(`${at}.parameters must be a list of parameter names`);
+      const indices = (names as unknown[]).map((pn) => {
+        if (typeof pn !== 'string') fail(`${at}.parameters must name parameters`);
+        return index(pn, `${at}.parameters`);
+      });
+      const n = indices.length;
+      const obsRaw = typeof cs.observation === 'number' ? [cs.observation] : cs.observation;
+      if (!Array.isArray(obsRaw) || obsRaw.length !== n) fail(`${at}.observation must be a list of ${n} number${n > 1 ? 's' : ''} (one per parameter)`);
+      const observation = (obsRaw as unknown[]).map((v) => num(v, `${at}.observation`));
+      if (kind === 'PoissonConstraint') {
+        observation.forEach((o, j) => {
+          if (!(o >= 0)) fail(`${at}.observation must be >= 0 (got ${o})`);
+          constraints.push({ kind: 'poisson', index: indices[j], observed: o, scale: 1 });
+        });
+        continue;
+      }
+      let cov: number[][];
+      if (cs.cov !== undefined && cs.uncertainty !== undefined) fail(`${at}: give cov or uncertainty, not both`);
+      if (cs.cov !== undefined) {
+        const c = typeof cs.cov === 'number' ? [[cs.cov]] : cs.cov;
+        if (!Array.isArray(c) || c.length !== n || c.some((r) => !Array.isArray(r) || r.length !== n)) fail(`${at}.cov must be a ${n}x${n} matrix`);
+        cov = (c as unknown[][]).map((r) => r.map((v) => num(v, `${at}.cov`)));
+      } else if (cs.uncertainty !== undefined) {
+        const u = typeof cs.uncertainty === 'number' ? [cs.uncertainty] : cs.uncertainty;
+        if (!Array.isArray(u) || u.length !== n) fail(`${at}.uncertainty must be a list of ${n} numbers`);
+        const sd = (u as unknown[]).map((v) => num(v, `${at}.uncertainty`));
+        cov = sd.map((a, i) => sd.map((_, j) => (i === j ? a * a : 0)));
+      } else return fail(`${at} (GaussianConstraint) needs cov (or uncertainty)`);
+      if (n === 1) {
+        if (!(cov[0][0] > 0)) fail(`${at}.cov must be > 0`);
+        constraints.push({ kind: 'gaussian', index: indices[0], mean: observation[0], sigma: Math.sqrt(cov[0][0]) });
+        continue;
+      }
+      if (cov.some((r, i) => r.some((v, j) => Math.abs(v - cov[j][i]) > 1e-12 * Math.max(Math.abs(v), 1)))) fail(`${at}.cov must be symmetric`);
+      const chol = cholesky(cov);
+      if (!chol) return fail(`${at}.cov is not positive definite`);
+      constraints.push({ kind: 'multigauss', indices, mean: observation, cov, chol, inv: invertFromCholesky(chol) });
+    }
+  } else if (!Array.isArray(cons)) fail('constraints must be a list, or named sections as rx writes them');
+  else
   (cons as unknown[]).forEach((c, k) => {
     if (!isObj(c)) fail(`constraints[${k}] must be a mapping`);
     const cc = c as Obj;
