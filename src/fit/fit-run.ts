@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { modelCategories, type Model } from './model.js';
 import { SimultaneousNll } from './simultaneous.js';
+import { sumW2Covariance } from './weighted.js';
 import { BinnedNll, UnbinnedNll } from './nll.js';
 import type { Fcn } from './fcn.js';
 import { minimize, type FitResult, type MinimizeOptions } from './minuit/migrad.js';
@@ -27,10 +28,14 @@ export interface FitRunOptions extends MinimizeOptions {
   weights?: Float64Array | Array<Float64Array | undefined>;
   /** Parameters to run MINOS on ('all' or names). */
   minos?: string[] | 'all';
+  /** Weighted fits: 'sumw2' (default) corrects the covariance by the squared weights; 'none' keeps V. */
+  weightErrors?: 'sumw2' | 'none';
 }
 
 export interface FitReport {
   result: FitResult;
+  /** Weighted fits with the sum-of-weights-squared correction: the uncorrected errors and how they were corrected. */
+  weighted?: { method: 'sumw2' | 'none'; uncorrectedErrors: Float64Array };
   minos: Record<string, MinosError>;
   fcn: Fcn;
 }
@@ -74,6 +79,21 @@ export function fitModel(model: Model, data: Float64Array | Float64Array[], opts
     throw new NtcorrError(`${model.source}: the NLL at the start values is ${f0} on these data${zero}: move the start values closer to the data or check the observable range`, { file: model.source });
   }
   const result = minimize(fcn, model.params, opts);
+  const hasWeights = opts.weights !== undefined && (!Array.isArray(opts.weights) || opts.weights.some((w) => w !== undefined));
+  let weighted: FitReport['weighted'];
+  if (hasWeights) {
+    const method = opts.weightErrors ?? 'sumw2';
+    weighted = { method, uncorrectedErrors: Float64Array.from(result.errors) };
+    if (method === 'sumw2') {
+      const sq = (w: Float64Array | undefined) => (w ? Float64Array.from(w, (v) => v * v) : undefined);
+      const w2 = Array.isArray(opts.weights) ? opts.weights.map(sq) : sq(opts.weights);
+      const cov = sumW2Covariance(result, model.params, buildNll(model, data, { binned: opts.binned, weights: w2 }));
+      if (cov) {
+        result.covariance = cov;
+        result.errors = Float64Array.from(cov, (r, i) => Math.sqrt(Math.max(r[i], 0)));
+      } else result.valid = false;
+    }
+  }
   const out: Record<string, MinosError> = {};
   if (opts.minos) {
     const names = opts.minos === 'all' ? model.params.filter((p) => !p.fixed).map((p) => p.name) : opts.minos;
@@ -82,7 +102,7 @@ export function fitModel(model: Model, data: Float64Array | Float64Array[], opts
       if (i >= 0 && !model.params[i].fixed) out[n] = minos(fcn, model.params, result, i, opts);
     }
   }
-  return { result, minos: out, fcn };
+  return { result, minos: out, fcn, ...(weighted ? { weighted } : {}) };
 }
 
 /** The JSON written by `ntcorr fit`. */
@@ -92,6 +112,7 @@ export function fitReportJson(model: Model, rep: FitReport, meta: Record<string,
   return {
     ...meta,
     fit: {
+      ...(rep.weighted ? { weight_errors: rep.weighted.method } : {}),
       valid: r.valid,
       converged: r.converged,
       accurate_covar: r.accurateCovar,
@@ -105,6 +126,7 @@ export function fitReportJson(model: Model, rep: FitReport, meta: Record<string,
           value: r.values[i],
           error: r.errors[i],
           fixed: model.params[i].fixed,
+          ...(rep.weighted && rep.weighted.method !== 'none' ? { error_uncorrected: rep.weighted.uncorrectedErrors[i] } : {}),
           ...(rep.minos[n] ? { minos_lower: rep.minos[n].lower, minos_upper: rep.minos[n].upper, minos_valid: rep.minos[n].lowerValid && rep.minos[n].upperValid } : {}),
         }]),
       ),
