@@ -258,3 +258,17 @@ json.dump({'generator': 'scripts/ref/iminuit-fits.py', 'data': 'zlike.f64.bin', 
            'fit_tight': {'values': {n: m.values[n] for n in EXT}, 'errors_uncorrected': {n: m.errors[n] for n in EXT}, 'fmin': m.fval, 'valid': m.valid,
                          'covariance_sumw2': C.tolist(), 'errors_sumw2': {n: float(math.sqrt(C[i, i])) for i, n in enumerate(EXT)}}},
           open(os.path.join(OUT, 'weighted.json'), 'w'), indent=1)
+
+# ---- sPlot (splot.json): sWeights of the 'no_limits' fit (values from iminuit above), in numpy from the
+# definition: V^-1_jk = sum_e f_j f_k / (sum_i N_i f_i)^2, sW_j(e) = sum_k V_jk f_k(e) / sum_i N_i f_i(e).
+v = cases['no_limits']['fit_tight']['values']
+fs = np.vstack([gauss_norm(xs, v['mu'], v['sigma']), expo_norm(xs, v['lam'])])
+Ny = np.array([v['nsig'], v['nbkg']])
+den = Ny @ fs
+Vinv = (fs / den) @ (fs / den).T
+Vy = np.linalg.inv(Vinv)
+sw = (Vy @ fs) / den
+json.dump({'generator': 'scripts/ref/iminuit-fits.py', 'data': 'zlike.f64.bin', 'values': v, 'components': ['signal', 'background'],
+           'yield_covariance': Vy.tolist(), 'first_100': {'signal': sw[0, :100].tolist(), 'background': sw[1, :100].tolist()},
+           'sums': sw.sum(axis=1).tolist(), 'sum_squares': (sw ** 2).sum(axis=1).tolist(), 'checksum_x': [float(np.sum(sw[0] * xs)), float(np.sum(sw[1] * xs))]},
+          open(os.path.join(OUT, 'splot.json'), 'w'), indent=1)

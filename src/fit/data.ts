@@ -2,12 +2,16 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { NtcorrError } from '../core/errors.js';
 import { isJagged, toFloat64, type NumericArray } from '../core/columns.js';
-import { openTable } from '../io/formats.js';
+import { formatFor, openTable } from '../io/formats.js';
+import type { OutputWriter, ProvenanceRecord, TableSource } from '../io/table.js';
+import type { Column } from '../core/columns.js';
 import { compileExpression } from '../expr/index.js';
 
 export interface FitData {
   xs: Float64Array;
   weights?: Float64Array;
+  /** Row number in the file of each fitted event (for columns written back, e.g. sWeights). */
+  index: Float64Array;
   /** Rows in the file, rows passing --where, and of those the rows outside the observable range (dropped). */
   rows: number;
   selected: number;
@@ -31,6 +35,8 @@ export async function readFitData(path: string, column: string, range: [number, 
     }
     const xs: number[] = [];
     const ws: number[] = [];
+    const idx: number[] = [];
+    let row0 = 0;
     let selected = 0;
     let outOfRange = 0;
     for await (const chunk of src.chunks([...need], 1 << 16)) {
@@ -48,10 +54,12 @@ export async function readFitData(path: string, column: string, range: [number, 
           continue;
         }
         xs.push(v);
+        idx.push(row0 + i);
         if (w) ws.push(w[i]);
       }
+      row0 += chunk.rows;
     }
-    return { xs: Float64Array.from(xs), weights: opts.weight ? Float64Array.from(ws) : undefined, rows: src.rows, selected, outOfRange };
+    return { xs: Float64Array.from(xs), weights: opts.weight ? Float64Array.from(ws) : undefined, index: Float64Array.from(idx), rows: src.rows, selected, outOfRange };
   } finally {
     await src.close();
   }
@@ -125,4 +133,37 @@ export async function resolveModelFiles(doc: unknown, modelPath: string): Promis
     }
   }
   return out;
+}
+
+/**
+ * Adds float64 columns to a parquet/ROOT file in place through the format's writer (temp file in the same
+ * folder, verified, fsynced, renamed over the input; every original column carried over). `values[k]` holds
+ * one value per fitted event and `index` their row numbers; every other row gets NaN. An existing column of
+ * the same name is an error (the input stays untouched).
+ */
+export async function writeColumnsInPlace(file: string, names: string[], index: Float64Array, values: Float64Array[], provenance: ProvenanceRecord, tree?: string): Promise<void> {
+  let src: TableSource | undefined = await openTable(file, tree ? { tree } : undefined);
+  let writer: OutputWriter | undefined;
+  try {
+    const s0 = src;
+    const clash = names.find((n) => s0.columns.some((c) => c.name === n));
+    if (clash) throw new NtcorrError(`${file}: already has a column "${clash}"; choose another name (--sweights-prefix)`, { file, column: clash });
+    const full = names.map(() => new Float64Array(s0.rows).fill(NaN));
+    for (let k = 0; k < names.length; k++) for (let e = 0; e < index.length; e++) full[k][index[e]] = values[k][e];
+    writer = await (await formatFor(file)).createWriter(s0, file, names.map((name) => ({ name, type: 'float64' as const })), { mode: 'full', provenance });
+    const first = (s0.columns.find((c) => !c.jagged && c.dtype) ?? s0.columns[0]).name;
+    let row0 = 0;
+    for await (const chunk of s0.chunks([first], 1 << 16)) {
+      const cols = new Map<string, Column>(names.map((n, k) => [n, full[k].subarray(row0, row0 + chunk.rows)]));
+      await writer.append(cols, chunk.rows);
+      row0 += chunk.rows;
+    }
+    await s0.close();
+    src = undefined;
+    await writer.finish();
+    writer = undefined;
+  } finally {
+    await writer?.abort().catch(() => {});
+    await src?.close().catch(() => {});
+  }
 }

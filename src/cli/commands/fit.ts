@@ -16,6 +16,8 @@ interface Args {
   out?: string;
   bins: number;
   plot: boolean;
+  sweights: boolean;
+  sweightsPrefix: string;
 }
 
 /** `ntcorr fit`: one maximum-likelihood fit of a model YAML to a column of a parquet/ROOT file. */
@@ -38,6 +40,8 @@ export const command: CommandModule<object, Args> = {
       .option('hesse', { choices: ['auto', 'minuit', 'gradient', 'analytic'], default: 'auto', describe: 'HESSE method: gradient differences (auto with analytic gradients), Minuit\'s function-value algorithm, or exact second derivatives' })
       .option('out', { alias: 'o', type: 'string', describe: 'Output prefix: PREFIX.json and PREFIX.svg/.png (default: fit next to the model name)' })
       .option('bins', { type: 'number', default: 60, describe: 'Bins in the plot' })
+      .option('sweights', { type: 'boolean', default: false, describe: 'Write sPlot sWeights (one float64 column per component, NaN for rows not fitted) into the data file in place' })
+      .option('sweights-prefix', { type: 'string', default: 'sw_', describe: 'Name prefix of the sWeight columns (PREFIX + component name)' })
       .option('plot', { type: 'boolean', default: true, describe: 'Write the plot (--no-plot to skip)' })
       .example('$0 fit --model examples/fit/gauss-exp.yaml --data b2jpsik.parquet --column mass', 'unbinned extended fit')
       .example('$0 fit --model m.yaml --data f.root --tree Events --column mass --where "pt > 20" --minos --out results/mass', 'with selection and MINOS')
@@ -94,6 +98,22 @@ export const command: CommandModule<object, Args> = {
         written.push(saved.svg, ...(saved.png ? [saved.png] : []));
         if (saved.warning) console.error(`warning: ${saved.warning}`);
       }
+    }
+    if (a.sweights) {
+      if (sim) throw new NtcorrError(`${a.model}: --sweights of a simultaneous model is not supported yet`, { file: a.model });
+      const { computeSWeights } = await import('../../fit/splot.js');
+      const { writeColumnsInPlace } = await import('../../fit/data.js');
+      const { TOOL } = await import('../../core/version.js');
+      const sw = computeSWeights(model, rep.result.values, datasets[0].xs);
+      const names = sw.names.map((n) => `${a.sweightsPrefix}${n}`);
+      const prov = fitProvenance(a.model, command);
+      await writeColumnsInPlace(specs[0].file, names, datasets[0].index, sw.weights, {
+        ...prov, tool: TOOL, model: a.model, modelHash: String(prov.modelHash), kind: 'sweights', columnsAdded: names, time: new Date().toISOString(), command,
+        counts: { rows: datasets[0].rows, fitted: datasets[0].xs.length },
+      }, a.tree);
+      written.push(`${specs[0].file} (columns ${names.join(', ')})`);
+      json.sweights = { columns: names, sums: Object.fromEntries(sw.names.map((n, k) => [n, sw.weights[k].reduce((s, v) => s + v, 0)])), yield_covariance: sw.covariance.map((r) => Array.from(r)) };
+      await writeFileAtomic(`${prefix}.json`, JSON.stringify(json, null, 2));
     }
     console.log(`wrote ${written.join(', ')}`);
     if (!rep.result.valid) process.exitCode = 3;
