@@ -60,7 +60,7 @@ test('ntcorr fit --sweights writes sw_<component> columns in place, NaN outside 
   t.deepEqual(src.columns.map((c) => c.name), ['mass', 'id', 'sw_signal', 'sw_background']);
   t.true(src.provenance.some((p) => p.kind === 'sweights'));
   const got: Record<string, number[]> = { mass: [], id: [], sw_signal: [] };
-  for await (const ch of src.chunks(['mass', 'id', 'sw_signal'], 1000)) for (const k of Object.keys(got)) got[k].push(...(ch.columns.get(k) as ArrayLike<number>));
+  for await (const ch of src.chunks(['mass', 'id', 'sw_signal'], 1000)) for (const k of Object.keys(got)) got[k].push(...Array.from(ch.columns.get(k) as ArrayLike<number>));
   await src.close();
   t.deepEqual(got.mass, Array.from(mass));
   t.deepEqual(got.id, Array.from(id));
