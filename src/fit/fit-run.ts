@@ -1,42 +1,99 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Model } from './model.js';
+import { modelCategories, type Model } from './model.js';
+import { SimultaneousNll } from './simultaneous.js';
+import { sumW2Covariance } from './weighted.js';
 import { BinnedNll, UnbinnedNll } from './nll.js';
 import type { Fcn } from './fcn.js';
 import { minimize, type FitResult, type MinimizeOptions } from './minuit/migrad.js';
 import { minos, type MinosError } from './minuit/minos.js';
 import { TOOL } from '../core/version.js';
+import { NtcorrError } from '../core/errors.js';
+
+/** Events where every component's density is zero at the start values (why an NLL is infinite). */
+function countZeroDensity(model: Model, xs: Float64Array): number {
+  const tot = new Float64Array(xs.length);
+  const d = new Float64Array(xs.length);
+  for (const c of model.components) {
+    c.pdf.density(xs, c.paramIndex.map((i) => model.params[i].value), d);
+    for (let i = 0; i < xs.length; i++) tot[i] += Number.isFinite(d[i]) ? d[i] : 0;
+  }
+  return tot.reduce((a, v) => a + (v > 0 ? 0 : 1), 0);
+}
 
 export interface FitRunOptions extends MinimizeOptions {
   /** Binned Poisson fit with this many equal bins over the observable range (default: unbinned). */
   binned?: number;
-  weights?: Float64Array;
+  /** Per-event weights (simultaneous fits: one entry per category, undefined for unweighted ones). */
+  weights?: Float64Array | Array<Float64Array | undefined>;
   /** Parameters to run MINOS on ('all' or names). */
   minos?: string[] | 'all';
+  /** Weighted fits: 'sumw2' (default) corrects the covariance by the squared weights; 'none' keeps V. */
+  weightErrors?: 'sumw2' | 'none';
 }
 
 export interface FitReport {
   result: FitResult;
+  /** Weighted fits with the sum-of-weights-squared correction: the uncorrected errors and how they were corrected. */
+  weighted?: { method: 'sumw2' | 'none'; uncorrectedErrors: Float64Array };
   minos: Record<string, MinosError>;
   fcn: Fcn;
 }
 
-/** Builds the NLL for the data (unbinned, weighted, or binned) and runs MIGRAD + HESSE (+ MINOS). */
-export function fitModel(model: Model, xs: Float64Array, opts: FitRunOptions = {}): FitReport {
-  let fcn: Fcn;
-  if (opts.binned) {
-    const { lo, hi } = model.observable;
-    const nb = opts.binned;
-    const edges = Float64Array.from({ length: nb + 1 }, (_, i) => lo + ((hi - lo) * i) / nb);
-    const counts = new Float64Array(nb);
-    xs.forEach((x, i) => {
-      counts[Math.min(nb - 1, Math.max(0, Math.floor(((x - lo) / (hi - lo)) * nb)))] += opts.weights ? opts.weights[i] : 1;
-    });
-    fcn = new BinnedNll(model, edges, counts);
-  } else {
-    fcn = new UnbinnedNll(model, xs, opts.weights);
+/** The NLL of one category's data: unbinned (optionally weighted) or binned Poisson. */
+function categoryNll(model: Model, xs: Float64Array, weights: Float64Array | undefined, binned: number | undefined): Fcn {
+  if (!binned) return new UnbinnedNll(model, xs, weights);
+  const { lo, hi } = model.observable;
+  const nb = binned;
+  const edges = Float64Array.from({ length: nb + 1 }, (_, i) => lo + ((hi - lo) * i) / nb);
+  const counts = new Float64Array(nb);
+  xs.forEach((x, i) => {
+    counts[Math.min(nb - 1, Math.max(0, Math.floor(((x - lo) / (hi - lo)) * nb)))] += weights ? weights[i] : 1;
+  });
+  return new BinnedNll(model, edges, counts);
+}
+
+/**
+ * The fit's NLL: one category's, or for a simultaneous model the sum over categories (data in category order)
+ * with the constraints added once.
+ */
+export function buildNll(model: Model, data: Float64Array | Float64Array[], opts: Pick<FitRunOptions, 'binned' | 'weights'> = {}): Fcn {
+  const cats = modelCategories(model);
+  const xs = Array.isArray(data) ? data : [data];
+  const ws = opts.weights === undefined ? [] : Array.isArray(opts.weights) ? opts.weights : [opts.weights];
+  if (xs.length !== cats.length) throw new NtcorrError(`${model.source}: ${cats.length} categories but ${xs.length} datasets`, { file: model.source });
+  if (!model.categories) {
+    const f = categoryNll(model, xs[0], ws[0], opts.binned);
+    return f;
+  }
+  return new SimultaneousNll(model, cats.map((c, k) => categoryNll(c, xs[k], ws[k], opts.binned)));
+}
+
+/** Builds the NLL for the data (unbinned, weighted, or binned; one dataset per category) and runs MIGRAD + HESSE (+ MINOS). */
+export function fitModel(model: Model, data: Float64Array | Float64Array[], opts: FitRunOptions = {}): FitReport {
+  const fcn = buildNll(model, data, opts);
+  const xs = Array.isArray(data) ? data : [data];
+  const f0 = fcn.value(Float64Array.from(model.params, (p) => p.value));
+  if (!Number.isFinite(f0)) {
+    const zero = opts.binned ? '' : ` (${modelCategories(model).map((c, k) => `${countZeroDensity(c, xs[k])} of ${xs[k].length} events${c.category ? ` in ${c.category}` : ''}`).join(', ')} have zero density under every component)`;
+    throw new NtcorrError(`${model.source}: the NLL at the start values is ${f0} on these data${zero}: move the start values closer to the data or check the observable range`, { file: model.source });
   }
   const result = minimize(fcn, model.params, opts);
+  const hasWeights = opts.weights !== undefined && (!Array.isArray(opts.weights) || opts.weights.some((w) => w !== undefined));
+  let weighted: FitReport['weighted'];
+  if (hasWeights) {
+    const method = opts.weightErrors ?? 'sumw2';
+    weighted = { method, uncorrectedErrors: Float64Array.from(result.errors) };
+    if (method === 'sumw2') {
+      const sq = (w: Float64Array | undefined) => (w ? Float64Array.from(w, (v) => v * v) : undefined);
+      const w2 = Array.isArray(opts.weights) ? opts.weights.map(sq) : sq(opts.weights);
+      const cov = sumW2Covariance(result, model.params, buildNll(model, data, { binned: opts.binned, weights: w2 }));
+      if (cov) {
+        result.covariance = cov;
+        result.errors = Float64Array.from(cov, (r, i) => Math.sqrt(Math.max(r[i], 0)));
+      } else result.valid = false;
+    }
+  }
   const out: Record<string, MinosError> = {};
   if (opts.minos) {
     const names = opts.minos === 'all' ? model.params.filter((p) => !p.fixed).map((p) => p.name) : opts.minos;
@@ -45,7 +102,7 @@ export function fitModel(model: Model, xs: Float64Array, opts: FitRunOptions = {
       if (i >= 0 && !model.params[i].fixed) out[n] = minos(fcn, model.params, result, i, opts);
     }
   }
-  return { result, minos: out, fcn };
+  return { result, minos: out, fcn, ...(weighted ? { weighted } : {}) };
 }
 
 /** The JSON written by `ntcorr fit`. */
@@ -55,6 +112,7 @@ export function fitReportJson(model: Model, rep: FitReport, meta: Record<string,
   return {
     ...meta,
     fit: {
+      ...(rep.weighted ? { weight_errors: rep.weighted.method } : {}),
       valid: r.valid,
       converged: r.converged,
       accurate_covar: r.accurateCovar,
@@ -68,6 +126,7 @@ export function fitReportJson(model: Model, rep: FitReport, meta: Record<string,
           value: r.values[i],
           error: r.errors[i],
           fixed: model.params[i].fixed,
+          ...(rep.weighted && rep.weighted.method !== 'none' ? { error_uncorrected: rep.weighted.uncorrectedErrors[i] } : {}),
           ...(rep.minos[n] ? { minos_lower: rep.minos[n].lower, minos_upper: rep.minos[n].upper, minos_valid: rep.minos[n].lowerValid && rep.minos[n].upperValid } : {}),
         }]),
       ),

@@ -3,10 +3,11 @@ import { commandLine, treeOption } from '../options.js';
 
 interface Args {
   model: string;
-  data: string;
-  column: string;
+  data: string[];
+  column?: string;
   where?: string;
   weight?: string;
+  weightErrors: string;
   tree?: string;
   binned?: number;
   minos: boolean;
@@ -16,6 +17,8 @@ interface Args {
   out?: string;
   bins: number;
   plot: boolean;
+  sweights: boolean;
+  sweightsPrefix: string;
 }
 
 /** `ntcorr fit`: one maximum-likelihood fit of a model YAML to a column of a parquet/ROOT file. */
@@ -25,10 +28,11 @@ export const command: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .option('model', { type: 'string', demandOption: true, describe: 'Model YAML (see examples/fit/)' })
-      .option('data', { type: 'string', demandOption: true, describe: 'Parquet or ROOT file' })
-      .option('column', { type: 'string', demandOption: true, describe: 'Column holding the observable' })
+      .option('data', { type: 'string', array: true, demandOption: true, describe: 'Parquet or ROOT file; simultaneous models: CAT=FILE[:COLUMN] once per category' })
+      .option('column', { type: 'string', describe: 'Column holding the observable (default for every category; required unless each --data names one)' })
       .option('where', { type: 'string', describe: 'Selection expression, e.g. "nJets >= 2 and abs(eta) < 2.5"' })
       .option('weight', { type: 'string', describe: 'Per-event weight column (weighted unbinned NLL)' })
+      .option('weight-errors', { choices: ['sumw2', 'none'], default: 'sumw2', describe: 'Weighted fits: covariance corrected by the squared weights (RooFit SumW2Error), or the plain inverse Hessian' })
       .option('tree', treeOption())
       .option('binned', { type: 'number', describe: 'Binned Poisson fit with this many bins (default unbinned)' })
       .option('minos', { type: 'boolean', default: false, describe: 'Also compute MINOS asymmetric errors' })
@@ -37,11 +41,14 @@ export const command: CommandModule<object, Args> = {
       .option('hesse', { choices: ['auto', 'minuit', 'gradient', 'analytic'], default: 'auto', describe: 'HESSE method: gradient differences (auto with analytic gradients), Minuit\'s function-value algorithm, or exact second derivatives' })
       .option('out', { alias: 'o', type: 'string', describe: 'Output prefix: PREFIX.json and PREFIX.svg/.png (default: fit next to the model name)' })
       .option('bins', { type: 'number', default: 60, describe: 'Bins in the plot' })
+      .option('sweights', { type: 'boolean', default: false, describe: 'Write sPlot sWeights (one float64 column per component, NaN for rows not fitted) into the data file in place' })
+      .option('sweights-prefix', { type: 'string', default: 'sw_', describe: 'Name prefix of the sWeight columns (PREFIX + component name)' })
       .option('plot', { type: 'boolean', default: true, describe: 'Write the plot (--no-plot to skip)' })
       .example('$0 fit --model examples/fit/gauss-exp.yaml --data b2jpsik.parquet --column mass', 'unbinned extended fit')
-      .example('$0 fit --model m.yaml --data f.root --tree Events --column mass --where "pt > 20" --minos --out results/mass', 'with selection and MINOS') as never,
+      .example('$0 fit --model m.yaml --data f.root --tree Events --column mass --where "pt > 20" --minos --out results/mass', 'with selection and MINOS')
+      .example('$0 fit --model examples/fit/sim-2cat.yaml --data ee=ee.parquet:mass --data mm=mm.parquet:mass_mm', 'simultaneous fit of two categories') as never,
   handler: async (a) => {
-    const { loadModel } = await import('../../fit/model.js');
+    const { buildModel, readModelDoc } = await import('../../fit/model.js');
     const { readFitData } = await import('../../fit/data.js');
     const { fitModel, fitReportJson, fitProvenance, formatFitTable } = await import('../../fit/fit-run.js');
     const { fitFigureSvg } = await import('../../fit/fit-plot.js');
@@ -49,25 +56,65 @@ export const command: CommandModule<object, Args> = {
     const { writeFileAtomic } = await import('../../core/atomic.js');
     const { NtcorrError } = await import('../../core/errors.js');
     const { basename } = await import('node:path');
-    const model = loadModel(a.model);
-    const data = await readFitData(a.data, a.column, [model.observable.lo, model.observable.hi], { where: a.where, weight: a.weight, tree: a.tree });
-    if (data.xs.length === 0) throw new NtcorrError(`${a.data}: no events of "${a.column}" inside [${model.observable.lo}, ${model.observable.hi}]${a.where ? ` passing "${a.where}"` : ''}`, { file: a.data, column: a.column });
-    const rep = fitModel(model, data.xs, { strategy: a.strategy as 1, tol: a.tol, hesseMode: a.hesse as 'auto', binned: a.binned, weights: data.weights, minos: a.minos ? 'all' : undefined });
-    console.log(`${a.data}: ${data.rows} rows, ${data.selected} selected, ${data.outOfRange} outside the range, ${data.xs.length} fitted${a.binned ? ` (binned, ${a.binned} bins)` : ''}`);
+    const { modelCategories } = await import('../../fit/model.js');
+    const { parseDataSpecs } = await import('../../fit/data.js');
+    const { resolveModelFiles } = await import('../../fit/data.js');
+    const model = buildModel(await resolveModelFiles(readModelDoc(a.model), a.model), a.model);
+    const cats = modelCategories(model);
+    const specs = parseDataSpecs(a.data, model, a.column);
+    const datasets: Array<Awaited<ReturnType<typeof readFitData>>> = [];
+    for (let k = 0; k < cats.length; k++) {
+      const { lo, hi } = cats[k].observable;
+      const sp = specs[k];
+      const d = await readFitData(sp.file, sp.column, [lo, hi], { where: a.where, weight: a.weight, tree: a.tree });
+      if (d.xs.length === 0) throw new NtcorrError(`${sp.file}: no events of "${sp.column}" inside [${lo}, ${hi}]${a.where ? ` passing "${a.where}"` : ''}${cats[k].category ? ` (category ${cats[k].category})` : ''}`, { file: sp.file, column: sp.column });
+      datasets.push(d);
+    }
+    const sim = model.categories !== undefined;
+    const rep = fitModel(model, sim ? datasets.map((d) => d.xs) : datasets[0].xs, {
+      strategy: a.strategy as 1, tol: a.tol, hesseMode: a.hesse as 'auto', binned: a.binned, weightErrors: a.weightErrors as 'sumw2',
+      weights: sim ? datasets.map((d) => d.weights) : datasets[0].weights, minos: a.minos ? 'all' : undefined,
+    });
+    datasets.forEach((d, k) => console.log(`${cats[k].category ? `[${cats[k].category}] ` : ''}${specs[k].file}: ${d.rows} rows, ${d.selected} selected, ${d.outOfRange} outside the range, ${d.xs.length} fitted${a.binned ? ` (binned, ${a.binned} bins)` : ''}`));
     console.log(formatFitTable(model, rep));
     const prefix = a.out ?? `fit-${basename(a.model).replace(/\.ya?ml$/, '')}`;
     const command = commandLine();
+    const events = (d: (typeof datasets)[number]) => ({ rows: d.rows, selected: d.selected, out_of_range: d.outOfRange, fitted: d.xs.length });
     const json = fitReportJson(model, rep, {
-      model: a.model, data: a.data, column: a.column, where: a.where ?? null, weight: a.weight ?? null, binned: a.binned ?? null,
-      events: { rows: data.rows, selected: data.selected, out_of_range: data.outOfRange, fitted: data.xs.length },
+      model: a.model,
+      ...(sim
+        ? { categories: Object.fromEntries(cats.map((c, k) => [c.category, { data: specs[k].file, column: specs[k].column, events: events(datasets[k]) }])) }
+        : { data: specs[0].file, column: specs[0].column, events: events(datasets[0]) }),
+      where: a.where ?? null, weight: a.weight ?? null, binned: a.binned ?? null,
       provenance: fitProvenance(a.model, command),
     });
     await writeFileAtomic(`${prefix}.json`, JSON.stringify(json, null, 2));
     const written = [`${prefix}.json`];
     if (a.plot) {
-      const saved = await savePlot(prefix, fitFigureSvg(model, rep.result.values, data.xs, a.bins, `${a.column} in ${basename(a.data)}`, data.weights));
-      written.push(saved.svg, ...(saved.png ? [saved.png] : []));
-      if (saved.warning) console.error(`warning: ${saved.warning}`);
+      for (let k = 0; k < cats.length; k++) {
+        const d = datasets[k];
+        const name = sim ? `${prefix}_${cats[k].category}` : prefix;
+        const title = `${specs[k].column} in ${basename(specs[k].file)}${sim ? ` (${cats[k].category})` : ''}`;
+        const saved = await savePlot(name, fitFigureSvg(cats[k], rep.result.values, d.xs, a.bins, title, d.weights));
+        written.push(saved.svg, ...(saved.png ? [saved.png] : []));
+        if (saved.warning) console.error(`warning: ${saved.warning}`);
+      }
+    }
+    if (a.sweights) {
+      if (sim) throw new NtcorrError(`${a.model}: --sweights of a simultaneous model is not supported yet`, { file: a.model });
+      const { computeSWeights } = await import('../../fit/splot.js');
+      const { writeColumnsInPlace } = await import('../../fit/data.js');
+      const { TOOL } = await import('../../core/version.js');
+      const sw = computeSWeights(model, rep.result.values, datasets[0].xs);
+      const names = sw.names.map((n) => `${a.sweightsPrefix}${n}`);
+      const prov = fitProvenance(a.model, command);
+      await writeColumnsInPlace(specs[0].file, names, datasets[0].index, sw.weights, {
+        ...prov, tool: TOOL, model: a.model, modelHash: String(prov.modelHash), kind: 'sweights', columnsAdded: names, time: new Date().toISOString(), command,
+        counts: { rows: datasets[0].rows, fitted: datasets[0].xs.length },
+      }, a.tree);
+      written.push(`${specs[0].file} (columns ${names.join(', ')})`);
+      json.sweights = { columns: names, sums: Object.fromEntries(sw.names.map((n, k) => [n, sw.weights[k].reduce((s, v) => s + v, 0)])), yield_covariance: sw.covariance.map((r) => Array.from(r)) };
+      await writeFileAtomic(`${prefix}.json`, JSON.stringify(json, null, 2));
     }
     console.log(`wrote ${written.join(', ')}`);
     if (!rep.result.valid) process.exitCode = 3;

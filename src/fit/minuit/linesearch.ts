@@ -2,9 +2,13 @@ import type { InternalFcn } from './internal.js';
 import { EPS, EPS2 } from './strategy.js';
 
 /**
- * One-dimensional minimisation along a Newton step, in the spirit of Minuit's MnLineSearch: try the full
- * step, accept it when the parabola from (f0, slope, f1) puts the minimum there, else iterate parabolas
- * through the three best points with bounded extrapolation. Returns the best step length seen and f there.
+ * One-dimensional minimisation along a Newton step, following Minuit's MnLineSearch: try the full step;
+ * while nothing better than the start has been found, put a parabola through f(0), the slope and the last
+ * point and try its minimum, each time allowing smaller step fractions (the tolerance shrinks with the
+ * step), so a Newton step that is far too long (a seed metric from steps much larger than the errors, or a
+ * sin-transformed parameter whose internal step wraps round its period) is cut down to the useful range
+ * instead of given up at a fraction of 0.05; then iterate parabolas through the three best points with
+ * bounded extrapolation. Returns the best step length seen and f there.
  */
 export function lineSearch(f: InternalFcn, x0: Float64Array, f0: number, step: Float64Array, gdel: number, gradAt1?: Float64Array): { alpha: number; f: number } {
   const n = x0.length;
@@ -25,7 +29,7 @@ export function lineSearch(f: InternalFcn, x0: Float64Array, f0: number, step: F
     const r = Math.abs(x0[i] / step[i]);
     if (slamin === 0 || r < slamin) slamin = r;
   }
-  slamin = slamin === 0 ? EPS : slamin * EPS2;
+  slamin = Math.max(slamin, EPS) * EPS2;
 
   let a1 = 1;
   // With an analytic gradient the full step is evaluated with its gradient: it is accepted most of the
@@ -36,7 +40,8 @@ export function lineSearch(f: InternalFcn, x0: Float64Array, f0: number, step: F
     f1 = f.valueGrad(x, gradAt1);
   } else f1 = at(a1);
   let iter = 1;
-  // Step into a region where the function is undefined: halve until it is finite.
+  // Not in Minuit: a step into a region where the function is undefined is halved until it is finite (the
+  // parabolas below need finite values; Minuit's FCNs rarely return non-finite values).
   while (!Number.isFinite(f1) && iter < maxIter) {
     a1 *= 0.5;
     f1 = at(a1);
@@ -46,30 +51,46 @@ export function lineSearch(f: InternalFcn, x0: Float64Array, f0: number, step: F
   if (gradAt1 && a1 !== 1) gradAt1.fill(NaN);
   if (!Number.isFinite(f1)) return best;
   if (f1 < best.f) best = { alpha: a1, f: f1 };
-
-  // Parabola through f(0) = f0 with slope gdel and f(a1) = f1.
-  let slamax = Math.min(5, overal);
-  const denom = (2 * (f1 - f0 - gdel * a1)) / (a1 * a1);
-  let slam = denom > 0 ? -gdel / denom : slamax;
-  slam = Math.min(Math.max(slam, toler), slamax);
-  if (slam < slamin) return best;
-  if (Math.abs(slam - a1) < toler * a1 && f1 < f0) return best;
   // With the gradient already known at the full step, accept it on sufficient decrease (Armijo): the
   // quasi-Newton update then has its gradient for free and a refinement would rarely pay for its calls.
-  if (gradAt1 && a1 === 1 && f1 < f0 + 1e-4 * gdel) return best;
-  if (Math.abs(slam - a1) < toler * a1) slam = a1 * (1 + toler);
-  let f2 = at(slam);
-  iter++;
-  while (!Number.isFinite(f2) && iter < maxIter) {
-    overal = Math.min(overal, slam);
-    slam = 0.5 * (slam + best.alpha);
+  const armijo = gradAt1 !== undefined && a1 === 1 && f1 < f0 + 1e-4 * gdel;
+
+  // Two-point phase: parabola through f(0) = f0 with slope gdel and the last point (xl, fl).
+  let toler8 = toler;
+  let slamax = Math.min(5, overal);
+  let xl = a1;
+  let fl = f1;
+  let slam = a1;
+  let f2 = f1;
+  for (;;) {
+    const denom = (2 * (fl - f0 - gdel * xl)) / (xl * xl);
+    slam = denom !== 0 ? -gdel / denom : 1;
+    if (!(slam >= 0)) slam = slamax; // a maximum (or NaN): go the largest allowed step downhill
+    slam = Math.min(slam, slamax);
+    slam = Math.max(slam, toler8);
+    if (slam < slamin) return best;
+    if (Math.abs(slam - a1) < toler8 * a1 && f1 < f0) return best;
+    if (armijo) return best;
+    if (Math.abs(slam - a1) < toler8 * a1) slam = a1 * (1 + toler8);
     f2 = at(slam);
     iter++;
+    if (f2 < best.f) best = { alpha: slam, f: f2 };
+    // Nothing better than the start yet: the step is still too long. Retry below this point with a
+    // tolerance relative to it (Minuit's "cut toler8 as function goes up").
+    if (Math.abs(f0 - best.f) <= Math.abs(best.f) * EPS && iter < maxIter) {
+      toler8 = toler * slam;
+      overal = slam - toler8;
+      slamax = overal;
+      xl = slam;
+      fl = Number.isFinite(f2) ? f2 : Number.MAX_VALUE;
+      continue;
+    }
+    break;
   }
-  if (!Number.isFinite(f2)) return best;
-  if (f2 < best.f) best = { alpha: slam, f: f2 };
+  if (iter >= maxIter || !Number.isFinite(f2)) return best;
 
-  const pts: Array<[number, number]> = [[0, f0], [a1, f1], [slam, f2]];
+  // Three-point phase: parabolas through the three latest useful points.
+  const pts: Array<[number, number]> = [[0, f0], [xl, fl], [slam, f2]];
   while (iter < maxIter) {
     slamax = Math.max(slamax, 2 * Math.abs(best.alpha));
     const [[xa, ya], [xb, yb], [xc, yc]] = pts;
@@ -79,7 +100,7 @@ export function lineSearch(f: InternalFcn, x0: Float64Array, f0: number, step: F
     const A = (dbc - dab) / (xc - xa);
     const B = dab - A * (xa + xb);
     let next: number;
-    if (!(A > 0)) {
+    if (!(A > EPS2)) {
       // No minimum in the parabola: extrapolate downhill by the largest allowed step.
       const slope = 2 * A * best.alpha + B;
       next = slope < 0 ? best.alpha + slamax : best.alpha - slamax;
@@ -88,23 +109,33 @@ export function lineSearch(f: InternalFcn, x0: Float64Array, f0: number, step: F
       next = Math.min(Math.max(next, best.alpha - slamax), best.alpha + slamax);
     }
     next = next > 0 ? Math.min(next, overal) : Math.max(next, undral);
-    const tol = Math.max(toler, Math.abs(toler * next));
-    if (pts.some(([px]) => Math.abs(px - next) < tol)) break;
-    const fn = at(next);
-    iter++;
-    if (!Number.isFinite(fn) || (fn > ya && fn > yb && fn > yc)) {
-      // Worse than everything: shrink towards the best point and do not keep the point.
-      if (next > best.alpha) overal = Math.min(overal, next - toler);
-      else undral = Math.max(undral, next + toler);
-      if (!Number.isFinite(fn)) continue;
+    let fn = Infinity;
+    let stop = false;
+    for (;;) {
+      const toler9 = Math.max(toler8, Math.abs(toler8 * next));
+      if (pts.some(([px]) => Math.abs(px - next) < toler9)) {
+        stop = true;
+        break;
+      }
+      fn = at(next);
+      iter++;
+      if (fn > ya && fn > yb && fn > yc) {
+        // Worse than all three (or undefined): shrink towards the best point and try again.
+        if (next > best.alpha) overal = Math.min(overal, next - toler8);
+        if (next < best.alpha) undral = Math.max(undral, next + toler8);
+        next = 0.5 * (next + best.alpha);
+        if (iter < maxIter) continue;
+      }
+      break;
     }
+    if (stop || iter >= maxIter || !Number.isFinite(fn)) break;
     // Replace the worst of the three points.
     let worst = 0;
     for (let k = 1; k < 3; k++) if (pts[k][1] > pts[worst][1]) worst = k;
     pts[worst] = [next, fn];
     if (fn < best.f) best = { alpha: next, f: fn };
-    else if (next > best.alpha) overal = Math.min(overal, next - toler);
-    else undral = Math.max(undral, next + toler);
+    else if (next > best.alpha) overal = Math.min(overal, next - toler8);
+    else undral = Math.max(undral, next + toler8);
   }
   return best;
 }

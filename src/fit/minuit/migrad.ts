@@ -123,7 +123,19 @@ export function minimize(fcn: Fcn, params: ParamDef[], opts: MinimizeOptions = {
   let converged = false;
   for (let attempt = 0; attempt < 3 && n > 0; attempt++) {
     s = iterate(f, s, edmval, maxfcn, gradOf, useGrad);
-    if (s.edm > edmval || f.nfcn >= maxfcn) break;
+    if (f.nfcn >= maxfcn) break;
+    if (s.edm > edmval) {
+      // The iterations stopped above the goal (no improvement along the Newton direction: typically a seed
+      // metric from steps far from the errors). As Minuit's VariableMetricBuilder does, replace the metric
+      // by a real HESSE (strategy 1 while it is still changing, strategy 2 always) and iterate once more.
+      // Not in Minuit: with an analytic gradient the seed curvature comes from the steps alone (Minuit's
+      // numerical seed measures it), so strategy 0 gets this rescue too (n gradient calls, only on a stall).
+      if (attempt > 0 || !(st.level === 2 || (st.level === 1 && s.dcovar > 0.05) || (useGrad && s.dcovar > 0.05))) break;
+      const h = runHesse(s);
+      const g2 = useGrad ? s.g : h.grad;
+      s = { ...s, V: h.V, g: { grad: g2.grad, g2: h.grad.g2, gstep: h.grad.gstep }, edm: 0.5 * quad(g2.grad, h.V), dcovar: 0 };
+      continue;
+    }
     // Not in Minuit: a Newton step with MIGRAD's metric (one call with an analytic gradient), so the point
     // the HESSE is evaluated at, and the result, sit at the minimum well within the tolerance.
     if (useGrad) s = newtonPolish(f, s);
@@ -187,6 +199,26 @@ function newtonPolish(f: InternalFcn, s: State): State {
   return { ...s, u: u1, f: f1, g: { ...s.g, grad: g1 }, edm: 0.5 * quad(g1, s.V) };
 }
 
+/**
+ * Brings sin-transformed parameters back to the principal branch after a step (same external point, so the
+ * same f): gradient and metric change sign on the rows of parameters that were on a falling branch.
+ */
+function foldPeriodic(f: InternalFcn, s: State): State {
+  let signs: Int8Array | null = null;
+  const u = s.u;
+  for (let i = 0; i < f.n; i++) {
+    const r = f.trafo.fold(i, u[i]);
+    if (r.u === u[i]) continue;
+    u[i] = r.u;
+    if (r.sign < 0) (signs ??= new Int8Array(f.n).fill(1))[i] = -1;
+  }
+  if (!signs) return s;
+  const sg = signs;
+  const grad = Float64Array.from(s.g.grad, (v, i) => v * sg[i]);
+  const V = s.V.map((row, i) => Float64Array.from(row, (v, j) => v * sg[i] * sg[j]));
+  return { ...s, u, g: { ...s.g, grad }, V };
+}
+
 function quad(g: Float64Array, V: Mat): number {
   return dot(g, matVec(V, g));
 }
@@ -227,7 +259,7 @@ function iterate(f: InternalFcn, s0: State, edmval: number, maxfcn: number, grad
       edm = 0.5 * quad(g1.grad, s.V);
     }
     const { V, dcovar } = davidonUpdate(s.V, s.u, u1, s.g.grad, g1.grad, s.dcovar);
-    s = { u: u1, f: ls.f, g: g1, V, edm, dcovar };
+    s = foldPeriodic(f, { u: u1, f: ls.f, g: g1, V, edm, dcovar });
     // Minuit inflates the EDM while the metric is still changing a lot.
     edm *= 1 + 3 * dcovar;
   }

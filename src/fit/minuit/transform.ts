@@ -1,4 +1,5 @@
 import type { ParamDef } from '../model.js';
+import { EPS2 } from './strategy.js';
 
 /**
  * Minuit's parameter transformations, so the minimiser works on an unbounded internal variable:
@@ -40,7 +41,10 @@ export class Transform {
     switch (this.kind[i]) {
       case 1: {
         const y = (2 * (x - this.lo[i])) / (this.hi[i] - this.lo[i]) - 1;
-        return Math.asin(Math.max(-1, Math.min(1, y)));
+        // At (or within rounding of) a limit, as Minuit: just inside it, where d ext / d int is not 0 (at
+        // exactly +-pi/2 the gradient would vanish and the parameter could never leave the limit).
+        if (y * y > 1 - EPS2) return Math.sign(y) * (0.5 * Math.PI - 8 * Math.sqrt(EPS2));
+        return Math.asin(y);
       }
       case 2: {
         const y = x - this.lo[i] + 1;
@@ -72,6 +76,19 @@ export class Transform {
       case 3: return -1 / Math.pow(u * u + 1, 1.5);
       default: return 0;
     }
+  }
+
+  /**
+   * The sin transform is periodic: a long step can leave u many periods away, where the same external value
+   * has far coarser floating-point resolution (steps of 8 eps2 |u|) and sin(u) loses digits. Returns the
+   * equivalent u on the principal branch [-pi/2, pi/2] and the sign of d u_new / d u (-1 on a falling branch).
+   */
+  fold(i: number, u: number): { u: number; sign: 1 | -1 } {
+    if (this.kind[i] !== 1 || Math.abs(u) <= 0.5 * Math.PI) return { u, sign: 1 };
+    let r = u - 2 * Math.PI * Math.round(u / (2 * Math.PI)); // in [-pi, pi]
+    if (r > 0.5 * Math.PI) return { u: Math.PI - r, sign: -1 };
+    if (r < -0.5 * Math.PI) return { u: -Math.PI - r, sign: -1 };
+    return { u: r, sign: 1 };
   }
 
   /** Internal step corresponding to an external step, as Minuit seeds its initial error matrix. */

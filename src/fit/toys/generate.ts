@@ -61,7 +61,12 @@ export function generateToy(model: Model, gen: Float64Array, rng: Rng, vary: Var
     c.pdf.sample(rng, p, counts[k], xs, off);
     off += counts[k];
   });
-  const constraints = model.constraints.map((c): Constraint => {
+  return { xs, counts, constraints: resampleConstraints(model.constraints, gen, rng) };
+}
+
+/** Constraint central values drawn around the generating values (the auxiliary measurement fluctuates too). */
+export function resampleConstraints(cons: Constraint[], gen: Float64Array, rng: Rng): Constraint[] {
+  return cons.map((c): Constraint => {
     if (c.kind === 'gaussian') return { ...c, mean: gen[c.index] + c.sigma * rng.normal() };
     if (c.kind === 'poisson') return { ...c, observed: rng.poisson(c.scale * gen[c.index]) };
     const z = c.indices.map(() => rng.normal());
@@ -72,5 +77,23 @@ export function generateToy(model: Model, gen: Float64Array, rng: Rng, vary: Var
     });
     return { ...c, mean };
   });
-  return { xs, counts, constraints };
+}
+
+/** A toy of a whole model: one dataset per category (a simultaneous model) and the resampled constraints. */
+export interface ModelToy {
+  datasets: ToyData[];
+  constraints: Constraint[];
+}
+
+/**
+ * Generates a toy for every category of a model (in category order, from one random stream), then the
+ * constraints. A single-category model draws exactly what generateToy draws.
+ */
+export function generateModelToy(model: Model, gen: Float64Array, rng: Rng, vary: Vary, buffers?: Array<{ data: Float64Array }>): ModelToy {
+  if (!model.categories) {
+    const d = generateToy(model, gen, rng, vary, buffers?.[0]);
+    return { datasets: [d], constraints: d.constraints };
+  }
+  const datasets = model.categories.map((c, k) => generateToy(c, gen, rng, vary, buffers?.[k]));
+  return { datasets, constraints: resampleConstraints(model.constraints, gen, rng) };
 }

@@ -1,7 +1,8 @@
-import type { Model } from '../model.js';
+import { modelCategories, type Model } from '../model.js';
 import { UnbinnedNll } from '../nll.js';
+import { SimultaneousNll } from '../simultaneous.js';
 import { minimize, type MinimizeOptions } from '../minuit/migrad.js';
-import { generateToy, toyRng, type Vary } from './generate.js';
+import { generateModelToy, toyRng, type Vary } from './generate.js';
 
 /** One toy's outcome: fitted values and errors of every parameter, with the fit's health. */
 export interface ToyResult {
@@ -27,12 +28,14 @@ export interface ToyOptions {
 
 /** Buffers kept across calls of runToys (a worker keeps one for its lifetime). */
 export interface ToyState {
-  nll: UnbinnedNll | null;
-  buffer: { data: Float64Array };
+  /** One NLL per category, and their sum for a simultaneous model. */
+  parts: UnbinnedNll[] | null;
+  nll: UnbinnedNll | SimultaneousNll | null;
+  buffers: Array<{ data: Float64Array }>;
 }
 
 export function newToyState(): ToyState {
-  return { nll: null, buffer: { data: new Float64Array(0) } };
+  return { parts: null, nll: null, buffers: [] };
 }
 
 /**
@@ -45,19 +48,24 @@ export function runToys(model: Model, from: number, to: number, opts: ToyOptions
   const np = gen.length;
   for (let toy = from; toy < to; toy++) {
     const rng = toyRng(opts.seed, toy);
-    const data = generateToy(model, gen, rng, opts.vary, state.buffer);
+    const cats = modelCategories(model);
+    while (state.buffers.length < cats.length) state.buffers.push({ data: new Float64Array(0) });
+    const toyData = generateModelToy(model, gen, rng, opts.vary, state.buffers);
+    const events = toyData.datasets.reduce((a, d) => a + d.xs.length, 0);
     try {
-      if (!state.nll) state.nll = new UnbinnedNll(model, data.xs);
-      else state.nll.setData(data.xs);
-      state.nll.constraints = data.constraints;
+      if (!state.parts || !state.nll) {
+        state.parts = cats.map((c, k) => new UnbinnedNll(c, toyData.datasets[k].xs));
+        state.nll = model.categories ? new SimultaneousNll(model, state.parts) : state.parts[0];
+      } else state.parts.forEach((p, k) => p.setData(toyData.datasets[k].xs));
+      state.nll.constraints = toyData.constraints;
       const r = minimize(state.nll, model.params, opts.minimize ?? {});
       emit({
-        toy, events: data.xs.length, values: r.values, errors: r.errors, valid: r.valid, converged: r.converged,
+        toy, events, values: r.values, errors: r.errors, valid: r.valid, converged: r.converged,
         accurateCovar: r.accurateCovar, nll: r.fmin, edm: r.edm, nfcn: r.nfcn,
       });
     } catch (e) {
       emit({
-        toy, events: data.xs.length, values: new Float64Array(np).fill(NaN), errors: new Float64Array(np).fill(NaN),
+        toy, events, values: new Float64Array(np).fill(NaN), errors: new Float64Array(np).fill(NaN),
         valid: false, converged: false, accurateCovar: false, nll: NaN, edm: NaN, nfcn: 0, error: (e as Error).message,
       });
     }

@@ -7,6 +7,7 @@ import { TOOL } from '../../core/version.js';
 import { buildModel, readModelDoc } from '../model.js';
 import type { MinimizeOptions } from '../minuit/migrad.js';
 import { runToyPool } from './pool.js';
+import { resolveModelFiles } from '../data.js';
 import { ToyTableWriter } from './table.js';
 import { ToySummary } from './summary.js';
 import { writeToyPlots } from './plots.js';
@@ -38,7 +39,8 @@ export interface ToyStudyResult {
  */
 export async function runToyStudy(o: ToyStudyOptions): Promise<ToyStudyResult> {
   const t0 = Date.now();
-  const doc = readModelDoc(o.model);
+  // Simulation samples of kde/template components are read here and travel inline to the workers.
+  const doc = await resolveModelFiles(readModelDoc(o.model), o.model);
   const model = buildModel(doc, o.model);
   const names = model.params.map((p) => p.name);
   const gen = Float64Array.from(model.params, (p) => p.value);
