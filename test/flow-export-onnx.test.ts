@@ -12,7 +12,7 @@ const dir = tempDir();
 const bundle = join(dir, 'nsf_c');
 
 test.before(() => {
-  const r = runCli(['import-zuko', fixture('zuko', 'nsf_c', 'state_dict.pth'), '--features', '3', '--context', '2', '--bins', '8', '--transforms', '3', '--hidden', '32,32', '-o', bundle]);
+  const r = runCli(['import-zuko', fixture('zuko', 'nsf_c', 'state_dict.pth'), '--features', '3', '--context', '2', '--bins', '8', '--transforms', '3', '--hidden', '32,32', '--zuko-version', '1.6.0', '-o', bundle]);
   if (r.code !== 0) throw new Error(r.stderr);
 });
 

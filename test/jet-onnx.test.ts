@@ -65,6 +65,7 @@ test('apply --backend onnx on an ml-jec shard matches the numpy reference forwar
   cpSync(join(ROOT, 'test/data/jet-mljec-model'), model, { recursive: true });
   const mj = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
   mj.config.apply = { output: 'pt_dnn', raw_output: 'pt_dnn_pred' };
+  mj.outputs = [{ name: 'pt_dnn', type: 'float32' }, { name: 'pt_dnn_pred', type: 'float32' }];
   writeFileSync(join(model, 'model.json'), JSON.stringify(mj));
   const out = tempDir();
   const s = await runApply({ inputs: [fixture('jets-mljec', '5.root')], model, outDir: out, tree: 'Jets', chunkRows: 3, jobs: 1, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 1, backend: 'onnx', command: 'test', log: () => {} });
@@ -133,6 +134,7 @@ test('apply --backend onnx on the blocks bundle matches the numpy reference; unk
   cpSync(BLOCKS, model, { recursive: true });
   const mj = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
   mj.config.apply = { raw_output: 'pt_dnn_pred' };
+  mj.outputs = [...mj.outputs.filter((o: { name: string }) => o.name !== 'pt_dnn_pred'), { name: 'pt_dnn_pred', type: 'float32' }];
   writeFileSync(join(model, 'model.json'), JSON.stringify(mj));
   const run = (outDir: string) => runApply({ inputs: [fixture('jets-mljec', '5.root')], model, outDir, tree: 'Jets', chunkRows: 4, jobs: 1, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 1, backend: 'onnx', command: 'test', log: () => {} });
   const out = tempDir();

@@ -46,7 +46,7 @@ export const command: CommandModule<object, ExportArgs> = {
       console.log(`wrote ${r.files.join(', ')} (${kind} ${bundle.manifest.name}); ${r.summary}`);
       return;
     }
-    if (kind !== 'flow') throw new NtcorrError(`${argv.bundle}: export-onnx supports flow and jet-regression bundles; this bundle is kind "${kind}"`, { file: argv.bundle });
+    if (kind !== 'flow') throw new NtcorrError(`export-onnx: bundles of kind ${kind} cannot be exported (exportable: jet-regression, flow)`, { file: argv.bundle });
     const { writeFileAtomic } = await import('../../core/atomic.js');
     const { exportFlowOnnx, EXPORT_GRAPHS } = await import('../../models/flow/export-onnx.js');
     const graphs = [...new Set(argv.graphs.split(',').map((g) => g.trim()).filter(Boolean))];

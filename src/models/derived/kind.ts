@@ -27,10 +27,12 @@ interface Layout { name: string; planned: Planned[]; optional: Set<string> }
 function parseLayouts(bundleDir: string, config: Record<string, unknown>, outputs: OutputSpec[]): Layout[] {
   const c = config as DerivedConfig;
   if (c.layouts !== undefined) {
+    checkKeys(config, ['layouts'], 'config', `${bundleDir}/model.json`);
     if (!Array.isArray(c.layouts) || c.layouts.length === 0 || c.columns !== undefined) throw new NtcorrError(`model bundle ${bundleDir}: derived config.layouts must be a non-empty list of {name, columns, optional?} (and then no top-level columns)`, { file: bundleDir });
     return c.layouts.map((l, i) => {
       if (!l || typeof l.name !== 'string') throw new NtcorrError(`model bundle ${bundleDir}: config.layouts[${i}] needs a name`, { file: bundleDir });
-      return { name: l.name, planned: parseConfig(bundleDir, l as unknown as Record<string, unknown>, outputs), optional: new Set(l.optional ?? []) };
+      const { name, ...rest } = l;
+      return { name, planned: parseConfig(bundleDir, rest as unknown as Record<string, unknown>, outputs, `config.layouts[${i}]`), optional: new Set(l.optional ?? []) };
     });
   }
   return [{ name: '', planned: parseConfig(bundleDir, config, outputs), optional: new Set(c.optional ?? []) }];
@@ -50,8 +52,8 @@ function missingFor(l: Layout, available: Set<string>): string[] {
 
 interface Planned { spec: OutputSpec; type: DType; expr: CompiledExpression }
 
-function parseConfig(bundleDir: string, config: Record<string, unknown>, outputs: OutputSpec[]): Planned[] {
-  checkKeys(config, ['columns', 'optional'], 'config', `${bundleDir}/model.json`);
+function parseConfig(bundleDir: string, config: Record<string, unknown>, outputs: OutputSpec[], path = 'config'): Planned[] {
+  checkKeys(config, ['columns', 'optional'], path, `${bundleDir}/model.json`);
   const cols = config.columns as Record<string, unknown> | undefined;
   if (!cols || typeof cols !== 'object') throw new NtcorrError(`model bundle ${bundleDir}: derived model needs config.columns {name: expression}`, { file: bundleDir });
   const specs = new Map(outputs.map((o) => [o.name, o]));

@@ -71,11 +71,11 @@ export function checkFlowConfig(cfg: FlowConfig, where: string): FlowConfig {
   keys(cfg, ['architecture', 'variables', 'conditions', 'isDataFlag', 'collections', 'outputPattern', 'validity', 'preprocessing'], 'config');
   const arch = cfg.architecture;
   if (!arch) bad('config.architecture is missing');
-  keys(arch, ['features', 'context', 'bins', 'transforms', 'hidden', 'passes', 'slope', 'bound'], 'config.architecture');
-  if (Array.isArray(cfg.collections)) cfg.collections.forEach((c, i) => keys(c, ['prefix', 'columns'], `config.collections[${i}]`));
+  keys(arch, ['features', 'context', 'bins', 'transforms', 'hidden', 'passes', 'slope', 'zukoVersion', 'bound'], 'config.architecture');
+  if (Array.isArray(cfg.collections)) cfg.collections.forEach((c, i) => keys(c, ['prefix', 'columns', 'rawPrefix'], `config.collections[${i}]`));
   const pre = cfg.preprocessing;
   keys(pre, ['inputs', 'conditions'], 'config.preprocessing');
-  if (pre && Array.isArray(pre.inputs)) pre.inputs.forEach((v, i) => { keys(v, ['name', 'mean', 'std', 'continuous', 'capped', 'bits'], `config.preprocessing.inputs[${i}]`); keys(v.continuous, ['shift'], `config.preprocessing.inputs[${i}].continuous`); keys(v.capped, ['max', 'width'], `config.preprocessing.inputs[${i}].capped`); });
+  if (pre && Array.isArray(pre.inputs)) pre.inputs.forEach((v, i) => { keys(v, ['name', 'mean', 'std', 'continuous', 'minmax', 'capped', 'bits'], `config.preprocessing.inputs[${i}]`); keys(v.continuous, ['shift', 'spread', 'convention'], `config.preprocessing.inputs[${i}].continuous`); keys(v.minmax, ['min', 'max'], `config.preprocessing.inputs[${i}].minmax`); keys(v.capped, ['max', 'width'], `config.preprocessing.inputs[${i}].capped`); });
   if (pre && Array.isArray(pre.conditions)) pre.conditions.forEach((v, i) => keys(v, ['name', 'mean', 'std'], `config.preprocessing.conditions[${i}]`));
   const ap = archProblem(arch);
   if (ap) bad(`config.architecture: ${ap}`);

@@ -51,7 +51,7 @@ export function parseXgbConfig(dir: string, c: Record<string, unknown>): XgbConf
   }
   if (regions!.length > 1 && !(c.region as { variable?: string } | undefined)?.variable) fail('several regions need region.variable (e.g. "ScEta")');
   const inp = (c.inputs as Partial<XgbConfig['inputs']> | undefined) ?? {};
-  checkKeys(inp, ['prefer', 'suffix', 'raw'], 'config.inputs', `${dir}/model.json`);
+  checkKeys(inp, ['prefer', 'suffix', 'raw', 'aliases'], 'config.inputs', `${dir}/model.json`);
   if (c.region && typeof c.region === 'object') checkKeys(c.region, ['variable'], 'config.region', `${dir}/model.json`);
   return {
     collections, optionalCollections: (c.optionalCollections as string[] | undefined) ?? [], output: c.output as string, transform, regions: regions!,
