@@ -6,6 +6,7 @@ import type { Rng } from '../../nn/rng.js';
 import type { BlockConfig, UnknownCategory } from './config.js';
 import { blockLayers, countLayerParams, type Layer } from './layers.js';
 import type { JetBlock } from './features.js';
+import { jetsBySize, padJets } from './padding.js';
 
 /**
  * Architecture as stored in a bundle (everything needed to rebuild the graph, nothing from code defaults).
@@ -229,47 +230,23 @@ export function jetLoss(pred: tf.Tensor2D, target: tf.Tensor2D, loss: { type: 'm
   });
 }
 
-/**
- * Pads the jets `idx` of a block into batch tensors, to the longest jet of the batch per type (or to the
- * type's maxSize with `fixedPadding`, as ml-jec did before it went ragged in August 2020: only for benchmarks).
- */
+/** The jets `idx` of a block as batch tensors (padding: see padJets). */
 export function makeBatch(block: JetBlock, arch: JetArch, idx: ArrayLike<number>, withTarget: boolean, fixedPadding = false): JetBatch {
-  const n = idx.length;
-  const G = arch.global;
-  const g = new Float32Array(n * G);
-  for (let r = 0; r < n; r++) g.set(block.global.subarray(idx[r] * G, idx[r] * G + G), r * G);
+  const p = padJets(block, arch, idx, fixedPadding);
+  const n = p.n;
   const tensors: tf.Tensor[] = [];
   const keep = <T extends tf.Tensor>(t: T): T => { tensors.push(t); return t; };
   const types = arch.types.map((t, k) => {
-    const tb = block.types[k];
-    let L = fixedPadding && t.maxSize ? t.maxSize : 1;
-    for (let r = 0; r < n; r++) L = Math.max(L, tb.offsets[idx[r] + 1] - tb.offsets[idx[r]]);
-    const N = t.numerical, C = t.categories.length;
-    const num = new Float32Array(n * L * N);
-    const mask = new Float32Array(n * L);
-    const cats = t.categories.map(() => new Int32Array(n * L));
-    for (let r = 0; r < n; r++) {
-      const s = tb.offsets[idx[r]], e = tb.offsets[idx[r] + 1];
-      num.set(tb.num.subarray(s * N, e * N), r * L * N);
-      for (let q = 0; q < e - s; q++) {
-        mask[r * L + q] = 1;
-        for (let j = 0; j < C; j++) cats[j][r * L + q] = tb.cat[(s + q) * C + j];
-      }
-    }
+    const { L, num, mask, cats } = p.types[k];
     return {
       L,
-      num: keep(tf.tensor2d(num, [n * L, N])),
+      num: keep(tf.tensor2d(num, [n * L, t.numerical])),
       cat: cats.map((c) => keep(tf.tensor1d(c, 'int32'))),
       mask: keep(tf.tensor2d(mask, [n * L, 1])),
     };
   });
-  const CG = (arch.globalCategories ?? []).length;
-  const globalCat = (arch.globalCategories ?? []).map((_, j) => {
-    const c = new Int32Array(n);
-    for (let r = 0; r < n; r++) c[r] = block.globalCat[idx[r] * CG + j];
-    return keep(tf.tensor1d(c, 'int32'));
-  });
-  const batch: JetBatch = { size: n, global: keep(tf.tensor2d(g, [n, G])), globalCat, types, dispose: () => tensors.forEach((t) => t.dispose()) };
+  const globalCat = p.globalCats.map((c) => keep(tf.tensor1d(c, 'int32')));
+  const batch: JetBatch = { size: n, global: keep(tf.tensor2d(p.global, [n, arch.global])), globalCat, types, dispose: () => tensors.forEach((t) => t.dispose()) };
   if (withTarget && block.target) {
     const y = new Float32Array(n);
     for (let r = 0; r < n; r++) y[r] = block.target[idx[r]];
@@ -285,9 +262,7 @@ export function makeBatch(block: JetBlock, arch: JetArch, idx: ArrayLike<number>
  */
 export function predictBlock(p: Params, arch: JetArch, block: JetBlock, batchSize = 1024, fixedPadding = false): Float32Array {
   const out = new Float32Array(block.n);
-  const key = new Float64Array(block.n);
-  for (const tb of block.types) for (let i = 0; i < block.n; i++) key[i] += tb.offsets[i + 1] - tb.offsets[i];
-  const order = Int32Array.from({ length: block.n }, (_, i) => i).sort((a, b) => key[a] - key[b] || a - b);
+  const order = jetsBySize(block);
   for (let s = 0; s < block.n; s += batchSize) {
     const idx = order.subarray(s, Math.min(s + batchSize, block.n));
     const batch = makeBatch(block, arch, idx, false, fixedPadding);
