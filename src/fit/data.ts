@@ -6,6 +6,7 @@ import { formatFor, openTable } from '../io/formats.js';
 import type { OutputWriter, ProvenanceRecord, TableSource } from '../io/table.js';
 import type { Column } from '../core/columns.js';
 import { compileSelection } from '../expr/index.js';
+import { scanFiles } from '../io/scan.js';
 
 export interface FitData {
   xs: Float64Array;
@@ -23,46 +24,50 @@ export interface FitData {
  * [lo, hi] (the PDFs are normalised there). Streams chunks; errors name the file and column.
  */
 export async function readFitData(path: string, column: string, range: [number, number], opts: { where?: string; weight?: string; tree?: string } = {}): Promise<FitData> {
-  const src = await openTable(path, opts.tree ? { tree: opts.tree } : undefined);
-  try {
-    const expr = compileSelection(opts.where) ?? null;
-    const need = new Set([column, ...(opts.weight ? [opts.weight] : []), ...(expr ? expr.columns : [])]);
-    const names = new Set(src.columns.map((c) => c.name));
-    for (const c of need) {
-      if (!names.has(c)) throw new NtcorrError(`${path}: no column "${c}"${src.tree ? ` in tree ${src.tree}` : ''} (needed by the fit${c === column ? '' : ' selection/weight'})`, { file: path, column: c });
-      const info = src.columns.find((x) => x.name === c)!;
-      if (info.jagged || !info.dtype) throw new NtcorrError(`${path}: column "${c}" is ${info.detail}; the fit needs a flat numeric column`, { file: path, column: c });
-    }
-    const xs: number[] = [];
-    const ws: number[] = [];
-    const idx: number[] = [];
-    let row0 = 0;
-    let selected = 0;
-    let outOfRange = 0;
-    for await (const chunk of src.chunks([...need], 1 << 16)) {
-      const col = chunk.columns.get(column)!;
-      if (isJagged(col)) throw new NtcorrError(`${path}: column "${column}" is jagged; the fit needs a flat numeric column`, { file: path, column });
-      const x = toFloat64(col as NumericArray);
-      const w = opts.weight ? toFloat64(chunk.columns.get(opts.weight) as NumericArray) : null;
-      const mask = expr ? expr.evalMask(chunk.columns, chunk.rows) : null;
-      for (let i = 0; i < chunk.rows; i++) {
-        if (mask && !mask[i]) continue;
-        selected++;
-        const v = x[i];
-        if (!(v >= range[0] && v <= range[1])) {
-          outOfRange++;
-          continue;
-        }
-        xs.push(v);
-        idx.push(row0 + i);
-        if (w) ws.push(w[i]);
+  const expr = compileSelection(opts.where);
+  const need = new Set([column, ...(opts.weight ? [opts.weight] : []), ...(expr ? expr.columns : [])]);
+  let rows = 0;
+  const xs: number[] = [];
+  const ws: number[] = [];
+  const idx: number[] = [];
+  let row0 = 0;
+  let selected = 0;
+  let outOfRange = 0;
+  const scan = scanFiles([path], {
+    tree: opts.tree,
+    chunkRows: 1 << 16,
+    where: expr,
+    columns: (src) => {
+      rows = src.rows;
+      const names = new Set(src.columns.map((c) => c.name));
+      for (const c of need) {
+        if (!names.has(c)) throw new NtcorrError(`${path}: no column "${c}"${src.tree ? ` in tree ${src.tree}` : ''} (needed by the fit${c === column ? '' : ' selection/weight'})`, { file: path, column: c });
+        const info = src.columns.find((x) => x.name === c)!;
+        if (info.jagged || !info.dtype) throw new NtcorrError(`${path}: column "${c}" is ${info.detail}; the fit needs a flat numeric column`, { file: path, column: c });
       }
-      row0 += chunk.rows;
+      return [...need];
+    },
+  });
+  for await (const { chunk, mask } of scan) {
+    const col = chunk.columns.get(column)!;
+    if (isJagged(col)) throw new NtcorrError(`${path}: column "${column}" is jagged; the fit needs a flat numeric column`, { file: path, column });
+    const x = toFloat64(col as NumericArray);
+    const w = opts.weight ? toFloat64(chunk.columns.get(opts.weight) as NumericArray) : null;
+    for (let i = 0; i < chunk.rows; i++) {
+      if (mask && !mask[i]) continue;
+      selected++;
+      const v = x[i];
+      if (!(v >= range[0] && v <= range[1])) {
+        outOfRange++;
+        continue;
+      }
+      xs.push(v);
+      idx.push(row0 + i); // row in the file, for sWeights written back beside the data
+      if (w) ws.push(w[i]);
     }
-    return { xs: Float64Array.from(xs), weights: opts.weight ? Float64Array.from(ws) : undefined, index: Float64Array.from(idx), rows: src.rows, selected, outOfRange };
-  } finally {
-    await src.close();
+    row0 += chunk.rows;
   }
+  return { xs: Float64Array.from(xs), weights: opts.weight ? Float64Array.from(ws) : undefined, index: Float64Array.from(idx), rows, selected, outOfRange };
 }
 
 /** Where one category's data come from. */
