@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { loadJetConfig } from '../src/models/jet/config.js';
-import { trainJet } from '../src/models/jet/train.js';
+import { trainJet } from '../src/train/jet/train.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const MLJEC = join(ROOT, '..', 'shared', 'fixtures', 'jets-mljec');

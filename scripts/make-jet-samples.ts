@@ -1,6 +1,6 @@
 /**
  * Synthetic jet dataset in ml-jec's layout (data.yaml + shards/N.root, tree Jets, constituent arrays with
- * *_size counters), seeded. The true response is known by construction: see src/models/jet/synthetic.ts.
+ * *_size counters), seeded. The true response is known by construction: see src/train/jet/synthetic.ts.
  *
  *   node --import tsx scripts/make-jet-samples.ts [--out samples/jets] [--jets 20000] [--shards 5] [--seed 1]
  */
@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { isJagged, type Column, type NumericArray } from '../src/core/columns.js';
 import { dtypeOfArray } from '../src/io/parquet/write-table.js';
 import { TreeWriter, type TreeColumnSpec } from '../src/io/root/writer.js';
-import { generateJets } from '../src/models/jet/synthetic.js';
+import { generateJets } from '../src/train/jet/synthetic.js';
 
 export async function makeJetSamples(out: string, jets: number, shards: number, seed: number): Promise<string[]> {
   mkdirSync(join(out, 'shards'), { recursive: true });

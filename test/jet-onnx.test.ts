@@ -12,7 +12,7 @@ import { configFromBundle, type JetBundleConfig } from '../src/models/jet/kind.j
 import { normalizeArch, predictBlock } from '../src/models/jet/network.js';
 import { unsupportedBlocks } from '../src/models/jet/onnx-graph.js';
 import { JetOnnxRunner } from '../src/models/jet/onnx-infer.js';
-import { generateJets, randomJetBlock } from '../src/models/jet/synthetic.js';
+import { generateJets, randomJetBlock } from '../src/train/jet/synthetic.js';
 import { Params } from '../src/nn/params.js';
 import { runApply } from '../src/pipeline/index.js';
 import { fixture, ROOT, tempDir } from './helpers/fixtures.js';

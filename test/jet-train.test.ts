@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/compute/backend.js';
 import { jetLoss } from '../src/models/jet/network.js';
 import { loadJetConfig } from '../src/models/jet/config.js';
-import { trainJet } from '../src/models/jet/train.js';
+import { trainJet } from '../src/train/jet/train.js';
 import { fixture, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
 

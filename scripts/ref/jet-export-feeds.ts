@@ -7,7 +7,7 @@ import { buildJetBlock } from '../../src/models/jet/features.js';
 import { configFromBundle, type JetBundleConfig } from '../../src/models/jet/kind.js';
 import { JetOnnxRunner } from '../../src/models/jet/onnx-infer.js';
 import { normalizeArch } from '../../src/models/jet/network.js';
-import { generateJets, randomJetBlock } from '../../src/models/jet/synthetic.js';
+import { generateJets, randomJetBlock } from '../../src/train/jet/synthetic.js';
 
 const [dir, n, seed, source = 'synthetic'] = process.argv.slice(2);
 const bundle = loadBundle(dir);

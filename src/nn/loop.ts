@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './gradients.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../core/progress.js';
 import { clipByGlobalNorm, type Optimizer } from './optim.js';
 import type { Params } from './params.js';
 import type { EarlyStopping, PlateauScheduler } from './schedule.js';

@@ -12,7 +12,7 @@ import { formatFor, openTable, pathProblem } from '../io/formats.js';
 import type { OutputWriter, ProvenanceRecord, TableSource } from '../io/table.js';
 import { correctionKind } from '../models/registry.js';
 import type { Corrector, FileContext } from '../models/types.js';
-import { createProgress, type ProgressBar } from '../cli/progress.js';
+import { createProgress, type ProgressBar } from '../core/progress.js';
 import { lockFile, type FileLock } from '../core/lock.js';
 import { unmatchedMessage } from '../io/files.js';
 import { baseFor, checkOutputPlan, cleanStaleTemps, drawKey, ensureFolder, expandInputs, outputPathFor } from './files.js';

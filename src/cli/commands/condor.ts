@@ -235,7 +235,7 @@ const dag: CommandModule<object, DagArgs> = {
     }
     if (a['train-args']) {
       const { checkArgsFor } = await import('../strict.js');
-      const { trainFlowCommand } = await import('../train-flow.js');
+      const { trainFlowCommand } = await import('./train-flow.js');
       const { shellSplit } = await import('../../condor/quote.js');
       await checkArgsFor(trainFlowCommand as unknown as CommandModule, shellSplit(a['train-args']), ['--config', a.train], '--train-args');
     }

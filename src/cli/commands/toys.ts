@@ -46,7 +46,7 @@ export const command: CommandModule<object, Args> = {
       }) as never,
   handler: async (a) => {
     const { runToyStudy } = await import('../../fit/toys/study.js');
-    const { createProgress } = await import('../progress.js');
+    const { createProgress } = await import('../../core/progress.js');
     const progress = createProgress({ quiet: a.quiet });
     const bar = progress.bar('toys', a.N, 'toys');
     if (a.jobs !== undefined) console.error('warning: ntcorr toys --jobs is deprecated (in apply it means files at a time): use --threads');

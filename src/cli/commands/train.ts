@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { trainFlowCommand } from '../train-flow.js';
-import { trainJetCommand } from '../train-jet.js';
+import { trainFlowCommand } from './train-flow.js';
+import { trainJetCommand } from './train-jet.js';
 
 /**
  * `ntcorr train flow|jet`. Each subcommand lives with its trainer's CLI module and imports the heavy

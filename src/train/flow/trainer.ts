@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createProgress } from '../../cli/progress.js';
+import { createProgress } from '../../core/progress.js';
 import { initBackend } from '../../compute/backend.js';
 import { errorMessage, NtcorrError } from '../../core/errors.js';
 import type { FlowArch } from '../../models/flow/arch.js';

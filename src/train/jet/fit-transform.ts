@@ -1,7 +1,7 @@
 import { isJagged, toFloat64, type NumericArray } from '../../core/columns.js';
-import { derivedKind, type JetConfig, type TransformStepSpec } from './config.js';
+import { derivedKind, type JetConfig, type TransformStepSpec } from '../../models/jet/config.js';
 import { fileChunks } from './dataset.js';
-import { StepFitter, type Transform } from './transform.js';
+import { StepFitter, type Transform } from '../../models/jet/transform.js';
 
 /**
  * ml-jec's bin/build_transform.py keeps its non-linear steps in the script, not the config: these are the

@@ -1,7 +1,7 @@
 import { Rng } from '../../nn/rng.js';
 import type { Column, JaggedColumn } from '../../core/columns.js';
-import type { JetBlock } from './features.js';
-import type { JetArch } from './network.js';
+import type { JetBlock } from '../../models/jet/features.js';
+import type { JetArch } from '../../models/jet/network.js';
 
 /**
  * Synthetic jets with a known detector response, for tests, benchmarks and the example bundle. The true

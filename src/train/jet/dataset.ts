@@ -4,9 +4,9 @@ import YAML from 'yaml';
 import { NtcorrError } from '../../core/errors.js';
 import { scanFiles } from '../../io/scan.js';
 import type { Chunk } from '../../core/columns.js';
-import type { JetConfig } from './config.js';
-import { buildJetBlock, concatBlocks, jetInputColumns, type JetBlock } from './features.js';
-import type { Transform } from './transform.js';
+import type { JetConfig } from '../../models/jet/config.js';
+import { buildJetBlock, concatBlocks, jetInputColumns, type JetBlock } from '../../models/jet/features.js';
+import type { Transform } from '../../models/jet/transform.js';
 
 /**
  * An ml-jec dataset folder: data.yaml lists `{path, count}` shards (ROOT or parquet). A listed path that

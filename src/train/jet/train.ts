@@ -6,19 +6,19 @@ import { loadBundle, writeBundle } from '../../bundle/bundle.js';
 import { initBackend } from '../../compute/backend.js';
 import { NtcorrError } from '../../core/errors.js';
 import { TOOL } from '../../core/version.js';
-import type { Progress } from '../../cli/progress.js';
+import type { Progress } from '../../core/progress.js';
 import { Adam, RAdam, SGD, type Optimizer } from '../../nn/optim.js';
 import type { Params } from '../../nn/params.js';
 import { Rng } from '../../nn/rng.js';
 import { EarlyStopping, KerasReduceLROnPlateau, ReduceLROnPlateau, piecewiseLinear } from '../../nn/schedule.js';
 import { isCheckpointFile, loadCheckpoint, readCheckpointParams, saveCheckpoint } from '../../nn/checkpoint.js';
 import { trainLoop, trainStep, type EpochRecord } from '../../nn/loop.js';
-import { readNtcorrBundleManifest, type JetConfig, type UnknownCategory } from './config.js';
+import { readNtcorrBundleManifest, type JetConfig, type UnknownCategory } from '../../models/jet/config.js';
 import { datasetFiles, loadJets, splitFiles } from './dataset.js';
-import type { JetBlock } from './features.js';
-import { ARCH_FORMAT, applyBatchNormUpdates, countJetParams, createJetParams, jetForward, jetLoss, makeBatch, predictBlock, type ForwardContext, type JetArch, type JetBatch } from './network.js';
-import { readTransform, type Transform } from './transform.js';
-import { responseSummary, type ResponseSummary } from './metrics.js';
+import type { JetBlock } from '../../models/jet/features.js';
+import { ARCH_FORMAT, applyBatchNormUpdates, countJetParams, createJetParams, jetForward, jetLoss, makeBatch, predictBlock, type ForwardContext, type JetArch, type JetBatch } from '../../models/jet/network.js';
+import { readTransform, type Transform } from '../../models/jet/transform.js';
+import { responseSummary, type ResponseSummary } from '../../models/jet/metrics.js';
 
 export function archFor(cfg: JetConfig, tr: Transform): JetArch {
   const rows = (c: string, unknown: UnknownCategory) => {

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { backendOption, quietOption, seedOption } from './options.js';
+import { backendOption, quietOption, seedOption } from '../options.js';
 
 interface TrainJetArgs {
   config: string;
@@ -29,9 +29,9 @@ export const trainJetCommand: CommandModule<object, TrainJetArgs> = {
       .example('ntcorr train jet --config jet.yaml --resume', 'Continue an interrupted training from its last epoch')
       .example('ntcorr train jet --config jet.yaml --seed 3 --output models/jet-seed3 --quiet', 'Another seed into another bundle, log lines only'),
   handler: async (argv) => {
-    const { loadJetConfig } = await import('../models/jet/config.js');
-    const { trainJet } = await import('../models/jet/train.js');
-    const { createProgress } = await import('./progress.js');
+    const { loadJetConfig } = await import('../../models/jet/config.js');
+    const { trainJet } = await import('../../train/jet/train.js');
+    const { createProgress } = await import('../../core/progress.js');
     const { resolve } = await import('node:path');
     const cfg = loadJetConfig(argv.config);
     if (argv.output) cfg.output = resolve(argv.output);

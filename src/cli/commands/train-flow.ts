@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { backendOption, commandLine, quietOption, seedOption, threadsOption } from './options.js';
-import { errorMessage } from '../core/errors.js';
+import { backendOption, commandLine, quietOption, seedOption, threadsOption } from '../options.js';
+import { errorMessage } from '../../core/errors.js';
 
 interface TrainFlowArgs {
   config: string;
@@ -37,8 +37,8 @@ export const trainFlowCommand: CommandModule<object, TrainFlowArgs> = {
       .example('ntcorr train flow --config flow.yaml --resume', 'Continue every configuration from its last checkpoint')
       .example('ntcorr train flow --config flow.yaml --name smoke --seed 7 --quiet', 'Another seed, log lines instead of bars (batch jobs)'),
   handler: async (argv) => {
-    const { loadFlowConfigs } = await import('../train/flow/config.js');
-    const { trainFlow } = await import('../train/flow/trainer.js');
+    const { loadFlowConfigs } = await import('../../train/flow/config.js');
+    const { trainFlow } = await import('../../train/flow/trainer.js');
     const configs = loadFlowConfigs(argv.config, argv.name);
     let failed = 0;
     for (const cfg of configs) {
