@@ -25,7 +25,9 @@ import { Adam, Params } from '../src/nn/index.js';
 import { parseFlowConfigs } from '../src/train/flow/config.js';
 import { trainFlow } from '../src/train/flow/trainer.js';
 import { DataParallel } from '../src/train/flow/data-parallel.js';
-import { trainingFlow } from '../src/train/flow/shard-loss.js';
+import { TRAINING_STRATEGIES, trainingFlow } from '../src/train/flow/shard-loss.js';
+import { tfSpline } from '../src/models/flow/tf-spline.js';
+import { TfFlow } from '../src/models/flow/tf-flow.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name: string, dflt: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
@@ -44,8 +46,8 @@ async function stepThroughput(small: boolean, backend: string): Promise<void> {
   console.log(`training step, NSF 16 features / 5 context / 10 bins / 6 transforms / 3x256, batch ${B}, backend ${backend}:`);
   const rates: number[] = [];
   for (const threads of [1, 2]) {
-    const flow = trainingFlow(arch, 1);
-    if (process.argv.includes('--tfjs-spline')) delete (flow as { forward?: unknown }).forward; // back to the class method (tfjs spline + autodiff)
+    // --tfjs-spline: the model's tfjs spline + autodiff in place of the host spline
+    const flow = process.argv.includes('--tfjs-spline') ? TfFlow.init(arch, 1, { ...TRAINING_STRATEGIES, spline: tfSpline }) : trainingFlow(arch, 1);
     const params = new Params();
     flow.layers.forEach((ls, t) => ls.forEach((L, l) => { params.adopt(`t${t}.l${l}.w`, L.w); params.adopt(`t${t}.l${l}.b`, L.b); }));
     const opt = new Adam(params, { lr: 1e-3, weightDecay: 1e-5 });

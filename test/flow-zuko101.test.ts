@@ -11,6 +11,7 @@ import { forward64, inverse64 } from '../src/models/flow/reference.js';
 import { higgsdnaShift } from '../src/models/flow/higgsdna.js';
 import { forwardConditions, forwardInputs, inverseInputs, makeContinuous, undoContinuous, unshift } from '../src/models/flow/preprocess.js';
 import { TfFlow } from '../src/models/flow/tf-flow.js';
+import { correctSimulation } from '../src/models/flow/correction.js';
 import { ROOT, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
 import { maxAbsDiff } from './flow-fixtures.js';
@@ -85,7 +86,7 @@ for (const name of ['ar', 'p2'] as Name[]) {
     const zuko32 = maxAbsDiff(arr(name, 'x_corr_f32').data, want);
     t.is(zuko32, info(name).zuko_f32_vs_f64_max_abs_x_corr);
     const flow = TfFlow.fromWeights(importBundle(name, ['--zuko-version', '1.0.1']));
-    const got = tf.tidy(() => flow.correct(tf.tensor2d(Float32Array.from(x.data), [n, F]), tf.tensor2d(Float32Array.from(c.data), [n, C])));
+    const got = tf.tidy(() => correctSimulation(flow, tf.tensor2d(Float32Array.from(x.data), [n, F]), tf.tensor2d(Float32Array.from(c.data), [n, C])));
     const d = maxAbsDiff(await got.data(), want);
     got.dispose();
     flow.dispose();

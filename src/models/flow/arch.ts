@@ -1,3 +1,5 @@
+import { rqsParams } from './rqs.js';
+
 /**
  * The architecture of a zuko-compatible neural spline flow (zuko 1.6 `NSF`), and its weights in the
  * layout of zuko's state dict: per transform, the MADE layers `hyper.{0,2,4,6}` with weight (out, in),
@@ -41,7 +43,7 @@ export interface FlowWeights {
 
 /** Spline parameters per feature: K widths, K heights, K-1 interior derivatives. */
 export function paramsPerFeature(arch: FlowArch): number {
-  return 3 * arch.bins - 1;
+  return rqsParams(arch);
 }
 
 export function effectivePasses(arch: FlowArch): number {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../compute/backend.js';
 import { loadBundle } from '../../bundle/bundle.js';
 import { flowFromBundle } from './bundle-io.js';
+import { correctSimulation } from './correction.js';
 import { TfFlow, type InverseMode } from './tf-flow.js';
 
 /**
@@ -24,7 +25,7 @@ export class FlowEngine {
     const out = new Float32Array(n * F);
     for (let s = 0; s < n; s += this.batch) {
       const m = Math.min(this.batch, n - s);
-      const r = tf.tidy(() => this.flow.correct(tf.tensor2d(x.subarray(s * F, (s + m) * F), [m, F]), tf.tensor2d(c.subarray(s * C, (s + m) * C), [m, C]), mode));
+      const r = tf.tidy(() => correctSimulation(this.flow, tf.tensor2d(x.subarray(s * F, (s + m) * F), [m, F]), tf.tensor2d(c.subarray(s * C, (s + m) * C), [m, C]), mode));
       out.set(r.dataSync() as Float32Array, s * F);
       r.dispose();
     }

@@ -1,4 +1,5 @@
 import { type FlowWeights, paramsPerFeature } from './arch.js';
+import { rqsOf } from './rqs.js';
 import { knotsFrom, splineInverse } from './spline64.js';
 
 /**
@@ -106,7 +107,8 @@ export function planTransform(w: FlowWeights, t: number): TransformPlan {
  * float64 rounding, independently of float32 noise).
  */
 export function inverseIncremental64(w: FlowWeights, plan: TransformPlan, y: Float64Array, c: ArrayLike<number>): Float64Array {
-  const { features: F, context: C, bins: K, slope, bound } = w.arch;
+  const { features: F, context: C } = w.arch;
+  const spline = rqsOf(w.arch);
   const P = paramsPerFeature(w.arch);
   const acts: Float64Array[] = [new Float64Array(C + F), ...plan.layers.map((L) => new Float64Array(L.out))];
   for (let j = 0; j < C; j++) acts[0][j] = c[j];
@@ -128,7 +130,7 @@ export function inverseIncremental64(w: FlowWeights, plan: TransformPlan, y: Flo
     const [f0, f1] = plan.featureBlock[s];
     for (let q = f0; q < f1; q++) {
       const i = plan.featureOrder[q];
-      x[i] = splineInverse(knotsFrom(phi, q * P, K, slope, bound), y[i]);
+      x[i] = splineInverse(knotsFrom(phi, q * P, spline), y[i]);
       acts[0][C + q] = x[i];
     }
   }

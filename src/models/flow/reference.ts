@@ -1,4 +1,5 @@
 import { type FlowWeights, effectivePasses, paramsPerFeature } from './arch.js';
+import { rqsOf } from './rqs.js';
 import { knotsFrom, splineForward, splineInverse } from './spline64.js';
 
 /**
@@ -34,13 +35,14 @@ function rowInput(x: ArrayLike<number>, c: ArrayLike<number>): Float64Array {
 
 /** One transform forward on one row: returns y and ladj. */
 function transformForward(w: FlowWeights, t: number, x: Float64Array, c: ArrayLike<number>): [Float64Array, number] {
-  const { features: F, bins: K, slope, bound } = w.arch;
+  const F = w.arch.features;
+  const spline = rqsOf(w.arch);
   const P = paramsPerFeature(w.arch);
   const phi = made64(w, t, rowInput(x, c));
   const y = new Float64Array(F);
   let ladj = 0;
   for (let i = 0; i < F; i++) {
-    const [yi, li] = splineForward(knotsFrom(phi, i * P, K, slope, bound), x[i]);
+    const [yi, li] = splineForward(knotsFrom(phi, i * P, spline), x[i]);
     y[i] = yi;
     ladj += li;
   }
@@ -49,13 +51,14 @@ function transformForward(w: FlowWeights, t: number, x: Float64Array, c: ArrayLi
 
 /** Naive inverse of one transform, as zuko: x = 0, then `passes` times x = spline^-1(y; phi(x, c)). */
 function transformInverse(w: FlowWeights, t: number, y: Float64Array, c: ArrayLike<number>): Float64Array {
-  const { features: F, bins: K, slope, bound } = w.arch;
+  const F = w.arch.features;
+  const spline = rqsOf(w.arch);
   const P = paramsPerFeature(w.arch);
   let x: Float64Array = new Float64Array(F);
   for (let pass = 0; pass < effectivePasses(w.arch); pass++) {
     const phi = made64(w, t, rowInput(x, c));
     const nx = new Float64Array(F);
-    for (let i = 0; i < F; i++) nx[i] = splineInverse(knotsFrom(phi, i * P, K, slope, bound), y[i]);
+    for (let i = 0; i < F; i++) nx[i] = splineInverse(knotsFrom(phi, i * P, spline), y[i]);
     x = nx;
   }
   return x;

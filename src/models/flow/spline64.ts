@@ -1,6 +1,8 @@
+import type { RQSpline } from './rqs.js';
+
 /**
- * zuko's monotonic rational-quadratic spline (zuko/transforms.py MonotonicRQSTransform) in float64 on
- * the host: the reference the tfjs path is tested against. One feature at a time.
+ * The float64 host strategy of the rational-quadratic spline (rqs.ts): the reference the tfjs path is
+ * tested against, and the incremental inverse. One feature at a time.
  */
 export interface Knots {
   X: Float64Array;
@@ -9,7 +11,8 @@ export interface Knots {
 }
 
 /** Knots from the raw hyper-network output of one feature (`phi[off .. off+3K-1)`). */
-export function knotsFrom(phi: ArrayLike<number>, off: number, K: number, slope: number, bound: number, out?: Knots): Knots {
+export function knotsFrom(phi: ArrayLike<number>, off: number, spline: RQSpline, out?: Knots): Knots {
+  const { bins: K, slope, bound } = spline;
   const L = Math.log(slope);
   const k = out ?? { X: new Float64Array(K + 1), Y: new Float64Array(K + 1), D: new Float64Array(K + 1) };
   const cum = (start: number, dst: Float64Array) => {

@@ -5,21 +5,32 @@ import { type FlowArch, type FlowWeights, layerSizes, paramsPerFeature, effectiv
 import { buildMasks } from './masks.js';
 import { planTransform } from './incremental.js';
 import { mulberry32 } from './random.js';
-import { splineForward, splineInverse, type SplineSpec } from './tf-spline.js';
+import { rqsOf, type RQSpline } from './rqs.js';
+import { tfSpline, type TfSplineStrategy } from './tf-spline.js';
 
 /**
- * The zuko-compatible NSF in tfjs (float32, any backend). Parameters are tf.Variables (trainable), so
- * `logProb` is differentiable for training; `forward`, `inverse` (incremental or naive) and `correct`
- * serve inference. Layout of one MADE layer: w [in, out] (x @ w), b [out], mask [in, out] (constant).
+ * The zuko-compatible NSF in tfjs (float32, any backend), composed of MADE hyper-networks (masked dense
+ * layers) and univariate rational-quadratic transforms (rqs.ts). Parameters are tf.Variables (trainable),
+ * so `logProb` is differentiable for training; `forward` and `inverse` (incremental or naive) serve
+ * inference (the simulation correction built from them is models/flow/correction.ts).
+ * Layout of one MADE layer: w [in, out] (x @ w), b [out], mask [in, out] (constant).
  */
 
-/**
- * One masked dense layer, `x @ (w * mask) + b`. Kept a swappable function so training can substitute a
- * version with a hand-written gradient (src/nn); tfjs' own matmul gradient is several times slower.
- */
+/** One masked dense layer, `x @ (w * mask) + b`. */
 export type MaskedDense = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, mask: tf.Tensor2D) => tf.Tensor2D;
 
 export const maskedDense: MaskedDense = (x, w, b, mask) => tf.add(tf.matMul(x, tf.mul(w, mask)), b) as tf.Tensor2D;
+
+/**
+ * How a flow computes its layers. Inference uses tfjs ops with autodiff; training plugs in versions with
+ * hand-written gradients (src/nn's dense, train/flow/fast-spline.ts), which are several times faster.
+ */
+export interface TfFlowStrategies {
+  dense: MaskedDense;
+  spline: TfSplineStrategy;
+}
+
+export const TFJS_STRATEGIES: TfFlowStrategies = { dense: maskedDense, spline: tfSpline };
 
 export interface TfLayer {
   w: tf.Variable<tf.Rank.R2>;
@@ -48,21 +59,19 @@ function transpose(data: Float32Array, rows: number, cols: number): Float32Array
 }
 
 export class TfFlow {
-  /** Replace to change how masked layers are computed (e.g. a custom-gradient dense for training). */
-  dense: MaskedDense = maskedDense;
   private plans?: TfPlan[];
+  readonly spline: RQSpline;
 
   private constructor(
     readonly arch: FlowArch,
     readonly layers: TfLayer[][],
-  ) {}
-
-  get spline(): SplineSpec {
-    return { bins: this.arch.bins, slope: this.arch.slope, bound: this.arch.bound };
+    readonly strategies: TfFlowStrategies,
+  ) {
+    this.spline = rqsOf(arch);
   }
 
   /** Builds the model from host weights (bundle, zuko import). Masks come from the architecture. */
-  static fromWeights(w: FlowWeights, opts: { trainable?: boolean } = {}): TfFlow {
+  static fromWeights(w: FlowWeights, opts: { trainable?: boolean; strategies?: TfFlowStrategies } = {}): TfFlow {
     const trainable = opts.trainable ?? false;
     const layers = w.transforms.map((tr, t) => {
       const masks = buildMasks(w.arch, t);
@@ -72,12 +81,12 @@ export class TfFlow {
         mask: tf.keep(tf.tensor2d(transpose(Float32Array.from(masks[l]), L.out, L.in), [L.in, L.out])),
       }));
     });
-    return new TfFlow(w.arch, layers);
+    return new TfFlow(w.arch, layers, opts.strategies ?? TFJS_STRATEGIES);
   }
 
   /** Fresh model with PyTorch's default nn.Linear init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), seeded. */
-  static init(arch: FlowArch, seed: number): TfFlow {
-    return TfFlow.fromWeights(initialWeights(arch, seed), { trainable: true });
+  static init(arch: FlowArch, seed: number, strategies?: TfFlowStrategies): TfFlow {
+    return TfFlow.fromWeights(initialWeights(arch, seed), { trainable: true, strategies });
   }
 
   /** Every trainable parameter (weights then bias, per layer, per transform). */
@@ -90,7 +99,7 @@ export class TfFlow {
     let h: tf.Tensor2D = this.arch.context > 0 ? tf.concat([x, c], 1) : x;
     const ls = this.layers[t];
     ls.forEach((L, l) => {
-      h = this.dense(h, L.w, L.b, L.mask);
+      h = this.strategies.dense(h, L.w, L.b, L.mask);
       if (l < ls.length - 1) h = tf.relu(h);
     });
     return h;
@@ -106,8 +115,8 @@ export class TfFlow {
         // tensors backprop needs are kept by the engine regardless.
         const prev = ladj;
         const r = tf.tidy(() => {
-          const f = splineForward(this.made(t, v, c), v, this.spline);
-          return { y: f.y, ladj: tf.add(prev, tf.sum(f.ladj, 1)) as tf.Tensor1D };
+          const f = this.strategies.spline.forward(this.made(t, v, c), v, this.spline);
+          return { y: f.y, ladj: tf.add(prev, f.ladj) as tf.Tensor1D };
         });
         v = r.y;
         ladj = r.ladj;
@@ -135,27 +144,11 @@ export class TfFlow {
     });
   }
 
-  /**
-   * The simulation correction: z = T(x | c with is-data 0), x_corr = T^-1(z | c with is-data 1). `c` holds
-   * every context input, the is-data flag last (its value in `c` is ignored).
-   */
-  correct(x: tf.Tensor2D, c: tf.Tensor2D, mode: InverseMode = 'incremental'): tf.Tensor2D {
-    if (mode === 'incremental') this.ensurePlans();
-    return tf.tidy(() => {
-      const C = this.arch.context;
-      const n = x.shape[0];
-      const head = tf.slice(c, [0, 0], [n, C - 1]);
-      const c0 = tf.concat([head, tf.zeros([n, 1])], 1) as tf.Tensor2D;
-      const c1 = tf.concat([head, tf.ones([n, 1])], 1) as tf.Tensor2D;
-      return this.inverse(this.forward(x, c0).y, c1, mode);
-    });
-  }
-
   private inverseNaive(t: number, y: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D {
     let x: tf.Tensor2D = tf.zerosLike(y);
     for (let p = 0; p < effectivePasses(this.arch); p++) {
       const prev = x;
-      x = tf.tidy(() => splineInverse(this.made(t, prev, c), y, this.spline));
+      x = tf.tidy(() => this.strategies.spline.inverse(this.made(t, prev, c), y, this.spline));
       prev.dispose();
     }
     return x;
@@ -188,7 +181,7 @@ export class TfFlow {
         if (f1 === f0) return a;
         const phi = a[last + 1];
         if (phi.shape[1] !== (f1 - f0) * P) throw new Error('incremental inverse: plan inconsistent with layer sizes');
-        const xNew = splineInverse(phi, tf.slice(ySorted, [0, f0], [n, f1 - f0]), this.spline);
+        const xNew = this.strategies.spline.inverse(phi, tf.slice(ySorted, [0, f0], [n, f1 - f0]), this.spline);
         a[0] = tf.concat([a[0], xNew], 1) as tf.Tensor2D;
         return [...a, xNew];
       });

@@ -1,15 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { RQSpline } from './rqs.js';
 
 /**
- * zuko's monotonic rational-quadratic spline in tfjs (float32), batched over rows and features.
+ * The tfjs strategy of the rational-quadratic spline (rqs.ts), float32, batched over rows and features.
  * Knot selection is a one-hot multiply-and-sum, never `gather`: gather's gradient needs
  * UnsortedSegmentSum, which the wasm backend lacks. Rows outside the knots take the identity through
  * arithmetic blending (no `where`), so no NaN from the unused branch can leak into gradients.
  */
-export interface SplineSpec {
-  bins: number;
-  slope: number;
-  bound: number;
+
+/**
+ * How a tfjs flow evaluates its univariate transforms: phi [N, F*(3K-1)] (the hyper-network output) and
+ * x or y [N, F]. `forward` returns y and the log|det J| summed over the features [N].
+ */
+export interface TfSplineStrategy {
+  forward(phi: tf.Tensor2D, x: tf.Tensor2D, s: RQSpline): { y: tf.Tensor2D; ladj: tf.Tensor1D };
+  inverse(phi: tf.Tensor2D, y: tf.Tensor2D, s: RQSpline): tf.Tensor2D;
 }
 
 interface Knots {
@@ -33,7 +38,7 @@ function cumMatrix(K: number): tf.Tensor2D {
 }
 
 /** phi [N, nf*(3K-1)] -> knots X, Y, D of shape [N, nf, K+1]. */
-export function knots(phi: tf.Tensor2D, nf: number, s: SplineSpec): Knots {
+export function knots(phi: tf.Tensor2D, nf: number, s: RQSpline): Knots {
   const K = s.bins;
   const N = phi.shape[0];
   const L = Math.log(s.slope);
@@ -85,7 +90,7 @@ function selectBin(k: Knots, onehot: tf.Tensor3D, K: number): Bin {
 }
 
 /** y = spline(x), ladj = log dy/dx per element ([N, nf] each). */
-export function splineForward(phi: tf.Tensor2D, x: tf.Tensor2D, s: SplineSpec): { y: tf.Tensor2D; ladj: tf.Tensor2D } {
+export function splineForward(phi: tf.Tensor2D, x: tf.Tensor2D, s: RQSpline): { y: tf.Tensor2D; ladj: tf.Tensor2D } {
   const K = s.bins;
   const nf = x.shape[1];
   const k = knots(phi, nf, s);
@@ -110,7 +115,7 @@ export function splineForward(phi: tf.Tensor2D, x: tf.Tensor2D, s: SplineSpec): 
 }
 
 /** x = spline^-1(y) ([N, nf]). */
-export function splineInverse(phi: tf.Tensor2D, y: tf.Tensor2D, s: SplineSpec): tf.Tensor2D {
+export function splineInverse(phi: tf.Tensor2D, y: tf.Tensor2D, s: RQSpline): tf.Tensor2D {
   const K = s.bins;
   const nf = y.shape[1];
   const k = knots(phi, nf, s);
@@ -126,3 +131,12 @@ export function splineInverse(phi: tf.Tensor2D, y: tf.Tensor2D, s: SplineSpec): 
   const xIn = tf.add(b.x0, tf.mul(z, b.w));
   return tf.add(tf.mul(b.inside, xIn), tf.mul(tf.sub(1, b.inside), y));
 }
+
+/** The tfjs spline as a flow strategy (autodiff gradients). */
+export const tfSpline: TfSplineStrategy = {
+  forward(phi, x, s) {
+    const f = splineForward(phi, x, s);
+    return { y: f.y, ladj: tf.sum(f.ladj, 1) as tf.Tensor1D };
+  },
+  inverse: splineInverse,
+};

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../../nn/gradients.js';
-import type { TfFlow } from '../../models/flow/tf-flow.js';
+import type { RQSpline } from '../../models/flow/rqs.js';
+import { splineInverse, type TfSplineStrategy } from '../../models/flow/tf-spline.js';
 
 /**
- * zuko's monotonic rational-quadratic spline (zuko-nsf.md §4) for TRAINING: value and hand-written
- * gradient computed on the host in one pass per element, wrapped in tf.customGrad.
+ * The training strategy of the rational-quadratic spline (models/flow/rqs.ts, zuko-nsf.md §4): value and
+ * hand-written gradient computed on the host in one pass per element, wrapped in tf.customGrad.
  *
  * Why: the tfjs formulation (src/models/flow/tf-spline.ts, used for inference) runs ~60 element-wise
  * ops over [N, F, K+1] tensors with broadcasting, plus their autodiff; on the wasm backend that costs
@@ -15,12 +16,6 @@ import type { TfFlow } from '../../models/flow/tf-flow.js';
  * Output of the op: [N, F + 1] = spline values y (F columns) and, last, the log|det J| summed over the
  * features.
  */
-export interface SplineConsts {
-  bins: number;
-  slope: number;
-  bound: number;
-}
-
 /**
  * exp(x) for the spline's soft-clipped arguments (|x| < 2 ln(1/slope), about 14): range reduction
  * x = n ln2 + r, |r| <= ln2/2, and a degree-9 Taylor polynomial (relative error < 2e-10, far below
@@ -42,7 +37,7 @@ function expFast(x: number): number {
  * Per-call constants: bins K, parameters per feature P = 3K - 1, bound B, and the soft-clip factors of the
  * widths/heights (2/L) and derivatives (1/L) with L = |log slope| (zuko's clipping).
  */
-function constants(c: SplineConsts): { K: number; P: number; B: number; aWH: number; aD: number } {
+function constants(c: RQSpline): { K: number; P: number; B: number; aWH: number; aD: number } {
   const L = Math.abs(Math.log(c.slope));
   return { K: c.bins, P: 3 * c.bins - 1, B: c.bound, aWH: 2 / L, aD: 1 / L };
 }
@@ -60,7 +55,7 @@ interface Saved {
  * (kept for the backward pass, so it never recomputes the 2K exponentials), knot search, and the
  * derivatives of bin k only (2 exponentials instead of K-1).
  */
-function forwardHost(phi: Float32Array, x: Float32Array, N: number, F: number, c: SplineConsts): { out: Float32Array; saved: Saved } {
+function forwardHost(phi: Float32Array, x: Float32Array, N: number, F: number, c: RQSpline): { out: Float32Array; saved: Saved } {
   const { K, P, B, aWH, aD } = constants(c);
   const E = N * F;
   const pwAll = new Float64Array(E * K);
@@ -145,7 +140,7 @@ function derivativeGrad(phi: Float32Array, dOff: number, j: number, aD: number, 
   return D / (cd * cd);
 }
 
-function backwardHost(phi: Float32Array, x: Float32Array, g: Float32Array, N: number, F: number, c: SplineConsts, saved: Saved): { dphi: Float32Array; dx: Float32Array } {
+function backwardHost(phi: Float32Array, x: Float32Array, g: Float32Array, N: number, F: number, c: RQSpline, saved: Saved): { dphi: Float32Array; dx: Float32Array } {
   const { K, P, B, aWH, aD } = constants(c);
   const { pw, ph, bin } = saved;
   const dphi = new Float32Array(N * F * P);
@@ -228,7 +223,7 @@ function backwardHost(phi: Float32Array, x: Float32Array, g: Float32Array, N: nu
  * y, sum(ladj) = spline(x | phi) for phi [N, F * (3K - 1)] and x [N, F]; differentiable in phi and x.
  * Returns [N, F + 1]: y in the first F columns, the log-determinant summed over features in the last.
  */
-export function splineForwardFast(phi: tf.Tensor2D, x: tf.Tensor2D, c: SplineConsts): tf.Tensor2D {
+export function splineForwardFast(phi: tf.Tensor2D, x: tf.Tensor2D, c: RQSpline): tf.Tensor2D {
   const [N, F] = x.shape;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [p, xi, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
@@ -248,21 +243,15 @@ export function splineForwardFast(phi: tf.Tensor2D, x: tf.Tensor2D, c: SplineCon
 }
 
 /**
- * Switches a TfFlow's forward pass (and so logProb) to the host spline for training. Inference
- * (correct/inverse) keeps the model's own tfjs path.
+ * The host spline as a flow strategy for training (TfFlow.init(arch, seed, { spline: hostGradSpline, ... })).
+ * Its inverse is the tfjs one: training never inverts, and inference (correct/inverse) keeps the model's
+ * own tfjs path.
  */
-export function useFastSplineForTraining(flow: TfFlow): void {
-  const c = { bins: flow.arch.bins, slope: flow.arch.slope, bound: flow.arch.bound };
-  const F = flow.arch.features;
-  flow.forward = (x: tf.Tensor2D, ctx: tf.Tensor2D) => tf.tidy(() => {
-    let v = x;
-    let ladj: tf.Tensor1D = tf.zeros([x.shape[0]]);
-    for (let t = 0; t < flow.layers.length; t++) {
-      const out = splineForwardFast(flow.made(t, v, ctx), v, c);
-      const n = out.shape[0];
-      v = tf.slice(out, [0, 0], [n, F]);
-      ladj = tf.add(ladj, tf.reshape(tf.slice(out, [0, F], [n, 1]), [n]));
-    }
-    return { y: v, ladj };
-  });
-}
+export const hostGradSpline: TfSplineStrategy = {
+  forward(phi, x, c) {
+    const out = splineForwardFast(phi, x, c);
+    const [n, F] = x.shape;
+    return { y: tf.slice(out, [0, 0], [n, F]), ladj: tf.reshape(tf.slice(out, [0, F], [n, 1]), [n]) };
+  },
+  inverse: splineInverse,
+};

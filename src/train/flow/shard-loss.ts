@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { FlowArch } from '../../models/flow/arch.js';
-import { TfFlow } from '../../models/flow/tf-flow.js';
+import { TfFlow, type TfFlowStrategies } from '../../models/flow/tf-flow.js';
 import { dense } from '../../nn/index.js';
-import { useFastSplineForTraining } from './fast-spline.js';
+import { hostGradSpline } from './fast-spline.js';
 
 /**
  * What the main thread and every gradient worker run on their shard of a batch: the training-mode flow
@@ -10,13 +10,15 @@ import { useFastSplineForTraining } from './fast-spline.js';
  * -sum(w log p) / batchSize, so the shards' losses and gradients add up to those of the whole batch.
  */
 export function trainingFlow(arch: FlowArch, seed: number): TfFlow {
-  const flow = TfFlow.init(arch, seed);
-  // Dense layers with a hand-written gradient (src/nn): ~7x faster than tfjs' autodiff of matMul.
-  flow.dense = (x, w, b, mask) => dense(x, w, b, { mask });
-  // The spline on the host with its hand-written gradient (fast-spline.ts).
-  useFastSplineForTraining(flow);
-  return flow;
+  return TfFlow.init(arch, seed, TRAINING_STRATEGIES);
 }
+
+export const TRAINING_STRATEGIES: TfFlowStrategies = {
+  // Dense layers with a hand-written gradient (src/nn): ~7x faster than tfjs' autodiff of matMul.
+  dense: (x, w, b, mask) => dense(x, w, b, { mask }),
+  // The spline on the host with its hand-written gradient (fast-spline.ts).
+  spline: hostGradSpline,
+};
 
 export interface Shard {
   n: number;
