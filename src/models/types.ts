@@ -12,7 +12,7 @@ export interface KindOptions {
   seed: number;
   /** Worker threads a kind may use for its own compute (flow inversion, ...). */
   threads?: number;
-  /** Rows outside the selection or with invalid inputs: NaN ('nan', default) or the input value ('keep'). */
+  /** Rows the correction does not write (outside the selection): see models/fill.ts. Default 'nan'. */
   fill?: 'nan' | 'keep';
 }
 
@@ -42,7 +42,7 @@ export interface ChunkStats {
 export interface Corrector {
   readonly inputs: string[];
   readonly outputs: OutputSpec[];
-  /** `selected[i] = 0` means row i must not be corrected (fill with NaN or keep input, per options.fill). */
+  /** `selected[i] = 0` means row i must not be corrected (filled per options.fill, models/fill.ts). */
   process(chunk: Chunk, selected: Uint8Array | undefined): Promise<{ columns: Map<string, Column>; stats: ChunkStats }>;
   close?(): Promise<void>;
 }

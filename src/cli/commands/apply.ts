@@ -43,7 +43,7 @@ export const command: CommandModule<object, ApplyArgs> = {
       .option('chunk-rows', { type: 'number', default: 100_000, describe: 'Rows per chunk (memory is bounded by this, not by the file size)' })
       .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'Files processed at the same time' })
       .option('where', { type: 'string', describe: 'Correct only rows passing this expression, e.g. "abs(probe_ScEta) < 1.4442 and 80 < mass < 100"; row count and order never change' })
-      .option('fill', { choices: ['nan', 'keep'] as const, default: 'nan' as const, describe: 'Rows outside --where (or with invalid inputs): NaN, or keep the value the file already has for that output column (NaN when it has none)' })
+      .option('fill', { choices: ['nan', 'keep'] as const, default: 'nan' as const, describe: 'Rows outside --where (and rows a flow cannot correct): NaN, or keep the value the file already has in that output column (else, for a flow, the uncorrected input; else NaN)' })
       .option('force', { type: 'boolean', default: false, describe: 'Re-apply to files this model already corrected (their output columns are replaced) / overwrite existing outputs' })
       .option('skip-done', { type: 'boolean', default: false, describe: 'Skip files already corrected by this model (resubmitted batches)' })
       .option('quiet', quietOption('No progress bars; one line per file (batch logs)'))

@@ -3,6 +3,7 @@ import { checkKeys } from '../../core/config-keys.js';
 import { NtcorrError } from '../../core/errors.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
 import { compileExpression, type CompiledExpression } from '../../expr/index.js';
+import { fillPlan } from '../fill.js';
 import type { ChunkStats, CorrectionKind, Corrector, FileContext, KindOptions } from '../types.js';
 
 /**
@@ -112,9 +113,9 @@ export const kind: CorrectionKind = {
         }
         if (use.length === 0) throw new NtcorrError(`${file.file}: none of the model's columns can be computed (missing inputs)`, { file: file.file });
         const inputs = [...inputSet];
-        // --fill keep: rows outside the selection keep the file's existing value of the output, if it has one.
-        const keepFrom = options.fill === 'keep' ? use.filter((p) => available.has(p.spec.name)).map((p) => p.spec.name) : [];
-        const readCols = [...new Set([...inputs, ...keepFrom])];
+        // --fill (models/fill.ts): rows outside the selection
+        const fills = fillPlan(options.fill, available, use.map((p) => ({ name: p.spec.name })));
+        const readCols = [...new Set([...inputs, ...fills.reads])];
         return {
           inputs: readCols,
           outputs: use.map((p) => ({ ...p.spec, type: p.type })),
@@ -125,9 +126,8 @@ export const kind: CorrectionKind = {
             for (const p of use) {
               const f = p.expr.evalFloat(env, rows);
               if (selected) {
-                const keep = keepFrom.includes(p.spec.name) ? chunk.columns.get(p.spec.name) : undefined;
-                const old = keep && !isJagged(keep) ? (keep as ArrayLike<number | bigint>) : undefined;
-                for (let i = 0; i < rows; i++) if (!selected[i]) f[i] = old ? Number(old[i]) : NaN;
+                const fill = fills.flat(p.spec.name, chunk);
+                for (let i = 0; i < rows; i++) if (!selected[i]) f[i] = fill(i);
               }
               env.set(p.spec.name, f);
               out.set(p.spec.name, convert(f, p.type));

@@ -6,6 +6,7 @@ import { onnxAvailable } from '../../compute/engine.js';
 import { JetOnnxRunner } from './onnx-infer.js';
 import { unsupportedBlocks } from './onnx-graph.js';
 import { Params } from '../../nn/params.js';
+import { fillPlan } from '../fill.js';
 import type { ChunkStats, CorrectionKind, Corrector, FileContext, KindOptions } from '../types.js';
 import type { JetConfig } from './config.js';
 import { buildJetBlock, jetInputColumns } from './features.js';
@@ -77,9 +78,9 @@ export const kind: CorrectionKind = {
         for (const n of inputs) if (!has.has(n)) throw new NtcorrError(`${file.file}: column ${n} not found (input of jet-regression model ${bundle.manifest.name})`, { file: file.file, column: n });
         const outputs: OutputSpec[] = [{ name: out, type: 'float32', jagged: !!coll, description: 'pt * exp(DNN prediction of log(pt_gen/pt))' }];
         if (raw) outputs.push({ name: raw, type: 'float32', jagged: !!coll, description: 'DNN prediction of log(pt_gen/pt)' });
-        // --fill keep: unselected jets keep the file's existing output values (when it has that column)
-        const keepOld = options.fill === 'keep' && has.has(out) ? out : undefined;
-        if (keepOld) inputs.push(keepOld);
+        // --fill (models/fill.ts): jets of unselected events
+        const fills = fillPlan(options.fill, has, outputs);
+        inputs.push(...fills.reads);
         return {
           inputs: [...new Set(inputs)],
           outputs,
@@ -89,14 +90,13 @@ export const kind: CorrectionKind = {
             const view = coll ? toEventJets(chunk.columns, chunk.rows, cfg, coll, file.file, needed) : { columns: chunk.columns, jets: chunk.rows, eventOffsets: undefined };
             const block = buildJetBlock(view.columns, view.jets, cfg, c.transform, file.file, false);
             const pred = runner ? await runner.predict(block) : predictBlock(params, arch, block);
-            const oldCol = keepOld ? chunk.columns.get(keepOld) : undefined;
-            const oldValues = oldCol ? (isJagged(oldCol) ? oldCol.values.subarray(oldCol.offsets[0], oldCol.offsets[chunk.rows]) : oldCol) as ArrayLike<number> : undefined;
-            if (oldValues && oldValues.length !== view.jets) throw new NtcorrError(`${file.file}: existing column ${keepOld} does not have one value per jet (needed for --fill keep)`, { file: file.file, column: keepOld });
+            const keepCorr = fills.elements(out, chunk, view.jets, file.file);
+            const keepRaw = raw ? fills.elements(raw, chunk, view.jets, file.file) : undefined;
             const corr = new Float32Array(view.jets);
             const rawOut = new Float32Array(view.jets);
             for (let j = 0; j < view.jets; j++) {
               const ev = view.eventOffsets ? eventOf(view.eventOffsets, j) : j;
-              if (selected && !selected[ev]) { corr[j] = oldValues ? oldValues[j] : NaN; rawOut[j] = NaN; continue; }
+              if (selected && !selected[ev]) { corr[j] = keepCorr ? keepCorr[j] : NaN; rawOut[j] = keepRaw ? keepRaw[j] : NaN; continue; }
               const v = block.pt[j] * Math.exp(pred[j]);
               if (!Number.isFinite(v)) stats.nonFinite++;
               corr[j] = Number.isFinite(v) ? v : NaN;

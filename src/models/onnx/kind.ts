@@ -5,6 +5,7 @@ import { NtcorrError } from '../../core/errors.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
 import type { Bundle } from '../../bundle/bundle.js';
 import { compileExpression, type CompiledExpression } from '../../expr/index.js';
+import { fillPlan } from '../fill.js';
 import type { ChunkStats, CorrectionKind, Corrector, FileContext, KindOptions } from '../types.js';
 import { parseOnnxConfig, type OnnxConfig } from './config.js';
 import { evalColumn } from './expressions.js';
@@ -124,9 +125,10 @@ export const kind: CorrectionKind = {
       bind(file: FileContext): Corrector {
         const has = new Set(file.columns);
         for (const c of reads) if (!has.has(c)) throw new NtcorrError(`${file.file}: column ${c} not found (needed by ONNX model ${bundle.manifest.name})`, { file: file.file, column: c });
-        const keep = options.fill === 'keep' ? written.map((o) => o.name).filter((n) => has.has(n)) : [];
+        // --fill (models/fill.ts): rows outside the selection
+        const fills = fillPlan(options.fill, has, written);
         return {
-          inputs: [...new Set([...reads, ...keep])],
+          inputs: [...new Set([...reads, ...fills.reads])],
           outputs: written,
           async process(chunk, selected) {
             const rows = chunk.rows;
@@ -147,8 +149,10 @@ export const kind: CorrectionKind = {
             const columns = new Map<string, Column>();
             for (const o of written) {
               const v = Float64Array.from(env.get(o.name) as Float64Array);
-              const old = keep.includes(o.name) ? chunk.columns.get(o.name) : undefined;
-              if (selected) for (let i = 0; i < rows; i++) if (!selected[i]) v[i] = old && !isJagged(old) ? Number((old as NumericArray)[i]) : NaN;
+              if (selected) {
+                const fill = fills.flat(o.name, chunk);
+                for (let i = 0; i < rows; i++) if (!selected[i]) v[i] = fill(i);
+              }
               columns.set(o.name, convert(v, o.type!));
             }
             const stats: ChunkStats = { nonFinite: bad.reduce((a, b) => a + b, 0), outOfRange: 0 };

@@ -1,6 +1,7 @@
 import { isJagged, type Column } from '../../core/columns.js';
 import { NtcorrError } from '../../core/errors.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
+import { fillPlan } from '../fill.js';
 import type { ChunkStats, CorrectionKind, Corrector, FileContext, KindOptions } from '../types.js';
 import { parseXgbConfig, resolveInput, type XgbConfig } from './config.js';
 import { predictMargin } from './evaluate.js';
@@ -96,8 +97,9 @@ export const kind: CorrectionKind = {
       bind(file: FileContext): Corrector {
         const plans = planFile(cfg, forests, file);
         const outputs: OutputSpec[] = plans.map((p) => ({ name: p.output, type: 'float32', description: `XGBoost ${bundle.manifest.name} (${cfg.transform})` }));
-        const keep = options.fill === 'keep' ? plans.map((p) => p.output).filter((o) => file.columns.includes(o)) : [];
-        const inputs = [...new Set(plans.flatMap((p) => [...(p.selector ? [p.selector] : []), ...p.regions.flatMap((r) => r.columns)]).concat(keep))];
+        // --fill (models/fill.ts): rows outside the selection (evaluatePlan leaves them NaN)
+        const fills = fillPlan(options.fill, file.columns, plans.map((p) => ({ name: p.output })));
+        const inputs = [...new Set(plans.flatMap((p) => [...(p.selector ? [p.selector] : []), ...p.regions.flatMap((r) => r.columns)]).concat(fills.reads))];
         return {
           inputs,
           outputs,
@@ -106,9 +108,9 @@ export const kind: CorrectionKind = {
             const stats: ChunkStats = { nonFinite: 0, outOfRange: 0 };
             for (const p of plans) {
               const r = evaluatePlan(cfg, p, chunk.columns, chunk.rows, selected);
-              if (keep.includes(p.output)) {
-                const old = chunk.columns.get(p.output)!;
-                for (let i = 0; i < chunk.rows; i++) if (selected && !selected[i]) r.out[i] = numberAt(old, i);
+              if (selected) {
+                const fill = fills.flat(p.output, chunk);
+                for (let i = 0; i < chunk.rows; i++) if (!selected[i]) r.out[i] = fill(i);
               }
               stats.nonFinite += r.nonFinite;
               stats.outOfRange += r.outside;

@@ -94,11 +94,7 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
   const backend = await initBackend(opts.backend ?? 'auto');
   const seed = opts.seed ?? cfg.train.seed;
   const tr = readTransform(cfg.data.transform);
-  const files = datasetFiles(cfg.data.location);
-  const split = splitFiles(files, cfg.data.split, cfg.file);
-  if (!split.train.length) throw new NtcorrError(`${cfg.file}: data.split leaves no training files`, { file: cfg.file });
-  const train = await loadJets(split.train, cfg, tr, true);
-  const val = split.val.length ? await loadJets(split.val, cfg, tr, true) : undefined;
+  const { split, train, val } = await loadSplits(cfg, tr);
   log(`backend ${backend}; ${train.n} training jets from ${split.train.length} files, ${val?.n ?? 0} validation jets`);
 
   const arch = archFor(cfg, tr);
@@ -111,24 +107,15 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
   for (const n of cfg.notes) log(`note: ${n}`);
   log(`network: ${countJetParams(arch).toLocaleString('en-US')} parameters (Keras count: weights, biases, embeddings, batch-norm statistics)`);
   const optimizer = makeOptimizer(cfg, params);
-  const rop = cfg.train.reduce_lr_on_plateau;
-  // keras (default): ml-jec's callback (absolute min_delta, reduce at `patience` bad epochs); torch: PyTorch's
-  const scheduler = !rop ? undefined : rop.semantics === 'torch'
-    ? new ReduceLROnPlateau({ factor: rop.factor, patience: rop.patience, threshold: rop.min_delta, minLr: rop.min_lr })
-    : new KerasReduceLROnPlateau({ factor: rop.factor, patience: rop.patience, minDelta: rop.min_delta, minLr: rop.min_lr });
-  const pls = cfg.train.piecewise_linear_schedule;
-  const lrAt = pls ? ((sched) => (epoch: number) => sched(epoch - 1))(piecewiseLinear(pls.epochs, pls.learning_rate)) : undefined;
-  // without early_stopping every epoch runs, and the best validation epoch's weights are still the ones kept
-  // (ml-jec's ModelCheckpoint(save_best_only=True))
-  const es = cfg.train.early_stopping;
-  const earlyStopping = new EarlyStopping<Map<string, { shape: number[]; data: Float32Array }>>(es ? { patience: es.patience, minDelta: es.min_delta } : { patience: Infinity, minDelta: 0 });
+  const { scheduler, lrAt, earlyStopping } = schedules(cfg);
+  const state = { params, optimizer, rng, scheduler, earlyStopping };
   const ckptDir = join(cfg.output, 'checkpoint');
   const ckpt = join(ckptDir, 'state.bin');
   const configHash = createHash('sha256').update(readFileSync(cfg.file)).digest('hex');
   let startEpoch = 0;
   let history: EpochRecord[] = [];
   if (opts.resume) {
-    const info = loadCheckpoint(ckpt, { params, optimizer, rng, scheduler, earlyStopping });
+    const info = loadCheckpoint(ckpt, state);
     if (info.extra.configHash !== configHash) log(`warning: ${cfg.file} changed since the checkpoint was written`);
     startEpoch = info.epoch;
     history = info.history as EpochRecord[];
@@ -140,11 +127,74 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
 
   const bs = Math.max(1, Math.floor(cfg.data.batch_size));
   const stepsPerEpoch = cfg.train.steps_per_epoch > 0 ? cfg.train.steps_per_epoch : Math.ceil(train.n / bs);
-  // An epoch is stepsPerEpoch batches from a freshly shuffled stream of the training jets (ml-jec's
-  // steps_per_epoch); all shuffling state is the RNG's, which the checkpoint saves, so --resume is exact.
-  // Length bucketing: within windows of 32 batches of the shuffled order, jets are sorted by constituent
-  // count before cutting batches, and the window's batches are then visited in random order. Each batch
-  // pads to its longest jet, so similar lengths mean far less padding; batches stay random samples.
+  // training-mode forward: dropout draws from the run's RNG (saved in checkpoints), batch norm collects statistics
+  const ctx: ForwardContext = { training: true, rng, bnUpdates: [] };
+  // ml-jec without max_epochs: at most 10 passes over the training set
+  const maxEpochs = cfg.train.max_epochs > 0 ? cfg.train.max_epochs : Math.ceil((10 * train.n) / (stepsPerEpoch * bs));
+  if (!(cfg.train.max_epochs > 0)) log(`train.max_epochs not set: ${maxEpochs} epochs (10 passes over the ${train.n} training jets, as ml-jec)`);
+  const evalLoss = (block: JetBlock) => {
+    const pred = predictBlock(params, arch, block);
+    return tf.tidy(() => jetLoss(tf.tensor2d(pred, [block.n, 1]), tf.tensor2d(block.target!, [block.n, 1]), cfg.loss).dataSync()[0]);
+  };
+  const result = await trainLoop<JetBatch>({
+    params, optimizer, maxEpochs, startEpoch, history,
+    batches: epochBatches(cfg, train, arch, rng, bs, stepsPerEpoch), epochEvents: cfg.train.steps_per_epoch > 0 ? stepsPerEpoch * bs : train.n,
+    step: (b) => {
+      const l = trainStep(params, optimizer, () => jetLoss(jetForward(params, arch, b, ctx), b.target!, cfg.loss), cfg.train.clip_norm);
+      applyBatchNormUpdates(params, ctx);
+      return l;
+    },
+    validate: val ? () => evalLoss(val) : undefined,
+    scheduler, lrAt, earlyStopping, progress: opts.progress, label: 'train jet', log,
+    onEpochEnd: (rec, hist) => saveCheckpoint(ckpt, state, { epoch: rec.epoch, history: hist, extra: { configHash, seed } }),
+  });
+
+  const test = split.test.length ? await loadJets(split.test, cfg, tr, true) : undefined;
+  const summarize = (b: JetBlock | undefined) => (b ? responseSummary(b, predictBlock(params, arch, b)) : undefined);
+  const testSummary = summarize(test);
+  const valSummary = summarize(val);
+  await writeJetBundle(cfg, { params, arch, tr, seed, configHash, backend, split, history: result.history, bestEpoch: result.bestEpoch, metrics: { test: testSummary ?? null, validation: valSummary ?? null } });
+  params.dispose();
+  optimizer.dispose();
+  return { bundle: cfg.output, history: result.history, test: testSummary, val: valSummary };
+}
+
+type Split = ReturnType<typeof splitFiles>;
+
+/** The data.split files; training and validation jets in memory (test jets are read after training). */
+async function loadSplits(cfg: JetConfig, tr: Transform): Promise<{ split: Split; train: JetBlock; val?: JetBlock }> {
+  const files = datasetFiles(cfg.data.location);
+  const split = splitFiles(files, cfg.data.split, cfg.file);
+  if (!split.train.length) throw new NtcorrError(`${cfg.file}: data.split leaves no training files`, { file: cfg.file });
+  const train = await loadJets(split.train, cfg, tr, true);
+  const val = split.val.length ? await loadJets(split.val, cfg, tr, true) : undefined;
+  return { split, train, val };
+}
+
+/** Learning-rate schedule and early stopping as the config asks. */
+function schedules(cfg: JetConfig): { scheduler?: ReduceLROnPlateau | KerasReduceLROnPlateau; lrAt?: (epoch: number) => number; earlyStopping: EarlyStopping<Map<string, { shape: number[]; data: Float32Array }>> } {
+  const rop = cfg.train.reduce_lr_on_plateau;
+  // keras (default): ml-jec's callback (absolute min_delta, reduce at `patience` bad epochs); torch: PyTorch's
+  const scheduler = !rop ? undefined : rop.semantics === 'torch'
+    ? new ReduceLROnPlateau({ factor: rop.factor, patience: rop.patience, threshold: rop.min_delta, minLr: rop.min_lr })
+    : new KerasReduceLROnPlateau({ factor: rop.factor, patience: rop.patience, minDelta: rop.min_delta, minLr: rop.min_lr });
+  const pls = cfg.train.piecewise_linear_schedule;
+  const lrAt = pls ? ((sched) => (epoch: number) => sched(epoch - 1))(piecewiseLinear(pls.epochs, pls.learning_rate)) : undefined;
+  // without early_stopping every epoch runs, and the best validation epoch's weights are still the ones kept
+  // (ml-jec's ModelCheckpoint(save_best_only=True))
+  const es = cfg.train.early_stopping;
+  const earlyStopping = new EarlyStopping<Map<string, { shape: number[]; data: Float32Array }>>(es ? { patience: es.patience, minDelta: es.min_delta } : { patience: Infinity, minDelta: 0 });
+  return { scheduler, lrAt, earlyStopping };
+}
+
+/**
+ * The batches of one epoch: stepsPerEpoch batches from a freshly shuffled stream of the training jets
+ * (ml-jec's steps_per_epoch); all shuffling state is the RNG's, which the checkpoint saves, so --resume is
+ * exact. Length bucketing: within windows of 32 batches of the shuffled order, jets are sorted by
+ * constituent count before cutting batches, and the window's batches are then visited in random order.
+ * Each batch pads to its longest jet, so similar lengths mean far less padding; batches stay random samples.
+ */
+function epochBatches(cfg: JetConfig, train: JetBlock, arch: JetArch, rng: Rng, bs: number, stepsPerEpoch: number): () => Generator<JetBatch> {
   const size = new Float64Array(train.n);
   for (const tb of train.types) for (let i = 0; i < train.n; i++) size[i] += tb.offsets[i + 1] - tb.offsets[i];
   const bucketed = (): Int32Array => {
@@ -162,7 +212,7 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
     }
     return perm;
   };
-  function* batches(): Generator<JetBatch> {
+  return function* batches(): Generator<JetBatch> {
     let perm = bucketed();
     let pos = 0;
     for (let s = 0; s < stepsPerEpoch; s++) {
@@ -174,34 +224,26 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
       const b = makeBatch(train, arch, idx, true);
       try { yield b; } finally { b.dispose(); }
     }
-  }
-  // training-mode forward: dropout draws from the run's RNG (saved in checkpoints), batch norm collects statistics
-  const ctx: ForwardContext = { training: true, rng, bnUpdates: [] };
-  // ml-jec without max_epochs: at most 10 passes over the training set
-  const maxEpochs = cfg.train.max_epochs > 0 ? cfg.train.max_epochs : Math.ceil((10 * train.n) / (stepsPerEpoch * bs));
-  if (!(cfg.train.max_epochs > 0)) log(`train.max_epochs not set: ${maxEpochs} epochs (10 passes over the ${train.n} training jets, as ml-jec)`);
-  const evalLoss = (block: JetBlock) => {
-    const pred = predictBlock(params, arch, block);
-    return tf.tidy(() => jetLoss(tf.tensor2d(pred, [block.n, 1]), tf.tensor2d(block.target!, [block.n, 1]), cfg.loss).dataSync()[0]);
   };
-  const result = await trainLoop<JetBatch>({
-    params, optimizer, maxEpochs, startEpoch, history,
-    batches, epochEvents: cfg.train.steps_per_epoch > 0 ? stepsPerEpoch * bs : train.n,
-    step: (b) => {
-      const l = trainStep(params, optimizer, () => jetLoss(jetForward(params, arch, b, ctx), b.target!, cfg.loss), cfg.train.clip_norm);
-      applyBatchNormUpdates(params, ctx);
-      return l;
-    },
-    validate: val ? () => evalLoss(val) : undefined,
-    scheduler, lrAt, earlyStopping, progress: opts.progress, label: 'train jet', log,
-    onEpochEnd: (rec, hist) => saveCheckpoint(ckpt, { params, optimizer, rng, scheduler, earlyStopping }, { epoch: rec.epoch, history: hist, extra: { configHash, seed } }),
-  });
+}
 
-  const test = split.test.length ? await loadJets(split.test, cfg, tr, true) : undefined;
-  const summarize = (b: JetBlock | undefined) => (b ? responseSummary(b, predictBlock(params, arch, b)) : undefined);
-  const testSummary = summarize(test);
-  const valSummary = summarize(val);
-  const tensors = [...params.snapshot()].map(([name, v]) => ({ name, shape: v.shape, data: v.data }));
+interface JetBundleContent {
+  params: Params;
+  arch: JetArch;
+  tr: Transform;
+  seed: number;
+  configHash: string;
+  backend: string;
+  split: Split;
+  history: EpochRecord[];
+  bestEpoch: number;
+  metrics: { test: ResponseSummary | null; validation: ResponseSummary | null };
+}
+
+/** The jet-regression bundle: weights, transform, architecture, provenance with the response metrics. */
+async function writeJetBundle(cfg: JetConfig, b: JetBundleContent): Promise<void> {
+  const { arch, split } = b;
+  const tensors = [...b.params.snapshot()].map(([name, v]) => ({ name, shape: v.shape, data: v.data }));
   await writeBundle(cfg.output, {
     name: cfg.output.split('/').pop() ?? 'jet',
     kind: 'jet-regression',
@@ -213,7 +255,7 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
     ],
     config: {
       arch,
-      transform: tr,
+      transform: b.tr,
       features: { global: cfg.global.numerical, globalCategorical: cfg.global.categorical, types: cfg.types.map((t) => ({ name: t.name, ...t.features })) },
       jet: cfg.jet,
       tree: cfg.data.tree,
@@ -224,22 +266,19 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
       createdBy: TOOL,
       created: new Date().toISOString(),
       source: `train jet --config ${cfg.file}`,
-      seed,
-      configHash,
-      backend,
+      seed: b.seed,
+      configHash: b.configHash,
+      backend: b.backend,
       trainFiles: split.train, valFiles: split.val, testFiles: split.test,
       parameters: countJetParams(arch),
       optimizer: cfg.optimizer.algorithm,
       ...(cfg.init ? { initialWeights: cfg.init.path } : {}),
-      epochs: result.history.length,
-      bestEpoch: result.bestEpoch,
-      history: result.history,
-      metrics: { test: testSummary ?? null, validation: valSummary ?? null },
+      epochs: b.history.length,
+      bestEpoch: b.bestEpoch,
+      history: b.history,
+      metrics: b.metrics,
     },
   }, tensors);
-  params.dispose();
-  optimizer.dispose();
-  return { bundle: cfg.output, history: result.history, test: testSummary, val: valSummary };
 }
 
 function jetInputColumnsForBundle(cfg: JetConfig): string[] {
