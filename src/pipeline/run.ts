@@ -72,11 +72,7 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
   try {
     const outPath = outputPathFor(file, { ...opts, base: ctx.base });
     result.output = outPath;
-    if (!opts.inPlace) {
-      const problem = pathProblem(outPath);
-      if (problem) throw new NtcorrError(`${file}: output ${outPath}: ${problem}`, { file });
-      ensureFolder(dirname(outPath), 'output folder');
-    }
+    checkOutputPath(file, outPath, opts);
     // The file about to be replaced (the input with --in-place, else the output) is locked against a
     // concurrent run for the whole read-correct-verify-rename.
     // (A missing input has nothing to lock: openTable below says "file not found".)
@@ -89,65 +85,14 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
     const corrector = ctx.binder.bind({ file, key: drawKey(file, ctx.base), columns: source.columns.map((c) => c.name), rows: source.rows });
     checkDeclared(bundle, corrector.outputs);
     const outputs = corrector.outputs.map((o) => o.name);
-
-    const done = alreadyDone(source, bundle, outputs);
-    const outExists = !opts.inPlace && existsSync(outPath);
-    if (done && !opts.force) {
-      if (opts.skipDone && done.same) { result.status = 'skipped'; result.reason = done.reason; return result; }
-      throw new NtcorrError(`${file}: ${done.reason}; use --force to re-apply${done.same ? ' or --skip-done to skip such files' : ''}`, { file });
-    }
-    if (outExists && !opts.force) {
-      if (opts.skipDone) {
-        const prev = await openTable(outPath, { tree: opts.tree }).catch(() => undefined);
-        const why = prev && alreadyDone(prev, bundle, outputs);
-        await prev?.close();
-        if (why?.same) { result.status = 'skipped'; result.reason = `output ${outPath} exists: ${why.reason}`; return result; }
-      }
-      throw new NtcorrError(`${file}: output ${outPath} already exists; use --force to overwrite`, { file });
-    }
+    const skip = await skipOrRefuse(file, outPath, source, outputs, ctx);
+    if (skip) { result.status = 'skipped'; result.reason = skip; return result; }
 
     const missing = ctx.where?.missing(source.columns.map((c) => c.name)) ?? [];
     if (missing.length) throw new NtcorrError(`${file}: --where needs column "${missing[0]}", which the file does not have`, { file, column: missing[0] });
-    const read = [...new Set([...corrector.inputs, ...(ctx.where?.columns ?? [])])];
-
-    const provenance: ProvenanceRecord = {
-      tool: TOOL,
-      model: bundle.manifest.name,
-      modelHash: bundle.hash,
-      kind: bundle.manifest.kind,
-      columnsAdded: outputs,
-      time: new Date().toISOString(),
-      command: opts.command,
-      seed: opts.seed,
-      ...(opts.where ? { where: opts.where, fill: opts.fill } : {}),
-    };
+    const provenance = provenanceRecord(ctx, outputs);
     writer = await (await formatFor(outPath)).createWriter(source, outPath, corrector.outputs, { mode: opts.mode ?? 'full', compression: opts.compression, provenance, dropUnreadable: opts.dropUnreadable });
-
-    for await (const chunk of source.chunks(read, opts.chunkRows)) {
-      let selected: Uint8Array | undefined;
-      if (ctx.where) {
-        try {
-          selected = ctx.where.evalMask(chunk.columns, chunk.rows);
-        } catch (e) {
-          throw new NtcorrError(`${file}: --where: ${errorMessage(e)}`, { file });
-        }
-        for (let i = 0; i < chunk.rows; i++) result.selected += selected[i];
-      } else {
-        result.selected += chunk.rows;
-      }
-      const { columns, stats } = await corrector.process(chunk, selected);
-      for (const o of corrector.outputs) {
-        const c = columns.get(o.name);
-        const len = c === undefined ? -1 : isJagged(c) ? c.offsets.length - 1 : c.length;
-        // Row alignment is the pipeline's invariant: a corrector must return exactly one value per row.
-        if (len !== chunk.rows) throw new Error(`internal: ${bundle.manifest.kind} corrector returned ${len} rows for ${o.name}, chunk has ${chunk.rows}`);
-        result.nonFiniteOutputs += countNonFinite(c!, chunk.rows, selected);
-      }
-      result.nonFiniteInputs += stats.nonFinite;
-      result.outOfRange += stats.outOfRange;
-      await writer.append(columns, chunk.rows);
-      ctx.eventsBar.increment(chunk.rows);
-    }
+    await correctChunks(file, source, corrector, writer, ctx, result);
     provenance.counts = { rows: result.rows, selected: result.selected, nonFiniteInputs: result.nonFiniteInputs, nonFiniteOutputs: result.nonFiniteOutputs, outOfRange: result.outOfRange };
     await corrector.close?.();
     await source.close();
@@ -157,11 +102,7 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
     result.status = 'done';
   } catch (e) {
     result.status = 'failed';
-    // Every reason names its file (a corrector's or expression's error may only name the column).
-    // An error that is not an NtcorrError is a bug in ntcorr (or a library), and says so.
-    const msg = e instanceof NtcorrError ? errorMessage(e) : `internal error: ${errorMessage(e)}${settings.debug ? '' : ' (NTCORR_DEBUG=1 prints the stack)'}`;
-    result.reason = msg.includes(file) ? msg : `${file}: ${msg}`;
-    if (!(e instanceof NtcorrError) && settings.debug) console.error(e);
+    result.reason = failureReason(file, e);
   } finally {
     await writer?.abort().catch(() => {});
     await source?.close().catch(() => {});
@@ -169,6 +110,93 @@ async function processFile(file: string, ctx: RunContext): Promise<FileResult> {
     result.seconds = (Date.now() - t0) / 1000;
   }
   return result;
+}
+
+/** A new output file must be a writable path in an existing (or creatable) folder. */
+function checkOutputPath(file: string, outPath: string, opts: ApplyOptions): void {
+  if (opts.inPlace) return;
+  const problem = pathProblem(outPath);
+  if (problem) throw new NtcorrError(`${file}: output ${outPath}: ${problem}`, { file });
+  ensureFolder(dirname(outPath), 'output folder');
+}
+
+/**
+ * A file this model already corrected (or an existing output): the reason to skip it with --skip-done
+ * (identical bundle only), else an error without --force; undefined to go on.
+ */
+async function skipOrRefuse(file: string, outPath: string, source: TableSource, outputs: string[], ctx: RunContext): Promise<string | undefined> {
+  const { opts, bundle } = ctx;
+  if (opts.force) return undefined;
+  const done = alreadyDone(source, bundle, outputs);
+  if (done) {
+    if (opts.skipDone && done.same) return done.reason;
+    throw new NtcorrError(`${file}: ${done.reason}; use --force to re-apply${done.same ? ' or --skip-done to skip such files' : ''}`, { file });
+  }
+  if (!opts.inPlace && existsSync(outPath)) {
+    if (opts.skipDone) {
+      const prev = await openTable(outPath, { tree: opts.tree }).catch(() => undefined);
+      const why = prev && alreadyDone(prev, bundle, outputs);
+      await prev?.close();
+      if (why?.same) return `output ${outPath} exists: ${why.reason}`;
+    }
+    throw new NtcorrError(`${file}: output ${outPath} already exists; use --force to overwrite`, { file });
+  }
+  return undefined;
+}
+
+function provenanceRecord({ opts, bundle }: RunContext, outputs: string[]): ProvenanceRecord {
+  return {
+    tool: TOOL,
+    model: bundle.manifest.name,
+    modelHash: bundle.hash,
+    kind: bundle.manifest.kind,
+    columnsAdded: outputs,
+    time: new Date().toISOString(),
+    command: opts.command,
+    seed: opts.seed,
+    ...(opts.where ? { where: opts.where, fill: opts.fill } : {}),
+  };
+}
+
+/** Reads, selects, corrects and writes chunk by chunk, counting into `result`. */
+async function correctChunks(file: string, source: TableSource, corrector: Corrector, writer: OutputWriter, ctx: RunContext, result: FileResult): Promise<void> {
+  const { opts, bundle } = ctx;
+  const read = [...new Set([...corrector.inputs, ...(ctx.where?.columns ?? [])])];
+  for await (const chunk of source.chunks(read, opts.chunkRows)) {
+    let selected: Uint8Array | undefined;
+    if (ctx.where) {
+      try {
+        selected = ctx.where.evalMask(chunk.columns, chunk.rows);
+      } catch (e) {
+        throw new NtcorrError(`${file}: --where: ${errorMessage(e)}`, { file });
+      }
+      for (let i = 0; i < chunk.rows; i++) result.selected += selected[i];
+    } else {
+      result.selected += chunk.rows;
+    }
+    const { columns, stats } = await corrector.process(chunk, selected);
+    for (const o of corrector.outputs) {
+      const c = columns.get(o.name);
+      const len = c === undefined ? -1 : isJagged(c) ? c.offsets.length - 1 : c.length;
+      // Row alignment is the pipeline's invariant: a corrector must return exactly one value per row.
+      if (len !== chunk.rows) throw new Error(`internal: ${bundle.manifest.kind} corrector returned ${len} rows for ${o.name}, chunk has ${chunk.rows}`);
+      result.nonFiniteOutputs += countNonFinite(c!, chunk.rows, selected);
+    }
+    result.nonFiniteInputs += stats.nonFinite;
+    result.outOfRange += stats.outOfRange;
+    await writer.append(columns, chunk.rows);
+    ctx.eventsBar.increment(chunk.rows);
+  }
+}
+
+/**
+ * Every reason names its file (a corrector's or expression's error may only name the column). An error
+ * that is not an NtcorrError is a bug in ntcorr (or a library), and says so.
+ */
+function failureReason(file: string, e: unknown): string {
+  const msg = e instanceof NtcorrError ? errorMessage(e) : `internal error: ${errorMessage(e)}${settings.debug ? '' : ' (NTCORR_DEBUG=1 prints the stack)'}`;
+  if (!(e instanceof NtcorrError) && settings.debug) console.error(e);
+  return msg.includes(file) ? msg : `${file}: ${msg}`;
 }
 
 /**
