@@ -1,4 +1,4 @@
-import { isJagged, type Column, type JaggedColumn } from '../../core/columns.js';
+import type { Column, JaggedColumn } from '../../core/columns.js';
 import { NtcorrError } from '../../core/errors.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
 import { initBackend } from '../../compute/backend.js';
