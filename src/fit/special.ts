@@ -251,3 +251,31 @@ export function voigtProfile(x: number, sigma: number, gamma: number): number {
   const s = sigma * Math.SQRT2;
   return faddeevaRe(x / s, gamma / s) / (sigma * Math.sqrt(2 * Math.PI));
 }
+
+/**
+ * log K_nu(x), the modified Bessel function of the second kind, for real nu and x > 0, from
+ * K_nu(x) = int_0^inf exp(-x cosh t) cosh(nu t) dt by the trapezoidal rule (the integrand is even and entire,
+ * so the rule converges geometrically: step h gives ~exp(-pi^2 / h)). Summed in log space around the largest
+ * term so neither a large x (K ~ e^-x) nor a large nu at small x (K ~ x^-nu) over/underflows.
+ */
+export function lnBesselK(nu: number, x: number): number {
+  if (!(x > 0)) return x === 0 ? Infinity : NaN;
+  const v = Math.abs(nu);
+  // The peak's width in t is ~1/sqrt(x) (large x) or ~1/sqrt(nu) (large nu): keep several steps across it.
+  const h = Math.min(0.25, 0.6 / Math.sqrt(Math.max(x, v, 1)));
+  // log of the integrand without the common e^-x: -x (cosh t - 1) + log cosh(nu t).
+  const lcosh = (y: number) => y + Math.log1p(Math.exp(-2 * y)) - Math.LN2;
+  const g = (t: number) => -x * (2 * Math.sinh(0.5 * t) ** 2) + lcosh(v * t);
+  const logs: number[] = [];
+  let top = -Infinity;
+  for (let k = 0; k < 100_000; k++) {
+    const lg = g(k * h);
+    logs.push(lg);
+    if (lg > top) top = lg;
+    // Past the peak (the integrand is unimodal in t) and 40 e-folds below it: the rest is < 1e-17.
+    else if (lg < top - 40) break;
+  }
+  let s = 0.5 * Math.exp(logs[0] - top);
+  for (let k = 1; k < logs.length; k++) s += Math.exp(logs[k] - top);
+  return -x + top + Math.log(s * h);
+}
