@@ -112,7 +112,7 @@ for (const kind of ['extended', 'binned', 'fractions']) {
   });
 }
 
-test('asymptotic covariance: fixed parameters get zero rows; unweighted categories count with w = 1; constraints add their Hessian', (t) => {
+test('asymptotic covariance: fixed parameters get zero rows; no weights count as unit weights; constraints add their Hessian', (t) => {
   const c = asy.cases.extended;
   const model = asyModel('extended');
   const res = { values: Float64Array.from(c.values), errors: Float64Array.from(c.errors_uncorrected), covariance: (c.hinv as number[][]).map((r) => Float64Array.from(r)) };
@@ -130,4 +130,21 @@ test('asymptotic covariance: fixed parameters get zero rows; unweighted categori
   // D gains 1/sig^2 at (sigma, sigma): C changes by H^-1 e e^T H^-1 / sig^2.
   const h = res.covariance;
   for (let a = 0; a < 5; a++) for (let b = 0; b < 5; b++) t.true(Math.abs(Cc[a][b] - Cw[a][b] - (h[a][3] * h[3][b]) / sig ** 2) < 1e-9 * Math.sqrt(Cw[a][a] * Cw[b][b]), `constraint C[${a}][${b}]`);
+});
+
+test('asymptotic covariance of a simultaneous fit: two identical categories sharing every parameter halve C', (t) => {
+  const c = asy.cases.extended;
+  const single = asyModel('extended');
+  const comps = [
+    { name: 'signal', pdf: 'gauss', mu: 'mu', sigma: 'sigma', yield: 'nsig' },
+    { name: 'background', pdf: 'exponential', lambda: 'lam', yield: 'nbkg' },
+  ];
+  const sim = buildModel({
+    parameters: Object.fromEntries(single.params.map((p) => [p.name, { value: p.value, step: p.step }])),
+    categories: { a: { observable: { name: 'mass', range: asy.range }, components: comps }, b: { observable: { name: 'mass', range: asy.range }, components: comps } },
+  });
+  const one = fitModel(single, ax, { weights: aw, tol: 1e-4 }).result;
+  const two = fitModel(sim, [ax, ax], { weights: [aw, aw], tol: 1e-4 }).result;
+  t.true(two.valid);
+  c.params.forEach((n: string, i: number) => t.true(Math.abs(two.errors[i] * Math.SQRT2 / one.errors[i] - 1) < 2e-3, `${n}: ${two.errors[i]} x sqrt2 vs ${one.errors[i]}`));
 });
