@@ -7,9 +7,11 @@
  * and the errors of a full fit.
  */
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './helpers/fixtures.js';
+import { ROOT, tempDir } from './helpers/fixtures.js';
+import { runCli } from './helpers/cli.js';
+import { writeParquetTable } from '../src/io/parquet/index.js';
 import { buildModel } from '../src/fit/model.js';
 import { fitModel, buildNll } from '../src/fit/fit-run.js';
 import { asymptoticCovariance, sumW2Covariance } from '../src/fit/weighted.js';
@@ -147,4 +149,38 @@ test('asymptotic covariance of a simultaneous fit: two identical categories shar
   const two = fitModel(sim, [ax, ax], { weights: [aw, aw], tol: 1e-4 }).result;
   t.true(two.valid);
   c.params.forEach((n: string, i: number) => t.true(Math.abs(two.errors[i] * Math.SQRT2 / one.errors[i] - 1) < 2e-3, `${n}: ${two.errors[i]} x sqrt2 vs ${one.errors[i]}`));
+});
+
+test('ntcorr fit --weight: asymptotic errors by default, --weight-errors sumw2, recorded in the JSON; a misspelt choice is an error', async (t) => {
+  const c = asy.cases.extended;
+  const tmp = tempDir();
+  const file = join(tmp, 'w.parquet');
+  await writeParquetTable(file, [{ name: 'mass', data: ax }, { name: 'w', data: aw }]);
+  const model = join(tmp, 'm.yaml');
+  const start = Object.fromEntries(c.params.map((n: string, i: number) => [n, { value: c.values[i] * 1.02, step: c.errors_uncorrected[i] }]));
+  writeFileSync(model, JSON.stringify({
+    observable: { name: 'mass', range: asy.range },
+    parameters: start,
+    components: [
+      { name: 'signal', pdf: 'gauss', mu: 'mu', sigma: 'sigma', yield: 'nsig' },
+      { name: 'background', pdf: 'exponential', lambda: 'lam', yield: 'nbkg' },
+    ],
+  }));
+  const fit = (extra: string[], out: string) => {
+    const r = runCli(['fit', '--model', model, '--data', file, '--column', 'mass', '--weight', 'w', '--tol', '1e-4', '--no-plot', '--out', join(tmp, out), ...extra]);
+    t.is(r.code, 0, r.stderr);
+    return JSON.parse(readFileSync(join(tmp, `${out}.json`), 'utf8')).fit;
+  };
+  const def = fit([], 'def');
+  t.is(def.weight_errors, 'asymptotic');
+  c.params.forEach((n: string, i: number) => {
+    t.true(Math.abs(def.parameters[n].error / c.errors_asymptotic[i] - 1) < 2e-3, `${n} asymptotic ${def.parameters[n].error} vs ${c.errors_asymptotic[i]}`);
+    t.true(Math.abs(def.parameters[n].error_uncorrected / c.errors_uncorrected[i] - 1) < 2e-3, `${n} uncorrected`);
+  });
+  const s2 = fit(['--weight-errors', 'sumw2'], 's2');
+  t.is(s2.weight_errors, 'sumw2');
+  c.params.forEach((n: string, i: number) => t.true(Math.abs(s2.parameters[n].error / c.errors_sumw2[i] - 1) < 3e-3, `${n} sumw2`));
+  const bad = runCli(['fit', '--model', model, '--data', file, '--column', 'mass', '--weight', 'w', '--weight-errors', 'asymptotc', '--no-plot', '--out', join(tmp, 'bad')]);
+  t.not(bad.code, 0);
+  t.regex(bad.stderr, /asymptotc/);
 });
