@@ -11,7 +11,8 @@ import { ROOT } from './helpers/fixtures.js';
 import { makePdf } from '../src/fit/pdfs/index.js';
 import { lnBesselK } from '../src/fit/special.js';
 import { Rng } from '../src/fit/random.js';
-import { buildModel } from '../src/fit/model.js';
+import { buildModel, loadModel } from '../src/fit/model.js';
+import { runToys } from '../src/fit/toys/run-toy.js';
 import { fitModel } from '../src/fit/fit-run.js';
 
 const ref = JSON.parse(readFileSync(join(ROOT, 'test', 'data', 'fits', 'hypatia.json'), 'utf8'));
@@ -104,4 +105,19 @@ test('samples follow Hypatia and a YAML model fit recovers mu and sigma', (t) =>
   t.true(Math.abs(r.values[0] - 5280) < 4 * r.errors[0], `mu ${r.values[0]} +- ${r.errors[0]}`);
   t.true(Math.abs(r.values[1] - 20) < 4 * r.errors[1], `sigma ${r.values[1]} +- ${r.errors[1]}`);
   t.true(r.errors[0] > 0.1 && r.errors[0] < 2);
+});
+
+test('examples/fit/hypatia-exp.yaml: toys generate and fit the Hypatia model without bias in mu', (t) => {
+  const model = loadModel(join(ROOT, 'examples', 'fit', 'hypatia-exp.yaml'));
+  t.is(model.components[0].pdf.kind, 'hypatia');
+  const mu = model.params.findIndex((p) => p.name === 'mu');
+  const pulls: number[] = [];
+  runToys(model, 0, 10, { seed: 4, vary: 'all' }, (r) => {
+    t.true(r.valid, `toy ${r.toy}`);
+    pulls.push((r.values[mu] - 5280) / r.errors[mu]);
+  });
+  t.is(pulls.length, 10);
+  const mean = pulls.reduce((a, b) => a + b, 0) / pulls.length;
+  t.true(Math.abs(mean) < 3 / Math.sqrt(pulls.length), `mean pull ${mean}`);
+  t.true(pulls.every((p) => Math.abs(p) < 5));
 });
