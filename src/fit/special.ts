@@ -266,16 +266,19 @@ export function lnBesselK(nu: number, x: number): number {
   // log of the integrand without the common e^-x: -x (cosh t - 1) + log cosh(nu t).
   const lcosh = (y: number) => y + Math.log1p(Math.exp(-2 * y)) - Math.LN2;
   const g = (t: number) => -x * (2 * Math.sinh(0.5 * t) ** 2) + lcosh(v * t);
-  const logs: number[] = [];
-  let top = -Infinity;
-  for (let k = 0; k < 100_000; k++) {
+  // Running log-sum-exp (rescaled when a larger term appears): no buffer, one pass.
+  let top = g(0);
+  let s = 0.5;
+  for (let k = 1; k < 100_000; k++) {
     const lg = g(k * h);
-    logs.push(lg);
-    if (lg > top) top = lg;
-    // Past the peak (the integrand is unimodal in t) and 40 e-folds below it: the rest is < 1e-17.
-    else if (lg < top - 40) break;
+    if (lg > top) {
+      s = s * Math.exp(top - lg) + 1;
+      top = lg;
+    } else {
+      s += Math.exp(lg - top);
+      // Past the peak (the integrand is unimodal in t) and 40 e-folds below it: the rest is < 1e-17.
+      if (lg < top - 40) break;
+    }
   }
-  let s = 0.5 * Math.exp(logs[0] - top);
-  for (let k = 1; k < logs.length; k++) s += Math.exp(logs[k] - top);
   return -x + top + Math.log(s * h);
 }
