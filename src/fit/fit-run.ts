@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { modelCategories, type Model } from './model.js';
 import { SimultaneousNll } from './simultaneous.js';
-import { sumW2Covariance } from './weighted.js';
+import { asymptoticCovariance, sumW2Covariance } from './weighted.js';
 import { BinnedNll, UnbinnedNll } from './nll.js';
 import type { Fcn } from './fcn.js';
 import { minimize, type FitResult, type MinimizeOptions } from './minuit/migrad.js';
@@ -28,14 +28,21 @@ export interface FitRunOptions extends MinimizeOptions {
   weights?: Float64Array | Array<Float64Array | undefined>;
   /** Parameters to run MINOS on ('all' or names). */
   minos?: string[] | 'all';
-  /** Weighted fits: 'sumw2' (default) corrects the covariance by the squared weights; 'none' keeps V. */
-  weightErrors?: 'sumw2' | 'none';
+  /**
+   * Weighted fits: 'asymptotic' (default) is Langenbruch's asymptotically correct C = H^-1 D H^-1 with
+   * D = sum w^2 g g^T of per-event gradients; 'sumw2' is RooFit's SumW2Error C = V H2 V (correct only when
+   * the weights do not depend on the observable through the shape, e.g. constant weights); 'none' keeps V.
+   */
+  weightErrors?: WeightErrors;
 }
+
+export type WeightErrors = 'asymptotic' | 'sumw2' | 'none';
+export const WEIGHT_ERRORS: readonly WeightErrors[] = ['asymptotic', 'sumw2', 'none'];
 
 export interface FitReport {
   result: FitResult;
   /** Weighted fits with the sum-of-weights-squared correction: the uncorrected errors and how they were corrected. */
-  weighted?: { method: 'sumw2' | 'none'; uncorrectedErrors: Float64Array };
+  weighted?: { method: WeightErrors; uncorrectedErrors: Float64Array };
   minos: Record<string, MinosError>;
   fcn: Fcn;
 }
@@ -82,12 +89,15 @@ export function fitModel(model: Model, data: Float64Array | Float64Array[], opts
   const hasWeights = opts.weights !== undefined && (!Array.isArray(opts.weights) || opts.weights.some((w) => w !== undefined));
   let weighted: FitReport['weighted'];
   if (hasWeights) {
-    const method = opts.weightErrors ?? 'sumw2';
+    const method = opts.weightErrors ?? 'asymptotic';
     weighted = { method, uncorrectedErrors: Float64Array.from(result.errors) };
-    if (method === 'sumw2') {
+    if (method !== 'none') {
       const sq = (w: Float64Array | undefined) => (w ? Float64Array.from(w, (v) => v * v) : undefined);
       const w2 = Array.isArray(opts.weights) ? opts.weights.map(sq) : sq(opts.weights);
-      const cov = sumW2Covariance(result, model.params, buildNll(model, data, { binned: opts.binned, weights: w2 }));
+      const cov =
+        method === 'sumw2'
+          ? sumW2Covariance(result, model.params, buildNll(model, data, { binned: opts.binned, weights: w2 }))
+          : asymptoticCovariance(model, data, opts.weights, result, opts.binned);
       if (cov) {
         result.covariance = cov;
         result.errors = Float64Array.from(cov, (r, i) => Math.sqrt(Math.max(r[i], 0)));

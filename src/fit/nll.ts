@@ -23,12 +23,20 @@ export class UnbinnedNll implements Fcn {
   private readonly coef: Float64Array;
   /** The constraint terms in use: the model's, or a toy's resampled ones. */
   constraints: Constraint[];
+  /**
+   * Components without parameters (a KDE or template without smearing) have the same density on a dataset at
+   * every call: it is computed once per dataset (done[k]) instead of at every NLL call.
+   */
+  private readonly constant: boolean[];
+  private done: boolean[];
 
   constructor(
     readonly model: Model,
     private xs: Float64Array,
     private weights?: Float64Array,
   ) {
+    this.constant = model.components.map((c) => c.pdf.params.length === 0);
+    this.done = model.components.map(() => false);
     this.constraints = model.constraints;
     this.n = xs.length;
     const cap = xs.length;
@@ -55,6 +63,15 @@ export class UnbinnedNll implements Fcn {
     this.xs = xs;
     this.weights = weights;
     this.n = xs.length;
+    this.done.fill(false);
+  }
+
+  /** False when component k's density is already in dens[k] for this dataset (and marks it so for constant ones). */
+  private needs(k: number): boolean {
+    if (!this.constant[k]) return true;
+    if (this.done[k]) return false;
+    this.done[k] = true;
+    return true;
   }
 
   /** Loads the component parameters and mixture coefficients; false when a parameter is out of its domain. */
@@ -121,7 +138,7 @@ export class UnbinnedNll implements Fcn {
   value(p: Float64Array): number {
     if (!this.prepare(p)) return NaN;
     const comps = this.model.components;
-    for (let k = 0; k < comps.length; k++) comps[k].pdf.density(this.xs, this.local[k], this.dens[k], this.n);
+    for (let k = 0; k < comps.length; k++) if (this.needs(k)) comps[k].pdf.density(this.xs, this.local[k], this.dens[k], this.n);
     return this.extendedTerm() + this.mixLogSum() + constraintTerm(this.constraints, p);
   }
 
@@ -130,7 +147,7 @@ export class UnbinnedNll implements Fcn {
     if (!this.prepare(p)) return NaN;
     const comps = this.model.components;
     const K = comps.length;
-    for (let k = 0; k < K; k++) comps[k].pdf.densityGrad!(this.xs, this.local[k], this.dens[k], this.dlog[k], this.n);
+    for (let k = 0; k < K; k++) if (this.needs(k)) comps[k].pdf.densityGrad!(this.xs, this.local[k], this.dens[k], this.dlog[k], this.n);
     const nll = this.extendedTerm() + this.mixLogSum();
     const n = this.n;
     const L = this.L;
@@ -200,7 +217,7 @@ export class UnbinnedNll implements Fcn {
       this.d2log = comps.map((c) => Array.from({ length: c.pdf.params.length ** 2 }, () => new Float64Array(cap)));
       this.hbuf = [];
     }
-    for (let k = 0; k < K; k++) comps[k].pdf.densityHess!(this.xs, this.local[k], this.dens[k], this.dlog[k], this.d2log[k], n);
+    for (let k = 0; k < K; k++) if (this.needs(k)) comps[k].pdf.densityHess!(this.xs, this.local[k], this.dens[k], this.dlog[k], this.d2log[k], n);
     const slots: number[] = [];
     const slot = (g: number): number => {
       const s = slots.indexOf(g);

@@ -251,3 +251,34 @@ export function voigtProfile(x: number, sigma: number, gamma: number): number {
   const s = sigma * Math.SQRT2;
   return faddeevaRe(x / s, gamma / s) / (sigma * Math.sqrt(2 * Math.PI));
 }
+
+/**
+ * log K_nu(x), the modified Bessel function of the second kind, for real nu and x > 0, from
+ * K_nu(x) = int_0^inf exp(-x cosh t) cosh(nu t) dt by the trapezoidal rule (the integrand is even and entire,
+ * so the rule converges geometrically: step h gives ~exp(-pi^2 / h)). Summed in log space around the largest
+ * term so neither a large x (K ~ e^-x) nor a large nu at small x (K ~ x^-nu) over/underflows.
+ */
+export function lnBesselK(nu: number, x: number): number {
+  if (!(x > 0)) return x === 0 ? Infinity : NaN;
+  const v = Math.abs(nu);
+  // The peak's width in t is ~1/sqrt(x) (large x) or ~1/sqrt(nu) (large nu): keep several steps across it.
+  const h = Math.min(0.25, 0.6 / Math.sqrt(Math.max(x, v, 1)));
+  // log of the integrand without the common e^-x: -x (cosh t - 1) + log cosh(nu t).
+  const lcosh = (y: number) => y + Math.log1p(Math.exp(-2 * y)) - Math.LN2;
+  const g = (t: number) => -x * (2 * Math.sinh(0.5 * t) ** 2) + lcosh(v * t);
+  // Running log-sum-exp (rescaled when a larger term appears): no buffer, one pass.
+  let top = g(0);
+  let s = 0.5;
+  for (let k = 1; k < 100_000; k++) {
+    const lg = g(k * h);
+    if (lg > top) {
+      s = s * Math.exp(top - lg) + 1;
+      top = lg;
+    } else {
+      s += Math.exp(lg - top);
+      // Past the peak (the integrand is unimodal in t) and 40 e-folds below it: the rest is < 1e-17.
+      if (lg < top - 40) break;
+    }
+  }
+  return -x + top + Math.log(s * h);
+}

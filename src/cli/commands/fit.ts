@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { commandLine, treeOption } from '../options.js';
+import type { WeightErrors } from '../../fit/fit-run.js';
 
 interface Args {
   model: string;
@@ -32,7 +33,7 @@ export const command: CommandModule<object, Args> = {
       .option('column', { type: 'string', describe: 'Column holding the observable (default for every category; required unless each --data names one)' })
       .option('where', { type: 'string', describe: 'Selection expression, e.g. "nJets >= 2 and abs(eta) < 2.5"' })
       .option('weight', { type: 'string', describe: 'Per-event weight column (weighted unbinned NLL)' })
-      .option('weight-errors', { choices: ['sumw2', 'none'], default: 'sumw2', describe: 'Weighted fits: covariance corrected by the squared weights (RooFit SumW2Error), or the plain inverse Hessian' })
+      .option('weight-errors', { choices: ['asymptotic', 'sumw2', 'none'], default: 'asymptotic', describe: 'Weighted fits: asymptotically correct covariance H^-1 (sum w^2 g g^T) H^-1 (Langenbruch 2022), RooFit SumW2Error V H2 V, or the plain inverse Hessian' })
       .option('tree', treeOption())
       .option('binned', { type: 'number', describe: 'Binned Poisson fit with this many bins (default unbinned)' })
       .option('minos', { type: 'boolean', default: false, describe: 'Also compute MINOS asymmetric errors' })
@@ -72,7 +73,7 @@ export const command: CommandModule<object, Args> = {
     }
     const sim = model.categories !== undefined;
     const rep = fitModel(model, sim ? datasets.map((d) => d.xs) : datasets[0].xs, {
-      strategy: a.strategy as 1, tol: a.tol, hesseMode: a.hesse as 'auto', binned: a.binned, weightErrors: a.weightErrors as 'sumw2',
+      strategy: a.strategy as 1, tol: a.tol, hesseMode: a.hesse as 'auto', binned: a.binned, weightErrors: a.weightErrors as WeightErrors,
       weights: sim ? datasets.map((d) => d.weights) : datasets[0].weights, minos: a.minos ? 'all' : undefined,
     });
     datasets.forEach((d, k) => console.log(`${cats[k].category ? `[${cats[k].category}] ` : ''}${specs[k].file}: ${d.rows} rows, ${d.selected} selected, ${d.outOfRange} outside the range, ${d.xs.length} fitted${a.binned ? ` (binned, ${a.binned} bins)` : ''}`));

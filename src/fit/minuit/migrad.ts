@@ -50,7 +50,7 @@ export interface FitResult {
   /** converged && accurate && positive definite, as iminuit's `valid` combined with `has_accurate_covar`. */
   valid: boolean;
   /** Internal state, for MINOS. */
-  internal?: { f: InternalFcn; u: Float64Array; V: Mat };
+  internal?: { f: InternalFcn; u: Float64Array; V: Mat; g: GradientState };
 }
 
 interface State {
@@ -180,7 +180,7 @@ export function minimize(fcn: Fcn, params: ParamDef[], opts: MinimizeOptions = {
     madePosDef,
     callLimit: f.nfcn >= maxfcn,
     valid: converged && accurate && !madePosDef,
-    internal: { f, u: s.u, V: s.V },
+    internal: { f, u: s.u, V: s.V, g: s.g },
   };
 }
 

@@ -49,16 +49,23 @@ export function minos(fcn: Fcn, params: ParamDef[], best: FitResult, index: numb
       k++;
     }
     if (db < 0) return { err: Math.abs(xb - v0), valid: false };
-    for (let it = 0; it < 20; it++) {
+    // Regula falsi with the Illinois rule (halve the function value of an end kept twice in a row): on a
+    // strongly curved profile (e.g. Rosenbrock's banana) plain regula falsi keeps one end and crawls.
+    let kept = 0;
+    for (let it = 0; it < 30; it++) {
       const x = xa + ((0 - da) * (xb - xa)) / (db - da);
       const d = profile(x);
       if (Math.abs(d) < 1e-3 * up) return { err: Math.abs(x - v0), valid: true };
       if (d < 0) {
         xa = x;
         da = d;
+        if (kept === 1) db *= 0.5;
+        kept = 1;
       } else {
         xb = x;
         db = d;
+        if (kept === -1) da *= 0.5;
+        kept = -1;
       }
       if (Math.abs(xb - xa) < 1e-6 * sigma) return { err: Math.abs(x - v0), valid: true };
     }

@@ -5,13 +5,14 @@ import { Uniform } from './uniform.js';
 import { Chebyshev } from './chebyshev.js';
 import { DoubleCrystalBall } from './crystalball.js';
 import { Argus, BreitWigner, HypExp, JohnsonSU, ModExp, StudentT, Voigtian } from './shapes.js';
+import { Hypatia } from './hypatia.js';
 import { Kde, Template, type KdeOptions, type TemplateOptions } from './nonparametric.js';
 
 export type { Pdf } from './pdf.js';
 export type { KdeOptions, TemplateOptions } from './nonparametric.js';
 
 /** PDF kinds a model YAML may name, with the parameter names each takes. */
-export const PDF_KINDS = ['gauss', 'exponential', 'uniform', 'chebyshev', 'polynomial', 'crystalball', 'dscb', 'johnsonsu', 'studentt', 'breitwigner', 'voigtian', 'argus', 'hypexp', 'modexp', 'kde', 'template'] as const;
+export const PDF_KINDS = ['gauss', 'exponential', 'uniform', 'chebyshev', 'polynomial', 'crystalball', 'dscb', 'johnsonsu', 'studentt', 'breitwigner', 'voigtian', 'argus', 'hypexp', 'modexp', 'hypatia', 'kde', 'template'] as const;
 export type PdfKind = (typeof PDF_KINDS)[number];
 
 /** Non-parametric shapes built from data rather than parameters. */
@@ -37,6 +38,7 @@ export function makePdf(kind: PdfKind, lo: number, hi: number, order = 0, data: 
     case 'argus': return new Argus(lo, hi);
     case 'hypexp': return new HypExp(lo, hi);
     case 'modexp': return new ModExp(lo, hi);
+    case 'hypatia': return new Hypatia(lo, hi);
     case 'kde':
       if (!data.kde) throw new Error('kde needs samples');
       return new Kde(lo, hi, data.kde);

@@ -8,7 +8,7 @@ import { integrate } from './integrate.js';
  * `cdfDiff(a, b, p)` (the shape's integral over [a, b]) where the shape has one, else adaptive Gauss-Legendre
  * quadrature in float64 (cached for the last parameter vector). Gradients are numerical (Minuit-style).
  */
-abstract class ShapePdf implements Pdf {
+export abstract class ShapePdf implements Pdf {
   abstract readonly kind: string;
   abstract readonly params: readonly string[];
   private lastP: number[] = [];
