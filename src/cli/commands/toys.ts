@@ -41,7 +41,7 @@ export function studyOptions<T>(y: Argv<T>): Argv<T> {
     .option('from-fit', { type: 'string', describe: 'Fit result JSON of ntcorr fit: its values generate the toys and start the fits (steps = its errors), matched by name' })
     .option('gen-model', { type: 'string', describe: 'Generating model YAML when it differs from --model (same categories; parameters matched by name)' })
     .option('randomize-start', { type: 'string', describe: 'Per-toy random start values of the free parameters: N (uniform within ±N errors, clipped to limits) or "limits" (uniform within two-sided limits, else ±3 errors); drawn from the toy\'s own stream' })
-    .option('gof-bins', { type: 'number', default: 20, describe: 'Binned chi2 GOF p-value per toy: equal-width bins per category, merged until each expects >= 5 events (0: no GOF)' })
+    .option('gof-bins', { type: 'number', default: 40, describe: 'Binned chi2 GOF p-value per toy: equal-width bins per category, merged until each expects >= 5 events (0: no GOF)' })
     .option('vary', { choices: ['all', 'signal', 'background', 'none'], default: 'all', describe: 'Which yields are Poisson-fluctuated per toy (roles from the model)' })
     .option('strategy', { type: 'number', choices: [0, 1, 2], default: 1, describe: 'Minuit strategy' })
     .option('tol', { type: 'number', default: 0.1, describe: 'Minuit tolerance (EDM < 0.002 tol errordef)' });

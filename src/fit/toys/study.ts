@@ -46,7 +46,7 @@ export interface ToyStudyResult {
   seconds: number;
 }
 
-export const DEFAULT_GOF_BINS = 20;
+export const DEFAULT_GOF_BINS = 40;
 
 /** What a study's outputs are made from, besides the toy results: also what `toys merge` reads back. */
 export interface StudyHeader {
