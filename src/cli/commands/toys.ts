@@ -47,6 +47,9 @@ export function studyOptions<T>(y: Argv<T>): Argv<T> {
     .option('tol', { type: 'number', default: 0.1, describe: 'Minuit tolerance (EDM < 0.002 tol errordef)' });
 }
 
+/** yargs options are inherited by sub-commands unless marked so (its typings lack the flag argument). */
+const notGlobal = <T>(y: T, keys: string[]): T => (y as unknown as { global(k: string[], g: boolean): T }).global(keys, false);
+
 const merge: CommandModule<object, { dirs: string[]; out: string; columns: string; plots: boolean }> = {
   command: 'merge <dirs...>',
   describe: 'Merge the outputs of toy jobs (ntcorr condor toys) into one toys.parquet + summary.yaml, as one run of all their toys',
@@ -72,7 +75,7 @@ export const command: CommandModule<object, Args> & { subcommands: CommandModule
   command: 'toys',
   describe: 'Generate and fit toy datasets of a model; pulls, GOF, summary.yaml and plots (toys merge: join job outputs)',
   builder: (y) =>
-    studyOptions(y)
+    notGlobal(studyOptions(y)
       .command(merge as unknown as CommandModule)
       .option('model', { type: 'string', describe: 'Model YAML (see examples/fit/); required' })
       .option('N', { alias: 'n', type: 'number', default: 1000, describe: 'Number of toys' })
@@ -87,6 +90,8 @@ export const command: CommandModule<object, Args> & { subcommands: CommandModule
       .example('$0 toys --model examples/fit/gauss-exp.yaml -N 1000 --seed 7 --out toys/', '1000 toys on all cores')
       .example('$0 toys --model m.yaml -N 100000 --threads 2 --vary signal --out big/ --no-plots', 'only the signal yield fluctuates')
       .example('$0 toys --model fit.yaml --from-fit fit-result.json --gen-model gen.yaml --randomize-start 2 --columns rx --out rx/', 'as the rx fitter runs them')
+      // Not inherited by `toys merge`: there they are unknown options (errors), not silently ignored ones.
+      , ['from-fit', 'gen-model', 'randomize-start', 'gof-bins', 'vary', 'strategy', 'tol', 'model', 'N', 'first-toy', 'seed', 'threads', 'jobs', 'out', 'columns', 'plots', 'quiet'])
       .check((raw) => {
         const a = raw as unknown as Args & { _: unknown[] };
         // `toys merge` has its own options; these checks are for a study.
