@@ -271,3 +271,36 @@ test('bad toy options and fit results are clear errors', async (t) => {
   writeFileSync(other, '{"fit": {}}');
   t.regex(runCli(['toys', '--model', MODEL, '--out', out, '-N', '2', '--from-fit', other, '--quiet']).stderr, /other-result\.json: not a fit result of ntcorr fit/);
 });
+
+test('GOF of a simultaneous model sums its categories; a fraction model loses one degree of freedom per category', async (t) => {
+  const sim = join(dir, 'sim');
+  await runToyStudy({ model: join(ROOT, 'examples/fit/sim-2cat.yaml'), toys: 20, seed: 2, jobs: 1, vary: 'all', out: sim, plots: false });
+  const rs = (await rowsOf(join(sim, 'toys.parquet'))).filter((r) => r.parameter === 'mu' && r.valid);
+  t.true(rs.length >= 18);
+  // 2 x 40 bins (fewer once merged) - 9 free parameters.
+  t.true(rs.every((r) => (r.gof_ndf as number) <= 71 && (r.gof_ndf as number) >= 50), `ndf ${rs.map((r) => r.gof_ndf).join(' ')}`);
+  const pm = rs.reduce((a, r) => a + (r.gof_pvalue as number), 0) / rs.length;
+  t.true(pm > 0.2 && pm < 0.8, `mean p ${pm}`);
+  const frac = join(dir, 'frac.yaml');
+  writeFileSync(frac, [
+    'observable: {name: x, range: [0, 10]}',
+    'parameters:',
+    '  f: {value: 0.3, step: 0.02, limits: [0, 1]}',
+    '  mu: {value: 5, step: 0.1}',
+    '  sigma: {value: 0.5, step: 0.05}',
+    '  lam: {value: -0.2, step: 0.02}',
+    'components:',
+    '  - {name: peak, pdf: gauss, mu: mu, sigma: sigma, fraction: f}',
+    '  - {name: bkg, pdf: exponential, lambda: lam}',
+    'toys: {events: 2000}',
+    '',
+  ].join('\n'));
+  const fo = join(dir, 'frac-out');
+  await runToyStudy({ model: frac, toys: 20, seed: 2, jobs: 1, vary: 'all', out: fo, plots: false });
+  const rf = (await rowsOf(join(fo, 'toys.parquet'))).filter((r) => r.parameter === 'f' && r.valid);
+  t.true(rf.length >= 18);
+  // 40 bins (fewer once merged) - 4 free parameters - 1 for the fixed total.
+  t.true(rf.every((r) => (r.gof_ndf as number) <= 35 && (r.gof_ndf as number) >= 28), `ndf ${rf.map((r) => r.gof_ndf).join(' ')}`);
+  const pf = rf.reduce((a, r) => a + (r.gof_pvalue as number), 0) / rf.length;
+  t.true(pf > 0.2 && pf < 0.8, `mean p ${pf}`);
+});
