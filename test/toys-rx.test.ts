@@ -203,7 +203,7 @@ test('ntcorr condor toys + condor run-local + ntcorr toys merge equal one run of
   await fitted;
   const jobs = join(dir, 'cjobs');
   const outs = join(dir, 'cout');
-  const common = ['--from-fit', fitResult, '--randomize-start', '1.5', '--seed', '13'];
+  const common = ['--from-fit', fitResult, '--gen-values', 'sampled', '--randomize-start', '1.5', '--seed', '13'];
   const r = runCli(['condor', 'toys', '-m', MODEL, '-N', '25', '--toys-per-job', '10', '-d', jobs, '-o', outs, '--dry-run', ...common]);
   t.is(r.code, 0, r.stderr);
   t.deepEqual(readFileSync(join(jobs, 'jobs.txt'), 'utf8').trim().split('\n'), ['0000 0:10', '0001 10:10', '0002 20:5']);
@@ -230,6 +230,8 @@ test('ntcorr condor toys + condor run-local + ntcorr toys merge equal one run of
   delete sb.provenance;
   t.deepEqual(sb, sa);
   t.is(sa.toys, 25);
+  t.is(sa.gen_values, 'sampled');
+  t.is(new Set(a.filter((r) => r.parameter === 'mu').map((r) => r.gen)).size, 25); // one generating value per toy
 
   // A missing or doubled toy range, or another study's job, is refused with the folder named.
   const gap = runCli(['toys', 'merge', join(outs, 'job-0000'), join(outs, 'job-0002'), '--out', join(dir, 'gap')]);
@@ -303,4 +305,35 @@ test('GOF of a simultaneous model sums its categories; a fraction model loses on
   t.true(rf.every((r) => (r.gof_ndf as number) <= 35 && (r.gof_ndf as number) >= 28), `ndf ${rf.map((r) => r.gof_ndf).join(' ')}`);
   const pf = rf.reduce((a, r) => a + (r.gof_pvalue as number), 0) / rf.length;
   t.true(pf > 0.2 && pf < 0.8, `mean p ${pf}`);
+});
+
+test('--gen-values sampled: each toy generated at values drawn from the fit covariance; pulls against them stay N(0,1)', async (t) => {
+  const fit = await fitted;
+  const out = join(dir, 'sampled');
+  await runToyStudy({ model: MODEL, fromFit: fitResult, genValues: 'sampled', toys: 300, seed: 31, jobs: 2, vary: 'all', out, plots: false });
+  const s = yamlOf(join(out, 'summary.yaml'));
+  t.is(s.gen_values, 'sampled');
+  const rows = await rowsOf(join(out, 'toys.parquet'));
+  for (const [name, p] of Object.entries(fit)) {
+    const mine = rows.filter((r) => r.parameter === name && r.valid);
+    const sd = (v: number[]) => {
+      const m = v.reduce((a, b) => a + b, 0) / v.length;
+      return { m, sd: Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) };
+    };
+    const g = sd(mine.map((r) => r.gen as number));
+    // The generating values scatter by the fit error around the fitted value...
+    t.true(Math.abs(g.sd / p.error - 1) < 0.25, `${name}: gen sd ${g.sd} vs error ${p.error}`);
+    t.true(Math.abs(g.m - p.value) < 4 * p.error / Math.sqrt(mine.length), `${name}: gen mean ${g.m}`);
+    // ... the fitted values by sqrt(2) x that (generation spread + toy statistics) ...
+    const v = sd(mine.map((r) => r.value as number));
+    t.true(Math.abs(v.sd / (Math.SQRT2 * p.error) - 1) < 0.25, `${name}: value sd ${v.sd}`);
+    // ... and the pulls against each toy's own generating values are N(0, 1).
+    const ps = s.parameters[name];
+    t.true(Math.abs(ps.pull_mean) < 3.5 * ps.pull_mean_error, `${name}: pull mean ${ps.pull_mean}`);
+    t.true(Math.abs(ps.pull_width - 1) < 3.5 * ps.pull_width_error, `${name}: pull width ${ps.pull_width}`);
+    t.is(ps.gen, p.value);
+  }
+  const r = runCli(['toys', '--model', MODEL, '--out', join(dir, 'nofit'), '-N', '2', '--gen-values', 'sampled', '--quiet']);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /--gen-values sampled needs --from-fit/);
 });

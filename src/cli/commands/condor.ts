@@ -332,7 +332,7 @@ const verify: CommandModule<object, { model: string; files: string[] }> = {
 };
 
 type ToysArgs = {
-  model: string; 'gen-model'?: string; 'from-fit'?: string; 'randomize-start'?: string; 'gof-bins': number; vary: string; strategy: number; tol: number;
+  model: string; 'gen-model'?: string; 'from-fit'?: string; 'gen-values': string; 'randomize-start'?: string; 'gof-bins': number; vary: string; strategy: number; tol: number;
   N: number; 'toys-per-job': number; seed: number; dir?: string; 'out-dir': string;
   'request-cpus'?: number; 'request-memory'?: string; 'request-disk'?: string; 'max-runtime'?: string; flavour?: string; 'max-retries': number;
   extra: string[]; ntcorr?: string; setup?: string; force: boolean; 'dry-run': boolean;
@@ -371,8 +371,9 @@ const toys: CommandModule<object, ToysArgs> = {
     if (!Number.isInteger(a.seed) || a.seed < 0) throw new NtcorrError('--seed must be a non-negative integer');
     if (!Number.isInteger(a['gof-bins']) || a['gof-bins'] < 0) throw new NtcorrError('--gof-bins must be a whole number >= 0');
     if (a['randomize-start'] !== undefined) parseRandomizeStart(a['randomize-start']);
+    if (a['gen-values'] === 'sampled' && !a['from-fit']) throw new NtcorrError('--gen-values sampled needs --from-fit (the fit result whose covariance the generating values are drawn from)');
     const toysArgs = [
-      '--vary', a.vary, '--strategy', String(a.strategy), '--tol', String(a.tol), '--gof-bins', String(a['gof-bins']),
+      '--gen-values', a['gen-values'], '--vary', a.vary, '--strategy', String(a.strategy), '--tol', String(a.tol), '--gof-bins', String(a['gof-bins']),
       ...(a['randomize-start'] !== undefined ? ['--randomize-start', a['randomize-start']] : []),
     ];
     const { dir, manifest } = createToysJobFolder({

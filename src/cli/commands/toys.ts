@@ -17,6 +17,7 @@ interface Args {
   plots: boolean;
   quiet: boolean;
   fromFit?: string;
+  genValues: string;
   genModel?: string;
   randomizeStart?: string;
   gofBins: number;
@@ -39,6 +40,7 @@ const columnsOption = { choices: ['ntcorr', 'rx'], default: 'ntcorr', describe: 
 export function studyOptions<T>(y: Argv<T>): Argv<T> {
   return y
     .option('from-fit', { type: 'string', describe: 'Fit result JSON of ntcorr fit: its values generate the toys and start the fits (steps = its errors), matched by name' })
+    .option('gen-values', { choices: ['fitted', 'sampled'], default: 'fitted', describe: 'With --from-fit: generate every toy at the fitted values, or at values drawn per toy from the fit covariance (clipped to limits)' })
     .option('gen-model', { type: 'string', describe: 'Generating model YAML when it differs from --model (same categories; parameters matched by name)' })
     .option('randomize-start', { type: 'string', describe: 'Per-toy random start values of the free parameters: N (uniform within ±N errors, clipped to limits) or "limits" (uniform within two-sided limits, else ±3 errors); drawn from the toy\'s own stream' })
     .option('gof-bins', { type: 'number', default: 40, describe: 'Binned chi2 GOF p-value per toy: equal-width bins per category, merged until each expects >= 5 events (0: no GOF)' })
@@ -91,7 +93,7 @@ export const command: CommandModule<object, Args> & { subcommands: CommandModule
       .example('$0 toys --model m.yaml -N 100000 --threads 2 --vary signal --out big/ --no-plots', 'only the signal yield fluctuates')
       .example('$0 toys --model fit.yaml --from-fit fit-result.json --gen-model gen.yaml --randomize-start 2 --columns rx --out rx/', 'as the rx fitter runs them')
       // Not inherited by `toys merge`: there they are unknown options (errors), not silently ignored ones.
-      , ['from-fit', 'gen-model', 'randomize-start', 'gof-bins', 'vary', 'strategy', 'tol', 'model', 'N', 'first-toy', 'seed', 'threads', 'jobs', 'out', 'columns', 'plots', 'quiet'])
+      , ['from-fit', 'gen-values', 'gen-model', 'randomize-start', 'gof-bins', 'vary', 'strategy', 'tol', 'model', 'N', 'first-toy', 'seed', 'threads', 'jobs', 'out', 'columns', 'plots', 'quiet'])
       .check((raw) => {
         const a = raw as unknown as Args & { _: unknown[] };
         // `toys merge` has its own options; these checks are for a study.
@@ -122,7 +124,7 @@ export const command: CommandModule<object, Args> & { subcommands: CommandModule
       res = await runToyStudy({
         model, toys: a.N, seed: a.seed, jobs, vary: a.vary as 'all', out, plots: a.plots,
         minimize: { strategy: a.strategy as 1, tol: a.tol },
-        first: a.firstToy, genModel: a.genModel, fromFit: a.fromFit, randomizeStart: parseRandomizeStart(a.randomizeStart),
+        first: a.firstToy, genModel: a.genModel, fromFit: a.fromFit, genValues: a.genValues as 'fitted', randomizeStart: parseRandomizeStart(a.randomizeStart),
         gofBins: a.gofBins, columns: a.columns as 'ntcorr',
         command: commandLine(),
         onProgress: (done, valid) => bar.update(done, { info: `valid ${valid}` }),

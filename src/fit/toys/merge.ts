@@ -15,7 +15,7 @@ interface JobOutput {
   toys: number;
 }
 
-const KEYS_EQUAL = ['config_hash', 'model', 'gen_model', 'from_fit', 'seed', 'vary', 'randomize_start'] as const;
+const KEYS_EQUAL = ['config_hash', 'model', 'gen_model', 'from_fit', 'gen_values', 'seed', 'vary', 'randomize_start'] as const;
 
 function readJob(dir: string): JobOutput {
   const sp = join(dir, 'summary.yaml');
@@ -40,7 +40,7 @@ const bufferOf = (p: string): ArrayBuffer => {
 };
 
 /** The toys of one job's toys.parquet, rebuilt as the ToyResults the study streamed (floats are stored exactly). */
-async function readToys(dir: string, np: number): Promise<{ results: ToyResult[]; names: string[]; gen: Float64Array; fixed: boolean[] }> {
+async function readToys(dir: string, np: number, perToyGen: boolean): Promise<{ results: ToyResult[]; names: string[]; gen: Float64Array; fixed: boolean[] }> {
   const path = join(dir, 'toys.parquet');
   const rows = (await parquetReadObjects({ file: bufferOf(path) })) as Array<Record<string, unknown>>;
   if (rows.length % np !== 0) throw new NtcorrError(`${path}: ${rows.length} rows is not a whole number of toys of ${np} parameters`, { file: path });
@@ -67,6 +67,7 @@ async function readToys(dir: string, np: number): Promise<{ results: ToyResult[]
       gofNdf: r0.gof_ndf as number,
     };
     if (status.startsWith('failed: ')) r.error = status.slice('failed: '.length);
+    if (perToyGen) r.gen = Float64Array.from(rows.slice(k, k + np), (r) => r.gen as number);
     results.push(r);
   }
   return { results, names, gen, fixed };
@@ -106,14 +107,18 @@ export async function mergeToys(o: MergeOptions): Promise<{ summary: Record<stri
   const s = ref.summary;
   // Parameters per toy: the rows of its first toy.
   const np = ((await parquetReadObjects({ file: bufferOf(join(ref.dir, 'toys.parquet')), columns: ['toy'] })) as Array<{ toy: number }>).filter((r, _, a) => r.toy === a[0].toy).length;
-  const first = await readToys(ref.dir, np);
+  const perToyGen = s.gen_values === 'sampled';
+  const first = await readToys(ref.dir, np, perToyGen);
+  const generating = s.generating_values as Record<string, number>;
   const prov = s.provenance as Record<string, unknown>;
   const total = jobs.reduce((a, j) => a + j.toys, 0);
   const header: StudyHeader = {
     model: s.model as string, gen_model: s.gen_model as string | null, from_fit: s.from_fit as string | null, seed: s.seed as number,
     vary: s.vary as StudyHeader['vary'], randomize_start: s.randomize_start as StudyHeader['randomize_start'], gof_bins: (s.gof as { bins: number }).bins,
-    config_hash: s.config_hash as string, names: first.names, gen: first.gen, fixed: first.fixed,
-    generating: s.generating_values as Record<string, number>,
+    config_hash: s.config_hash as string, names: first.names, fixed: first.fixed, gen_values: (s.gen_values as 'fitted' | 'sampled') ?? 'fitted',
+    // The central generating values by name, as the study had them (its table's gen column is per toy when sampled).
+    gen: Float64Array.from(first.names, (n) => (n in generating ? generating[n] : NaN)),
+    generating,
     provenance: {
       ...prov, tool: TOOL, kind: 'toys', time: new Date().toISOString(), command: o.command ?? 'ntcorr toys merge', toys: total, firstToy: ref.first,
       mergedFrom: jobs.map((j) => ({ dir: j.dir, firstToy: j.first, toys: j.toys, time: (j.summary.provenance as Record<string, unknown>)?.time ?? null })),
@@ -122,7 +127,7 @@ export async function mergeToys(o: MergeOptions): Promise<{ summary: Record<stri
   const w = new StudyWriter(o.out, header, o.columns ?? 'ntcorr');
   try {
     for (const j of jobs) {
-      const t = j === ref ? first : await readToys(j.dir, np);
+      const t = j === ref ? first : await readToys(j.dir, np, perToyGen);
       if (t.names.join('\0') !== first.names.join('\0')) throw new NtcorrError(`${j.dir}: parameters ${t.names.join(', ')} differ from ${ref.dir}'s`, { file: j.dir });
       if (t.results.length !== j.toys) throw new NtcorrError(`${j.dir}/toys.parquet: ${t.results.length} toys, its summary.yaml says ${j.toys}`, { file: j.dir });
       for (const r of t.results) w.add(r);

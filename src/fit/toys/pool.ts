@@ -2,7 +2,7 @@ import { WorkerPool } from '../../compute/pool.js';
 import type { MinimizeOptions } from '../minuit/migrad.js';
 import { newToyState, runToys, type ToyResult } from './run-toy.js';
 import type { Vary } from './generate.js';
-import { prepareToys, type FitValues, type RandomizeStart, type ToySpec } from './setup.js';
+import { prepareToys, type FitCovariance, type FitValues, type RandomizeStart, type ToySpec } from './setup.js';
 
 export interface PoolOptions {
   toys: number;
@@ -20,6 +20,8 @@ export interface PoolOptions {
   /** Generating and start values from a fit result. */
   fromFit?: FitValues;
   fromFitSource?: string;
+  fromFitCov?: FitCovariance;
+  sampleGen?: boolean;
   randomizeStart?: RandomizeStart;
   /** Bins per category of the binned chi2 GOF (0 or absent: none). */
   gofBins?: number;
@@ -34,6 +36,7 @@ export interface WorkerInit {
 export function poolSpec(doc: unknown, source: string, opts: PoolOptions): ToySpec {
   return {
     fitDoc: doc, fitSource: source, genDoc: opts.genDoc, genSource: opts.genSource, fromFit: opts.fromFit, fromFitSource: opts.fromFitSource,
+    fromFitCov: opts.fromFitCov, sampleGen: opts.sampleGen,
     seed: opts.seed, vary: opts.vary, minimize: opts.minimize, randomizeStart: opts.randomizeStart, gofBins: opts.gofBins ?? 0,
   };
 }
@@ -63,6 +66,8 @@ export interface PackedChunk {
   /** per toy: events, nfcn, flags (1 valid, 2 converged, 4 accurate covariance), GOF ndf */
   ints: Int32Array;
   errorsText: Array<string | null>;
+  /** Per-toy generating values (--gen-values sampled), else null. */
+  gen: Float64Array | null;
 }
 
 export function packChunk(from: number, to: number, np: number, results: ToyResult[]): PackedChunk {
@@ -71,6 +76,7 @@ export function packChunk(from: number, to: number, np: number, results: ToyResu
     from, to, np,
     values: new Float64Array(n * np), errors: new Float64Array(n * np),
     nll: new Float64Array(n), edm: new Float64Array(n), gof: new Float64Array(n), chi2: new Float64Array(n), ints: new Int32Array(4 * n), errorsText: [],
+    gen: results.some((r) => r.gen) ? new Float64Array(n * np).fill(NaN) : null,
   };
   results.forEach((r, k) => {
     c.values.set(r.values, k * np);
@@ -84,6 +90,7 @@ export function packChunk(from: number, to: number, np: number, results: ToyResu
     c.ints[4 * k + 2] = (r.valid ? 1 : 0) | (r.converged ? 2 : 0) | (r.accurateCovar ? 4 : 0);
     c.ints[4 * k + 3] = r.gofNdf;
     c.errorsText.push(r.error ?? null);
+    if (c.gen && r.gen) c.gen.set(r.gen, k * np);
   });
   return c;
 }
@@ -108,6 +115,7 @@ export function unpackChunk(c: PackedChunk): ToyResult[] {
       gofNdf: c.ints[4 * k + 3],
     };
     if (c.errorsText[k]) r.error = c.errorsText[k]!;
+    if (c.gen) r.gen = c.gen.slice(k * c.np, (k + 1) * c.np);
     out.push(r);
   }
   return out;

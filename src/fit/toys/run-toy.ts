@@ -4,7 +4,8 @@ import { SimultaneousNll } from '../simultaneous.js';
 import { minimize, type MinimizeOptions } from '../minuit/migrad.js';
 import { generateToy, resampleConstraints, toyRng, type Vary } from './generate.js';
 import { binnedGof, NO_GOF } from './gof.js';
-import { randomStart, type PreparedToys, type RandomizeStart } from './setup.js';
+import { randomStart, sampleGenValues, type PreparedToys, type RandomizeStart } from './setup.js';
+import { NtcorrError } from '../../core/errors.js';
 
 /** One toy's outcome: fitted values and errors of every parameter, with the fit's health. */
 export interface ToyResult {
@@ -22,6 +23,8 @@ export interface ToyResult {
   gofPvalue: number;
   gofChi2: number;
   gofNdf: number;
+  /** This toy's generating values per fit parameter, when they are drawn per toy (--gen-values sampled). */
+  gen?: Float64Array;
   /** Set when the fit threw (kept, flagged invalid, never dropped). */
   error?: string;
 }
@@ -66,13 +69,28 @@ export function runToys(model: PreparedToys | Model, from: number, to: number, o
   for (let toy = from; toy < to; toy++) {
     const rng = toyRng(opts.seed, toy);
     while (state.buffers.length < gcats.length) state.buffers.push({ data: new Float64Array(0) });
+    let genValues = prep.genValues;
+    let toyGen: Float64Array | undefined;
+    let centre = consCentre;
+    if (prep.sampleGen) {
+      // Drawn first from the toy's stream; a draw outside a PDF's domain (e.g. sigma <= 0) is drawn again.
+      for (let tries = 0; ; tries++) {
+        genValues = sampleGenValues(prep, () => rng.normal());
+        const g = genValues;
+        if (gcats.every((c) => c.components.every((k) => k.pdf.check(k.paramIndex.map((i) => g[i])) === null))) break;
+        if (tries === 100) throw new NtcorrError(`${prep.gen.source}: 100 draws of the generating values from the fit covariance fell outside a PDF's domain (toy ${toy}); use --gen-values fitted`, { file: prep.gen.source });
+      }
+      const g = genValues;
+      toyGen = Float64Array.from(prep.fitToGen, (gi) => (gi >= 0 ? g[gi] : NaN));
+      centre = Float64Array.from(toyGen, (v, i) => (Number.isNaN(v) ? prep.start[i] : v));
+    }
     const xs = gcats.map((c, k) => {
-      const d = generateToy(c, prep.genValues, rng, opts.vary, state.buffers[k]).xs;
+      const d = generateToy(c, genValues, rng, opts.vary, state.buffers[k]).xs;
       if (sameRange[k]) return d;
       const { lo, hi } = fcats[k].observable;
       return d.filter((x) => x >= lo && x <= hi);
     });
-    const constraints = resampleConstraints(fit.constraints, consCentre, rng);
+    const constraints = resampleConstraints(fit.constraints, centre, rng);
     const start = opts.randomizeStart !== undefined ? randomStart(fit.params, prep.start, prep.startErrors, opts.randomizeStart, () => rng.uniform()) : prep.start;
     const events = xs.reduce((a, d) => a + d.length, 0);
     try {
@@ -86,11 +104,13 @@ export function runToys(model: PreparedToys | Model, from: number, to: number, o
       emit({
         toy, events, values: r.values, errors: r.errors, valid: r.valid, converged: r.converged,
         accurateCovar: r.accurateCovar, nll: r.fmin, edm: r.edm, nfcn: r.nfcn, gofPvalue: g.pvalue, gofChi2: g.chi2, gofNdf: g.ndf,
+        ...(toyGen ? { gen: toyGen } : {}),
       });
     } catch (e) {
       emit({
         toy, events, values: new Float64Array(np).fill(NaN), errors: new Float64Array(np).fill(NaN),
         valid: false, converged: false, accurateCovar: false, nll: NaN, edm: NaN, nfcn: 0, gofPvalue: NaN, gofChi2: NaN, gofNdf: 0, error: (e as Error).message,
+        ...(toyGen ? { gen: toyGen } : {}),
       });
     }
   }
@@ -99,5 +119,5 @@ export function runToys(model: PreparedToys | Model, from: number, to: number, o
 /** A model that both generates and fits, at its YAML values. */
 export function sameModel(model: Model): PreparedToys {
   const v = Float64Array.from(model.params, (p) => p.value);
-  return { fit: model, gen: model, genValues: v, genForFit: v, start: v, startErrors: Float64Array.from(model.params, (p) => p.step) };
+  return { fit: model, gen: model, genValues: v, genForFit: v, start: v, startErrors: Float64Array.from(model.params, (p) => p.step), fitToGen: model.params.map((_, i) => i) };
 }

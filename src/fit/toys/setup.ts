@@ -4,10 +4,17 @@ import { NtcorrError } from '../../core/errors.js';
 import { TOOL } from '../../core/version.js';
 import { buildModel, checkStart, modelCategories, type Model, type ParamDef } from '../model.js';
 import type { MinimizeOptions } from '../minuit/migrad.js';
+import { cholesky, type Mat } from '../minuit/linalg.js';
 import type { Vary } from './generate.js';
 
 /** Parameter values and errors by name, as `ntcorr fit` writes them (fit.parameters in its JSON). */
 export type FitValues = Record<string, { value: number; error: number }>;
+
+/** The fit's covariance (fit.covariance in its JSON): parameter names and the matrix. */
+export interface FitCovariance {
+  parameters: string[];
+  matrix: number[][];
+}
 
 /**
  * How start values are randomised per toy: a number N draws each free parameter uniformly within +-N
@@ -27,6 +34,9 @@ export interface ToySpec {
   /** Fit result (--from-fit): generating values (both models, by name) and start values/steps of the fit. */
   fromFit?: FitValues;
   fromFitSource?: string;
+  /** --gen-values sampled: per toy, draw the generating values from the fit covariance (needs fromFitCov). */
+  fromFitCov?: FitCovariance;
+  sampleGen?: boolean;
   seed: number;
   vary: Vary;
   minimize?: MinimizeOptions;
@@ -47,10 +57,24 @@ export interface PreparedToys {
   start: Float64Array;
   /** Scale of the start randomisation per fit parameter: the fit result's error, else the step. */
   startErrors: Float64Array;
+  /** Per-toy generating values: these generating-model parameters are drawn from N(mean, L L^T). */
+  sampleGen?: { genIdx: number[]; mean: Float64Array; chol: Mat };
+  /** Per fit parameter, the index of the same-named generating-model parameter (-1: none). */
+  fitToGen: number[];
 }
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The covariance block of a fit result JSON (fit.covariance {parameters, matrix}). */
+export function readFitCovariance(path: string): FitCovariance {
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as Obj;
+  const c = isObj(doc.fit) ? doc.fit.covariance : undefined;
+  const ok = isObj(c) && Array.isArray(c.parameters) && Array.isArray(c.matrix) && c.matrix.length === c.parameters.length &&
+    (c.matrix as unknown[]).every((r) => Array.isArray(r) && r.length === (c.parameters as unknown[]).length && r.every((v) => typeof v === 'number' && Number.isFinite(v)));
+  if (!ok) throw new NtcorrError(`${path}: no usable fit.covariance {parameters, matrix} (needed by --gen-values sampled)`, { file: path });
+  return { parameters: (c as Obj).parameters as string[], matrix: (c as Obj).matrix as number[][] };
+}
 
 /** Reads the JSON `ntcorr fit` writes: fit.parameters {name: {value, error}}. Errors name the file and key. */
 export function readFitResult(path: string): FitValues {
@@ -120,12 +144,41 @@ export function prepareToys(spec: ToySpec): PreparedToys {
     const i = gen.params.findIndex((q) => q.name === p.name);
     return i >= 0 ? genValues[i] : NaN;
   });
+  const fitToGen = fit.params.map((p) => gen.params.findIndex((q) => q.name === p.name));
+  let sampleGen: PreparedToys['sampleGen'];
+  if (spec.sampleGen) {
+    const cov = spec.fromFitCov;
+    if (!spec.fromFit || !cov) throw new NtcorrError('--gen-values sampled needs --from-fit (a fit result with its covariance)');
+    // The free parameters of the fit (those with a covariance row) that the generating model has.
+    const rows = cov.parameters.map((n, a) => ({ n, a, g: gen.params.findIndex((q) => q.name === n) }))
+      .filter((x) => x.g >= 0 && !gen.params[x.g].fixed && cov.matrix[x.a][x.a] > 0);
+    const chol = cholesky(rows.map((x) => Float64Array.from(rows, (y) => cov.matrix[x.a][y.a])));
+    if (!chol) throw new NtcorrError(`${src}: the covariance of ${rows.map((x) => x.n).join(', ')} is not positive definite`, { file: src });
+    sampleGen = { genIdx: rows.map((x) => x.g), mean: Float64Array.from(rows, (x) => genValues[x.g]), chol };
+  }
   const start = Float64Array.from(fit.params, (p) => p.value);
   const startErrors = Float64Array.from(fit.params, (p) => {
     const e = spec.fromFit?.[p.name]?.error;
     return e !== undefined && e > 0 ? e : p.step;
   });
-  return { fit, gen, genValues, genForFit, start, startErrors };
+  return { fit, gen, genValues, genForFit, start, startErrors, fitToGen, ...(sampleGen ? { sampleGen } : {}) };
+}
+
+/**
+ * One toy's generating values drawn from the fit covariance (multivariate normal around the fitted values),
+ * clipped to each parameter's limits. Drawn first from the toy's stream.
+ */
+export function sampleGenValues(prep: PreparedToys, normal: () => number): Float64Array {
+  const s = prep.sampleGen!;
+  const g = Float64Array.from(prep.genValues);
+  const z = s.genIdx.map(() => normal());
+  s.genIdx.forEach((gi, a) => {
+    let v = s.mean[a];
+    for (let b = 0; b <= a; b++) v += s.chol[a][b] * z[b];
+    const l = prep.gen.params[gi].limits;
+    g[gi] = l ? Math.min(l[1], Math.max(l[0], v)) : v;
+  });
+  return g;
 }
 
 /** Draws start values for one toy (free parameters only; fixed ones keep their value). */
@@ -163,6 +216,7 @@ export function configHash(spec: ToySpec): string {
     fit: spec.fitDoc,
     gen: spec.genDoc ?? null,
     fromFit: spec.fromFit ?? null,
+    sampleGen: spec.sampleGen ? spec.fromFitCov ?? null : null,
     seed: spec.seed,
     vary: spec.vary,
     strategy: spec.minimize?.strategy ?? 1,

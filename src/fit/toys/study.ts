@@ -14,7 +14,8 @@ import { GofSummary, RxSummary } from './extras.js';
 import { writeToyPlots } from './plots.js';
 import type { Vary } from './generate.js';
 import type { ToyResult } from './run-toy.js';
-import { configHash, prepareToys, readFitResult, type RandomizeStart } from './setup.js';
+import { configHash, prepareToys, readFitCovariance, readFitResult, type RandomizeStart } from './setup.js';
+import { NtcorrError } from '../../core/errors.js';
 
 export interface ToyStudyOptions {
   model: string;
@@ -32,6 +33,8 @@ export interface ToyStudyOptions {
   genModel?: string;
   /** Fit result JSON (ntcorr fit): generating values and start values. */
   fromFit?: string;
+  /** 'sampled': each toy's generating values drawn from the fit result's covariance; default 'fitted'. */
+  genValues?: 'fitted' | 'sampled';
   randomizeStart?: RandomizeStart;
   /** Bins per category of the binned chi2 GOF; 0 switches it off. Default 20. */
   gofBins?: number;
@@ -53,6 +56,7 @@ export interface StudyHeader {
   model: string;
   gen_model: string | null;
   from_fit: string | null;
+  gen_values: 'fitted' | 'sampled';
   seed: number;
   vary: Vary;
   randomize_start: RandomizeStart | null;
@@ -110,6 +114,7 @@ export class StudyWriter {
       model: h.model,
       gen_model: h.gen_model,
       from_fit: h.from_fit,
+      gen_values: h.gen_values,
       toys: s.total,
       first_toy: Number.isFinite(this.first) ? this.first : 0,
       seed: h.seed,
@@ -120,7 +125,7 @@ export class StudyWriter {
       valid: s.valid,
       fraction_valid: s.total ? s.valid / s.total : 0,
       failed: s.failed,
-      pull: '(value - gen) / Hesse error, over valid fits; gen = the value of the same-named parameter of the generating model',
+      pull: `(value - gen) / Hesse error, over valid fits; gen = the value of the same-named parameter of the generating model${h.gen_values === 'sampled' ? ' drawn for that toy from the fit covariance (table column gen); parameters.*.gen is the fitted value' : ''}`,
       not_generated: h.names.filter((_, j) => !h.fixed[j] && Number.isNaN(h.gen[j])),
       parameters: s.params(),
       gof: this.gof.toJson(h.gof_bins),
@@ -156,9 +161,12 @@ export async function runToyStudy(o: ToyStudyOptions): Promise<ToyStudyResult> {
   const doc = await resolveModelFiles(readModelDoc(o.model), o.model);
   const genDoc = o.genModel ? await resolveModelFiles(readModelDoc(o.genModel), o.genModel) : undefined;
   const fromFit = o.fromFit ? readFitResult(o.fromFit) : undefined;
+  const sampleGen = o.genValues === 'sampled';
+  if (sampleGen && !o.fromFit) throw new NtcorrError('--gen-values sampled needs --from-fit (the fit result whose covariance the generating values are drawn from)');
+  const fromFitCov = sampleGen ? readFitCovariance(o.fromFit!) : undefined;
   const popts: PoolOptions = {
     toys: o.toys, seed: o.seed, vary: o.vary, jobs: o.jobs, minimize: o.minimize, first: o.first ?? 0,
-    genDoc, genSource: o.genModel, fromFit, fromFitSource: o.fromFit, randomizeStart: o.randomizeStart, gofBins: o.gofBins ?? DEFAULT_GOF_BINS,
+    genDoc, genSource: o.genModel, fromFit, fromFitSource: o.fromFit, fromFitCov, sampleGen, randomizeStart: o.randomizeStart, gofBins: o.gofBins ?? DEFAULT_GOF_BINS,
   };
   const spec = poolSpec(doc, o.model, popts);
   // Built here first so a bad model or fit result fails before any worker starts.
@@ -169,7 +177,7 @@ export async function runToyStudy(o: ToyStudyOptions): Promise<ToyStudyResult> {
     model: o.model,
     modelHash: sha(o.model),
     ...(o.genModel ? { genModel: o.genModel, genModelHash: sha(o.genModel) } : {}),
-    ...(o.fromFit ? { fromFit: o.fromFit, fromFitHash: sha(o.fromFit) } : {}),
+    ...(o.fromFit ? { fromFit: o.fromFit, fromFitHash: sha(o.fromFit), genValues: o.genValues ?? 'fitted' } : {}),
     kind: 'toys',
     columnsAdded: [],
     time: new Date().toISOString(),
@@ -185,7 +193,7 @@ export async function runToyStudy(o: ToyStudyOptions): Promise<ToyStudyResult> {
     configHash: hash,
   };
   const header: StudyHeader = {
-    model: o.model, gen_model: o.genModel ?? null, from_fit: o.fromFit ?? null, seed: o.seed, vary: o.vary,
+    model: o.model, gen_model: o.genModel ?? null, from_fit: o.fromFit ?? null, gen_values: o.genValues ?? 'fitted', seed: o.seed, vary: o.vary,
     randomize_start: o.randomizeStart ?? null, gof_bins: spec.gofBins, config_hash: hash,
     names: prep.fit.params.map((p) => p.name), gen: prep.genForFit, fixed: prep.fit.params.map((p) => p.fixed),
     generating: Object.fromEntries(prep.gen.params.map((p, i) => [p.name, prep.genValues[i]])),

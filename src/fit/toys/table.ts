@@ -109,8 +109,8 @@ export class ToyTableWriter {
         param[k] = this.names[j];
         value[k] = r.values[j];
         error[k] = r.errors[j];
-        gen[k] = this.gen[j];
-        pull[k] = this.fixed[j] ? NaN : (r.values[j] - this.gen[j]) / r.errors[j];
+        gen[k] = r.gen ? r.gen[j] : this.gen[j];
+        pull[k] = this.fixed[j] ? NaN : (r.values[j] - gen[k]) / r.errors[j];
         fixed[k] = this.fixed[j];
         valid[k] = r.valid;
         conv[k] = r.converged;
@@ -142,7 +142,7 @@ export class ToyTableWriter {
         param[k] = this.names[j];
         value[k] = r.values[j];
         error[k] = Number.isFinite(r.errors[j]) ? r.errors[j] : -1;
-        gen[k] = this.gen[j];
+        gen[k] = r.gen ? r.gen[j] : this.gen[j];
         toy[k] = r.toy;
         gof[k] = r.gofPvalue;
         valid[k] = r.valid;
