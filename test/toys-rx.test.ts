@@ -270,6 +270,11 @@ test('bad toy options and fit results are clear errors', async (t) => {
   const r = runCli(['toys', '--model', MODEL, '--out', out, '-N', '2', '--from-fit', other, '--quiet']);
   t.is(r.code, 1);
   t.regex(r.stderr, /other-result\.json: parameter "width" of the fit result is not in .*gauss-exp\.yaml/);
+  const typo = join(dir, 'gen-typo.yaml');
+  writeFileSync(typo, readFileSync(MODEL, 'utf8').replace('nsig: {value: 1000, step: 30}', 'nsig: {value: 1000, stpe: 30}'));
+  const g = runCli(['toys', '--model', MODEL, '--gen-model', typo, '--out', out, '-N', '2', '--quiet']);
+  t.is(g.code, 1);
+  t.regex(g.stderr, /gen-typo\.yaml: parameters\.nsig\.stpe: unknown key \(did you mean step\?\)/);
   writeFileSync(other, '{"fit": {}}');
   t.regex(runCli(['toys', '--model', MODEL, '--out', out, '-N', '2', '--from-fit', other, '--quiet']).stderr, /other-result\.json: not a fit result of ntcorr fit/);
 });
