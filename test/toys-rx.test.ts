@@ -342,3 +342,17 @@ test('--gen-values sampled: each toy generated at values drawn from the fit cova
   t.is(r.code, 1);
   t.regex(r.stderr, /--gen-values sampled needs --from-fit/);
 });
+
+test('randomised starts fit the same toys (same data: the draws come after them) to the same minima', async (t) => {
+  const a = join(dir, 'rs-off');
+  const b = join(dir, 'rs-on');
+  await runToyStudy({ model: MODEL, toys: 10, seed: 17, jobs: 1, vary: 'all', out: a, plots: false });
+  await runToyStudy({ model: MODEL, toys: 10, seed: 17, jobs: 1, vary: 'all', out: b, plots: false, randomizeStart: 3 });
+  const ra = await rowsOf(join(a, 'toys.parquet'));
+  const rb = await rowsOf(join(b, 'toys.parquet'));
+  t.deepEqual(rb.map((r) => r.events), ra.map((r) => r.events));
+  t.notDeepEqual(rb.map((r) => r.nfcn), ra.map((r) => r.nfcn)); // other starts, other paths
+  ra.forEach((r, i) => {
+    t.true(Math.abs((rb[i].value as number) - (r.value as number)) < 0.02 * (r.error as number), `toy ${r.toy} ${r.parameter}: ${r.value} vs ${rb[i].value}`);
+  });
+});
