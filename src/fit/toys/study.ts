@@ -36,7 +36,7 @@ export interface ToyStudyOptions {
   /** 'sampled': each toy's generating values drawn from the fit result's covariance; default 'fitted'. */
   genValues?: 'fitted' | 'sampled';
   randomizeStart?: RandomizeStart;
-  /** Bins per category of the binned chi2 GOF; 0 switches it off. Default 20. */
+  /** Bins per category of the binned chi2 GOF; 0 switches it off. Default DEFAULT_GOF_BINS (40). */
   gofBins?: number;
   columns?: ToyColumns;
   onProgress?: (done: number, valid: number) => void;
