@@ -38,6 +38,7 @@ function commands(out: string): [string, string[]][] {
     ['validate', ['validate', '--data', 'samples/zee_data.parquet', '--mc', S, '-o', out]],
     ['fit', ['fit', '--model', 'examples/fit/gauss-exp.yaml', '--data', S, '--column', 'mass', '--out', join(out, 'f')]],
     ['toys', ['toys', '--model', 'examples/fit/gauss-exp.yaml', '-N', '2', '--out', out]],
+    ['toys merge', ['toys', 'merge', out, '--out', join(out, 'm')]],
     ['import-zuko', ['import-zuko', 'x.pth', '--features', '2', '--context', '2', '-o', out]],
     ['train flow', ['train', 'flow', '--config', 'examples/flow/flow.yaml']],
     ['train jet', ['train', 'jet', '--config', 'examples/jet/jet.yaml', '--output', out]],
@@ -47,6 +48,7 @@ function commands(out: string): [string, string[]][] {
     ['condor dag', ['condor', 'dag', '--train', 'examples/flow/flow.yaml', '--apply', S, '-o', join(out, 'o'), '-d', join(out, 'j'), '--dry-run']],
     ['condor run-local', ['condor', 'run-local', out]],
     ['condor verify', ['condor', 'verify', S, '-m', M]],
+    ['condor toys', ['condor', 'toys', '-m', 'examples/fit/gauss-exp.yaml', '-N', '4', '-o', join(out, 'o'), '-d', join(out, 'j'), '--dry-run']],
   ];
 }
 

@@ -7,13 +7,13 @@ import { LIST_FILE, WRAPPER, queueVars, type JobFolderManifest } from './jobfold
  * job, [outname, outrel,] inputs and queues one job per line. Paths are relative to the job folder (condor_submit
  * runs there), so the folder can be moved as a whole; data paths are absolute.
  */
-export function submitDescription(m: JobFolderManifest, listFile = LIST_FILE): string {
+export function submitDescription(m: JobFolderManifest, listFile = LIST_FILE, executable = WRAPPER): string {
   const r = m.resources;
   const lines: string[] = [
     `# ntcorr job folder: one job per line of ${listFile} (job id, ${m.transfer ? 'scratch output name, output path below the output folder, ' : ''}comma-separated input files).`,
     `# Written by ${TOOL}. Adapt freely; condor/README.md in the ntcorr package explains every line.`,
     `universe                = vanilla`,
-    `executable              = ${WRAPPER}`,
+    `executable              = ${executable}`,
     `arguments               = "$(job) $(inputs)${m.transfer ? ' $(outrel)' : ''}"`,
     `batch_name              = ntcorr-${batchName(m)}`,
     `output                  = logs/job-$(job).out`,

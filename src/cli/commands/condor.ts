@@ -1,5 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { NtcorrError } from '../../core/errors.js';
+import { seedOption } from '../options.js';
+import { parseRandomizeStart, studyOptions } from './toys.js';
 
 /**
  * `ntcorr condor submit|status|resubmit|dag|run-local|verify`: HTCondor batches, one job per file (or per N
@@ -104,6 +106,13 @@ async function createFrom(a: CommonJobArgs & { globs: string[] }, modelMayBeMiss
   });
 }
 
+/** status/resubmit read apply outputs (files with a bundle's provenance); a toys folder has none. */
+function refuseToysFolder(dir: string, m: object, what: string): void {
+  if ((m as { kind?: string }).kind === 'toys') {
+    throw new NtcorrError(`${dir}: a toys job folder; condor ${what} does not handle those yet: see logs/job-<id>.out (last line ntcorr-job: job=<id> exit=<code>), rerun a job with condor run-local --job <id>, and ntcorr toys merge checks that no toy range is missing`, { file: dir });
+  }
+}
+
 async function submitRound(dir: string, submitFile: string, dryRun: boolean, tool: 'condor_submit' | 'condor_submit_dag' = 'condor_submit'): Promise<boolean> {
   if (dryRun) {
     console.log(`dry run: not submitted. To submit: cd ${dir} && ${tool} ${submitFile}`);
@@ -150,6 +159,7 @@ const status: CommandModule<object, { dir: string; json: boolean; files: boolean
     const { resolve } = await import('node:path');
     const dir = resolve(a.dir);
     const m = readManifest(dir);
+    refuseToysFolder(dir, m, 'status');
     const st = await folderStatus(dir, m);
     if (a.json) {
       console.log(JSON.stringify(st, null, 2));
@@ -186,6 +196,7 @@ const resubmit: CommandModule<object, { dir: string; 'dry-run': boolean; held: b
     const { resolve } = await import('node:path');
     const dir = resolve(a.dir);
     const m = readManifest(dir);
+    refuseToysFolder(dir, m, 'resubmit');
     const include: ('failed' | 'held' | 'pending')[] = ['failed'];
     if (a.held) include.push('held');
     if (a.pending) include.push('pending');
@@ -320,10 +331,78 @@ const verify: CommandModule<object, { model: string; files: string[] }> = {
   },
 };
 
+type ToysArgs = {
+  model: string; 'gen-model'?: string; 'from-fit'?: string; 'gen-values': string; 'randomize-start'?: string; 'gof-bins': number; vary: string; strategy: number; tol: number;
+  N: number; 'toys-per-job': number; seed: number; dir?: string; 'out-dir': string;
+  'request-cpus'?: number; 'request-memory'?: string; 'request-disk'?: string; 'max-runtime'?: string; flavour?: string; 'max-retries': number;
+  extra: string[]; ntcorr?: string; setup?: string; force: boolean; 'dry-run': boolean;
+};
+
+const toys: CommandModule<object, ToysArgs> = {
+  command: 'toys',
+  describe: 'Split a toy study over HTCondor jobs (toy ranges; toy i always uses the stream (seed, i)); join them with ntcorr toys merge',
+  builder: (y) =>
+    studyOptions(y)
+      .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'Fitting model YAML' })
+      .option('N', { alias: 'n', type: 'number', demandOption: true, describe: 'Toys in the whole study' })
+      .option('toys-per-job', { type: 'number', default: 100, describe: 'Toys per job (the last job takes the rest)' })
+      .option('seed', seedOption({ default: 1, describe: 'Seed of the study (toy i uses the stream (seed, i) in whichever job runs it)' }))
+      .option('dir', { alias: 'd', type: 'string', describe: 'Job folder to write (default condor-jobs/toys-<model>)' })
+      .option('out-dir', { alias: 'o', type: 'string', demandOption: true, describe: 'Folder for the job outputs OUT/job-<id>/ (shared filesystem)' })
+      .option('request-cpus', { type: 'number', describe: 'request_cpus (default 1; also the --threads of each job)' })
+      .option('request-memory', { type: 'string', describe: 'request_memory, e.g. 2GB' })
+      .option('request-disk', { type: 'string', describe: 'request_disk, e.g. 1GB' })
+      .option('max-runtime', { type: 'string', describe: 'CERN +MaxRuntime, e.g. 3h or 10800 (seconds)' })
+      .option('flavour', { type: 'string', describe: 'CERN +JobFlavour: espresso, microcentury, longlunch, workday, tomorrow, testmatch, nextweek' })
+      .option('max-retries', { type: 'number', default: 2, describe: 'HTCondor reruns a job that exits non-zero up to this many times' })
+      .option('extra', { type: 'string', array: true, default: [] as string[], describe: "Extra submit command 'key = value' (repeatable)" })
+      .option('ntcorr', { type: 'string', describe: 'Command that runs ntcorr on the worker (default: this installation, via node)' })
+      .option('setup', { type: 'string', describe: 'Shell line run first on the worker' })
+      .option('force', { type: 'boolean', default: false, describe: 'Write into an existing, non-empty job folder' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Write the job folder but do not call condor_submit' })
+      .example('$0 condor toys -m fit.yaml --from-fit result.json -N 10000 --toys-per-job 500 --seed 7 -o /eos/user/j/jdoe/toys --flavour longlunch', '20 jobs of 500 toys')
+      .example('$0 condor run-local condor-jobs/toys-fit.yaml && $0 toys merge /eos/user/j/jdoe/toys/job-* --out toys-all', 'run the jobs here, then merge') as unknown as Argv<ToysArgs>,
+  handler: async (a) => {
+    const { createToysJobFolder } = await import('../../condor/toys.js');
+    const { checkFlavour, parseDuration, parseExtra, parseSize } = await import('../../condor/resources.js');
+    const { shellSplit } = await import('../../condor/quote.js');
+    const { SUBMIT_FILE, LIST_FILE, writeManifest } = await import('../../condor/jobfolder.js');
+    const { basename } = await import('node:path');
+    if (!Number.isInteger(a.seed) || a.seed < 0) throw new NtcorrError('--seed must be a non-negative integer');
+    if (!Number.isInteger(a['gof-bins']) || a['gof-bins'] < 0) throw new NtcorrError('--gof-bins must be a whole number >= 0');
+    if (a['randomize-start'] !== undefined) parseRandomizeStart(a['randomize-start']);
+    if (a['gen-values'] === 'sampled' && !a['from-fit']) throw new NtcorrError('--gen-values sampled needs --from-fit (the fit result whose covariance the generating values are drawn from)');
+    const toysArgs = [
+      '--gen-values', a['gen-values'], '--vary', a.vary, '--strategy', String(a.strategy), '--tol', String(a.tol), '--gof-bins', String(a['gof-bins']),
+      ...(a['randomize-start'] !== undefined ? ['--randomize-start', a['randomize-start']] : []),
+    ];
+    const { dir, manifest } = createToysJobFolder({
+      dir: a.dir ?? `condor-jobs/toys-${basename(a.model)}`,
+      model: a.model, genModel: a['gen-model'], fromFit: a['from-fit'],
+      toys: a.N, toysPerJob: a['toys-per-job'], seed: a.seed, outDir: a['out-dir'], toysArgs,
+      ntcorr: a.ntcorr ? shellSplit(a.ntcorr) : undefined, setup: a.setup, force: a.force,
+      resources: {
+        cpus: a['request-cpus'],
+        memory: a['request-memory'] ? parseSize(a['request-memory'], '--request-memory', 'MB') : undefined,
+        disk: a['request-disk'] ? parseSize(a['request-disk'], '--request-disk', 'KB') : undefined,
+        flavour: a.flavour ? checkFlavour(a.flavour) : undefined,
+        maxRuntime: a['max-runtime'] ? parseDuration(a['max-runtime']) : undefined,
+        maxRetries: a['max-retries'],
+        extra: a.extra.map(parseExtra),
+      },
+    });
+    console.log(`job folder ${dir}: ${manifest.jobs.length} job(s) for ${a.N} toys (${SUBMIT_FILE}, ${LIST_FILE}); outputs ${manifest.outDir}/job-<id>/`);
+    const submitted = await submitRound(dir, SUBMIT_FILE, a['dry-run']);
+    manifest.rounds.push({ name: 'submit', submitFile: SUBMIT_FILE, list: LIST_FILE, jobs: manifest.jobs.map((j) => j.id), time: new Date().toISOString(), submitted });
+    writeManifest(dir, manifest);
+    console.log(`when the jobs are done: ntcorr toys merge ${manifest.outDir}/job-* --out <folder>`);
+  },
+};
+
 export const command: CommandModule & { subcommands: CommandModule[] } = {
-  subcommands: [submit, status, resubmit, dag, runLocalCmd, verify] as unknown as CommandModule[],
+  subcommands: [submit, status, resubmit, dag, runLocalCmd, verify, toys] as unknown as CommandModule[],
   command: 'condor <action>',
-  describe: 'HTCondor batches: submit one job per file, DAGs (train then apply), status, resubmit',
+  describe: 'HTCondor batches: submit one job per file, DAGs (train then apply), status, resubmit; toy studies split over jobs',
   builder: (y) =>
     y
       .command(submit as unknown as CommandModule)
@@ -332,7 +411,8 @@ export const command: CommandModule & { subcommands: CommandModule[] } = {
       .command(dag as unknown as CommandModule)
       .command(runLocalCmd as unknown as CommandModule)
       .command(verify as unknown as CommandModule)
-      .demandCommand(1, 'Say what to do: ntcorr condor submit|status|resubmit|dag|run-local|verify')
+      .command(toys as unknown as CommandModule)
+      .demandCommand(1, 'Say what to do: ntcorr condor submit|status|resubmit|dag|run-local|verify|toys')
       .example("$0 condor submit 'samples/*.parquet' --model models/sigma-m-over-m --out-dir out --dry-run", 'write a job folder')
       .example('$0 condor status condor-jobs/sigma-m-over-m', 'done / failed / pending'),
   handler: () => {},

@@ -106,7 +106,7 @@ export class ToySummary {
     this.valid++;
     for (let j = 0; j < this.names.length; j++) {
       if (!this.free[j] || !(r.errors[j] > 0)) continue;
-      const pull = (r.values[j] - this.gen[j]) / r.errors[j];
+      const pull = (r.values[j] - (r.gen ? r.gen[j] : this.gen[j])) / r.errors[j];
       this.pulls[j].add(pull);
       this.values[j].add(r.values[j]);
       this.errs[j].add(r.errors[j]);

@@ -1,17 +1,18 @@
 import { serveWorker } from '../../compute/pool.js';
-import { buildModel } from '../model.js';
 import { newToyState, runToys, type ToyResult } from './run-toy.js';
-import { packChunk, type PackedChunk, type ToyRequest, type WorkerInit } from './pool.js';
+import { packChunk, toyOptions, type PackedChunk, type ToyRequest, type WorkerInit } from './pool.js';
+import { prepareToys } from './setup.js';
 
-/** Toy worker: rebuilds the model from its YAML document, then fits the chunks [from, to) it is sent. */
+/** Toy worker: rebuilds the models from their YAML documents, then fits the chunks [from, to) it is sent. */
 serveWorker<WorkerInit, ToyRequest, PackedChunk>((init) => {
-  const model = buildModel(init.doc, init.source);
-  const np = model.params.length;
+  const prep = prepareToys(init.spec);
+  const np = prep.fit.params.length;
+  const opts = toyOptions(init.spec);
   const state = newToyState();
   return {
     handle: (msg) => {
       const results: ToyResult[] = [];
-      runToys(model, msg.from, msg.to, { seed: init.seed, vary: init.vary, minimize: init.minimize }, (r) => results.push(r), state);
+      runToys(prep, msg.from, msg.to, opts, (r) => results.push(r), state);
       // Copied rather than transferred (a few KB per chunk): buffers then live and die in one thread.
       return { result: packChunk(msg.from, msg.to, np, results) };
     },
