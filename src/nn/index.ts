@@ -1,6 +1,5 @@
 // Shared training toolkit (jet regression, flows): dense layer with its own gradient, Adam/AdamW, clipping,
 // schedules, checkpoints, seeded RNG and init, epoch loop.
-export { Rng } from './rng.js';
 export { linearInit, glorotUniform, normalInit } from './init.js';
 export { dense, type Activation, type DenseOptions } from './dense.js';
 export { Params } from './params.js';

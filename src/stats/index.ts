@@ -7,7 +7,6 @@
  *  - chi2.ts:      χ²/ndf between histograms, χ² survival, incomplete gamma
  *  - roc.ts:       weighted, tie-correct ROC AUC and curve
  *  - two-sample.ts: classifier two-sample test (held-out AUC of boosted trees) + bootstrap-toy p-value
- *  - rng.ts:       seeded RNG
  */
 export * from './histogram.js';
 export * from './distance.js';
@@ -18,6 +17,4 @@ export * from './roc.js';
 export * from './two-sample.js';
 export { trainGbdt, predictGbdt } from './gbdt.js';
 export type { GbdtModel, GbdtOptions } from './gbdt.js';
-export { seededRng, permutation } from './rng.js';
 export { sortSample, type SortedSample } from './sorted.js';
-export type { Rng } from './rng.js';

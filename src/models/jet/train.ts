@@ -9,7 +9,7 @@ import { TOOL } from '../../core/version.js';
 import type { Progress } from '../../cli/progress.js';
 import { Adam, RAdam, SGD, type Optimizer } from '../../nn/optim.js';
 import type { Params } from '../../nn/params.js';
-import { Rng } from '../../nn/rng.js';
+import { Xoshiro128ss } from '../../core/random.js';
 import { EarlyStopping, KerasReduceLROnPlateau, ReduceLROnPlateau, piecewiseLinear } from '../../nn/schedule.js';
 import { isCheckpointFile, loadCheckpoint, readCheckpointParams, saveCheckpoint } from '../../nn/checkpoint.js';
 import { trainLoop, trainStep, type EpochRecord } from '../../nn/loop.js';
@@ -102,7 +102,7 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
   log(`backend ${backend}; ${train.n} training jets from ${split.train.length} files, ${val?.n ?? 0} validation jets`);
 
   const arch = archFor(cfg, tr);
-  const rng = new Rng(seed);
+  const rng = Xoshiro128ss.fromSeed(seed);
   const params = createJetParams(arch, rng);
   if (cfg.init) {
     loadInitialWeights(cfg, params);

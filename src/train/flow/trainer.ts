@@ -5,7 +5,8 @@ import { createProgress } from '../../cli/progress.js';
 import { initBackend } from '../../compute/backend.js';
 import { errorMessage, NtcorrError } from '../../core/errors.js';
 import type { FlowArch } from '../../models/flow/arch.js';
-import { Adam, EarlyStopping, loadCheckpoint, Params, ReduceLROnPlateau, Rng, saveCheckpoint, trainLoop, type EpochRecord } from '../../nn/index.js';
+import { Adam, EarlyStopping, loadCheckpoint, Params, ReduceLROnPlateau, saveCheckpoint, trainLoop, type EpochRecord } from '../../nn/index.js';
+import { Xoshiro128ss } from '../../core/random.js';
 import type { FlowTrainConfig } from './config.js';
 import { epochBatches, evaluateNll, type Batch } from './dataset.js';
 import { prepareTraining } from './prepare.js';
@@ -98,7 +99,7 @@ export async function trainFlow(cfg: FlowTrainConfig, opts: TrainFlowOptions): P
     const optimizer = new Adam(params, { lr: cfg.training.learning_rate, weightDecay: cfg.training.weight_decay, decoupled: true });
     const scheduler = new ReduceLROnPlateau({ factor: cfg.training.lr_factor, patience: cfg.training.lr_patience, minLr: cfg.training.min_lr });
     const earlyStopping = new EarlyStopping<Map<string, { shape: number[]; data: Float32Array }>>({ patience: cfg.training.patience });
-    const rng = new Rng(seed ^ 0x7a11);
+    const rng = Xoshiro128ss.fromSeed(seed ^ 0x7a11);
     const state = { params, optimizer, rng, scheduler, earlyStopping };
 
     const hash = configHash(cfg, seed, threads);
