@@ -17,15 +17,6 @@ export function uniformEdges(lo: number, hi: number, bins: number): Float64Array
   return e;
 }
 
-/** Log-spaced edges (isolations, pt); lo must be > 0. */
-export function logEdges(lo: number, hi: number, bins: number): Float64Array {
-  const a = Math.log(lo), b = Math.log(hi);
-  const e = new Float64Array(bins + 1);
-  for (let i = 0; i <= bins; i++) e[i] = Math.exp(a + ((b - a) * i) / bins);
-  e[0] = lo; e[bins] = hi;
-  return e;
-}
-
 /**
  * Equal-population bin edges, deduplicated (ties and discrete variables give fewer bins). Two definitions,
  * one per use:
@@ -173,21 +164,4 @@ export function histTotal(h: Hist): number {
 /** Multiplies contents by k (errors scale by |k|). */
 export function scaleHist(h: Hist, k: number): Hist {
   return { ...h, sumw: h.sumw.map((v) => v * k), sumw2: h.sumw2.map((v) => v * k * k), underflow: h.underflow * k, overflow: h.overflow * k, nonFinite: h.nonFinite * k };
-}
-
-/** Scales to a given in-range total (default 1: unit area in counts, not density). */
-export function normalizeHist(h: Hist, total = 1): Hist {
-  const t = histTotal(h);
-  return t > 0 ? scaleHist(h, total / t) : h;
-}
-
-/** Divides each bin by its width (densities for variable-width bins). */
-export function densityHist(h: Hist): Hist {
-  const out = { ...h, sumw: new Float64Array(h.sumw.length), sumw2: new Float64Array(h.sumw.length) };
-  for (let i = 0; i < h.sumw.length; i++) {
-    const w = h.edges[i + 1] - h.edges[i];
-    out.sumw[i] = h.sumw[i] / w;
-    out.sumw2[i] = h.sumw2[i] / (w * w);
-  }
-  return out;
 }
