@@ -4,19 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeParquetTable } from '../src/io/parquet/write-table.js';
 import { runApply, type ApplyOptions } from '../src/pipeline/index.js';
-import { ROOT, tempDir } from './helpers/fixtures.js';
+import { ROOT, derivedBundle, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
 
 /** Issue 13 item 14: empty --where, an output folder that is a file, over-long names, backslashes, toys temp files. */
-function bundle(dir: string): string {
-  const d = join(dir, 'twice');
-  mkdirSync(d, { recursive: true });
-  writeFileSync(join(d, 'model.json'), JSON.stringify({
-    format: 'ntcorr-bundle', formatVersion: 1, name: 'twice', kind: 'derived', inputs: [], outputs: [{ name: 'y', type: 'float64' }],
-    config: { columns: { y: 'x*2' } }, provenance: { createdBy: 'test', created: '2026-12-03T00:00:00Z', source: 'hand-written' },
-  }));
-  return d;
-}
+const bundle = (dir: string): string => derivedBundle(dir, 'twice', { y: 'x*2' });
 const opts = (o: Partial<ApplyOptions>): ApplyOptions => ({
   inputs: [], model: '', chunkRows: 1000, jobs: 1, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 1, backend: 'cpu', command: 'test', ...o,
 });

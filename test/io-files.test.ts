@@ -1,5 +1,5 @@
 import test from 'ava';
-import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { expandAll, expandFiles } from '../src/io/files.js';
@@ -8,7 +8,7 @@ import { runApply, type ApplyOptions } from '../src/pipeline/index.js';
 import { loadSample } from '../src/validate/load.js';
 import { loadExamples } from '../src/train/flow/load.js';
 import { expandInputs as condorInputs } from '../src/condor/create.js';
-import { tempDir } from './helpers/fixtures.js';
+import { derivedBundle, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
 
 /**
@@ -30,15 +30,7 @@ async function table(path: string, n: number, offset = 0): Promise<void> {
   await writeParquetTable(path, [{ name: 'x', data: Float64Array.from({ length: n }, (_, i) => i + offset) }]);
 }
 
-function bundle(dir: string): string {
-  const d = join(dir, 'twice');
-  mkdirSync(d, { recursive: true });
-  writeFileSync(join(d, 'model.json'), JSON.stringify({
-    format: 'ntcorr-bundle', formatVersion: 1, name: 'twice', kind: 'derived', inputs: [], outputs: [{ name: 'y', type: 'float64' }],
-    config: { columns: { y: 'x*2' } }, provenance: { createdBy: 'test', created: '2026-12-03T00:00:00Z', source: 'hand-written' },
-  }));
-  return d;
-}
+const bundle = (dir: string): string => derivedBundle(dir, 'twice', { y: 'x*2' });
 
 const opts = (o: Partial<ApplyOptions>): ApplyOptions => ({
   inputs: [], model: '', chunkRows: 1000, jobs: 1, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 1, backend: 'cpu', command: 'test', ...o,
