@@ -6,6 +6,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { lockFile, lockPathFor } from '../src/core/lock.js';
 import { openTable } from '../src/io/formats.js';
 import { runApply, type ApplyOptions } from '../src/pipeline/index.js';
+import { applyOptions } from './helpers/apply.js';
 import { toFloat64, type NumericArray } from '../src/core/columns.js';
 import { ROOT, fixture, derivedBundle, tempDir } from './helpers/fixtures.js';
 import { runCli, spawnCli } from './helpers/cli.js';
@@ -14,9 +15,7 @@ import { runCli, spawnCli } from './helpers/cli.js';
 const duck: Promise<DuckDBConnection> = DuckDBInstance.create(':memory:').then((d) => d.connect());
 const one = async (sql: string) => (await (await duck).runAndReadAll(sql)).getRows()[0][0];
 
-const opts = (o: Partial<ApplyOptions>): ApplyOptions => ({
-  inputs: [], model: '', chunkRows: 5000, jobs: 2, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 12345, backend: 'cpu', command: 'test', ...o,
-});
+const opts = (o: Partial<ApplyOptions>): ApplyOptions => applyOptions({ chunkRows: 5000, jobs: 2, seed: 12345, ...o });
 
 /** A 400-row slice of the bundled Zee simulation (what the tests below copy around). */
 async function zeeSlice(path: string): Promise<void> {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { openTable } from '../src/io/formats.js';
 import { toFloat64, type NumericArray } from '../src/core/columns.js';
-import { runApply, type ApplyOptions } from '../src/pipeline/index.js';
+import { runApply } from '../src/pipeline/index.js';
+import { applyOptions } from './helpers/apply.js';
 import { ROOT, derivedBundle, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
 
@@ -19,9 +20,7 @@ const expected = JSON.parse(readFileSync(join(DATA, 'expected.json'), 'utf8')) a
 };
 const duck: Promise<DuckDBConnection> = DuckDBInstance.create(':memory:').then((d) => d.connect());
 
-const opts = (o: Partial<ApplyOptions>): ApplyOptions => ({
-  inputs: [], model: '', chunkRows: 1000, jobs: 1, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 1, backend: 'cpu', command: 'test', ...o,
-});
+const opts = applyOptions;
 
 async function rowsOf(path: string, cols: string[]): Promise<Record<string, unknown>[]> {
   const r = await (await duck).runAndReadAll(`SELECT ${cols.map((c) => `${c === 'c1' ? 'decode(c1)' : `"${c}"`} AS "${c}"`).join(', ')} FROM read_parquet('${path}')`);
