@@ -23,7 +23,7 @@ import { FlowEngine } from '../src/models/flow/engine.js';
 import { importZuko } from '../src/models/flow/import.js';
 import { flowOnnxModel } from '../src/models/flow/onnx-flow.js';
 import { openCorrections } from '../src/models/flow/pool.js';
-import { mulberry32 } from '../src/models/flow/random.js';
+import { mulberry32 } from '../src/core/random.js';
 import { initialWeights } from '../src/models/flow/tf-flow.js';
 import { loadBundle } from '../src/bundle/bundle.js';
 import { flowFromBundle } from '../src/models/flow/bundle-io.js';

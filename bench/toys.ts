@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildModel, loadModel, readModelDoc, type Model } from '../src/fit/model.js';
-import { Rng } from '../src/fit/random.js';
+import { Xoshiro128ss } from '../src/core/random.js';
 import { runToys } from '../src/fit/toys/run-toy.js';
 import { runToyPool } from '../src/fit/toys/pool.js';
 import { generateToy, toyRng } from '../src/fit/toys/generate.js';
@@ -61,7 +61,7 @@ export function runNewRows(opts: { small: boolean }): void {
   row(`simultaneous 2 categories (sim-2cat.yaml, 9 parameters, ~4500 events), ${n} toys`, n, timeToys(loadModel(SIM), n), iminuitToys(['sim', '--toys', String(n)]));
 
   // KDE signal from 2000 simulated events (a Gaussian peak with a radiative-like low tail), fixed width 12.
-  const rng = new Rng(17, 0);
+  const rng = Xoshiro128ss.fromSeedAndStream(17, 0);
   const mc = Float64Array.from({ length: 2000 }, () => (rng.uniform() < 0.8 ? 5280 + 50 * rng.normal() : 5250 + 40 * Math.log(rng.uniformOpen())));
   const dir = mkdtempSync(join(tmpdir(), 'ntcorr-bench-kde-'));
   try {

@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initBackend } from '../src/compute/backend.js';
-import { mulberry32 } from '../src/models/flow/random.js';
+import { mulberry32 } from '../src/core/random.js';
 import { Adam, Params } from '../src/nn/index.js';
 import { parseFlowConfigs } from '../src/train/flow/config.js';
 import { trainFlow } from '../src/train/flow/trainer.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseXgboostJson, type Forest } from '../src/models/xgboost/forest.js';
 import { predictMargin, predictMarginRowMajor } from '../src/models/xgboost/evaluate.js';
-import { seededRng } from '../src/stats/rng.js';
+import { Mulberry32 } from '../src/core/random.js';
 
 const FIX = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'shared', 'fixtures', 'xgboost');
 
@@ -17,7 +17,7 @@ function resample(name: string, nf: number, rows: number): Float32Array {
   const b = readFileSync(join(FIX, `${name}.inputs.f32.bin`));
   const src = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   const n = src.length / nf;
-  const rng = seededRng(42);
+  const rng = Mulberry32.fromSeed(42);
   const x = new Float32Array(rows * nf);
   for (let r = 0; r < rows; r++) { const k = rng.int(n); x.set(src.subarray(k * nf, (k + 1) * nf), r * nf); }
   return x;

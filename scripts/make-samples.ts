@@ -49,45 +49,29 @@ import { ParquetWriter, fileWriter } from 'hyparquet-writer';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { schemaFor, columnDataFor } from '../src/io/parquet/hyparquet-schema.js';
 import type { Column, DType } from '../src/core/columns.js';
+import { RandomStream, Xoshiro128ss } from '../src/core/random.js';
 
-/** xoshiro128** (32-bit, fast, reproducible across platforms). */
-export class Rng {
-  private s: Uint32Array;
-  private spare: number | undefined;
+/**
+ * The samples' draws: xoshiro128** seeded by splitmix32 of the seed, one 32-bit word per uniform,
+ * Box-Muller normals (the committed samples/ files are this stream; see test/core-random.test.ts).
+ */
+export class Rng extends RandomStream {
+  private g: Xoshiro128ss;
   constructor(seed: number) {
-    // splitmix32 seeding
-    this.s = new Uint32Array(4);
-    let x = seed >>> 0;
-    for (let i = 0; i < 4; i++) {
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      this.s[i] = (z ^ (z >>> 16)) >>> 0;
-    }
+    super();
+    this.g = Xoshiro128ss.fromSplitmix32(seed >>> 0);
   }
   /** Uniform in [0, 1). */
   uniform(): number {
-    const s = this.s;
-    const r = Math.imul(((Math.imul(s[1], 5) << 7) | (Math.imul(s[1], 5) >>> 25)) >>> 0, 9) >>> 0;
-    const t = (s[1] << 9) >>> 0;
-    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
-    s[2] = (s[2] ^ t) >>> 0;
-    s[3] = ((s[3] << 11) | (s[3] >>> 21)) >>> 0;
-    return r / 4294967296;
+    return this.g.uniform32();
   }
   normal(): number {
-    if (this.spare !== undefined) { const v = this.spare; this.spare = undefined; return v; }
-    let u = 0;
-    while (u === 0) u = this.uniform();
-    const v = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    return this.boxMuller();
   }
   exp(mean: number): number {
     return -mean * Math.log(1 - this.uniform());
   }
+  /** Poisson by inversion, capped at 50 (multiplicities here are small). */
   poisson(mean: number): number {
     let k = 0;
     let p = Math.exp(-mean);

@@ -2,25 +2,15 @@ import test from 'ava';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { writeParquetTable } from '../src/io/parquet/write-table.js';
-import { runApply, type ApplyOptions } from '../src/pipeline/index.js';
-import { ROOT, tempDir } from './helpers/fixtures.js';
+import { runApply } from '../src/pipeline/index.js';
+import { applyOptions, xTable } from './helpers/apply.js';
+import { ROOT, derivedBundle, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
 
 /** Issue 13 item 14: empty --where, an output folder that is a file, over-long names, backslashes, toys temp files. */
-function bundle(dir: string): string {
-  const d = join(dir, 'twice');
-  mkdirSync(d, { recursive: true });
-  writeFileSync(join(d, 'model.json'), JSON.stringify({
-    format: 'ntcorr-bundle', formatVersion: 1, name: 'twice', kind: 'derived', inputs: [], outputs: [{ name: 'y', type: 'float64' }],
-    config: { columns: { y: 'x*2' } }, provenance: { createdBy: 'test', created: '2026-12-03T00:00:00Z', source: 'hand-written' },
-  }));
-  return d;
-}
-const opts = (o: Partial<ApplyOptions>): ApplyOptions => ({
-  inputs: [], model: '', chunkRows: 1000, jobs: 1, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 1, backend: 'cpu', command: 'test', ...o,
-});
-const table = (path: string, n = 10) => writeParquetTable(path, [{ name: 'x', data: Float64Array.from({ length: n }, (_, i) => i) }]);
+const bundle = (dir: string): string => derivedBundle(dir, 'twice', { y: 'x*2' });
+const opts = applyOptions;
+const table = (path: string, n = 10): Promise<void> => xTable(path, n);
 
 test('--where "" is an error (apply, fit), not "every row"', async (t) => {
   const dir = tempDir();

@@ -6,27 +6,16 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { lockFile, lockPathFor } from '../src/core/lock.js';
 import { openTable } from '../src/io/formats.js';
 import { runApply, type ApplyOptions } from '../src/pipeline/index.js';
+import { applyOptions } from './helpers/apply.js';
 import { toFloat64, type NumericArray } from '../src/core/columns.js';
-import { ROOT, fixture, tempDir } from './helpers/fixtures.js';
+import { ROOT, fixture, derivedBundle, tempDir } from './helpers/fixtures.js';
 import { runCli, spawnCli } from './helpers/cli.js';
 
 /** Issue 13 items 5 (outputs mirror relative paths, draw keys), 4 (locks) and 6 (permissions, owner, symlinks). */
 const duck: Promise<DuckDBConnection> = DuckDBInstance.create(':memory:').then((d) => d.connect());
 const one = async (sql: string) => (await (await duck).runAndReadAll(sql)).getRows()[0][0];
 
-function derived(dir: string, name: string, columns: Record<string, string>): string {
-  const d = join(dir, name);
-  mkdirSync(d, { recursive: true });
-  writeFileSync(join(d, 'model.json'), JSON.stringify({
-    format: 'ntcorr-bundle', formatVersion: 1, name, kind: 'derived', inputs: [], outputs: Object.keys(columns).map((n) => ({ name: n, type: 'float64' })),
-    config: { columns }, provenance: { createdBy: 'test', created: '2026-12-03T00:00:00Z', source: 'hand-written' },
-  }));
-  return d;
-}
-
-const opts = (o: Partial<ApplyOptions>): ApplyOptions => ({
-  inputs: [], model: '', chunkRows: 5000, jobs: 2, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 12345, backend: 'cpu', command: 'test', ...o,
-});
+const opts = (o: Partial<ApplyOptions>): ApplyOptions => applyOptions({ chunkRows: 5000, jobs: 2, seed: 12345, ...o });
 
 /** A 400-row slice of the bundled Zee simulation (what the tests below copy around). */
 async function zeeSlice(path: string): Promise<void> {
@@ -44,7 +33,7 @@ async function column(path: string, name: string): Promise<Float64Array> {
 
 test('--out-dir mirrors the inputs\' paths below their common folder (same basename in two datasets); --base sets the root', async (t) => {
   const dir = tempDir();
-  const model = derived(dir, 'twice', { y: 'probe_pt*2' });
+  const model = derivedBundle(dir, 'twice', { y: 'probe_pt*2' });
   const a = join(dir, 'in', 'DYto2L', 'nominal', 'f.parquet');
   const b = join(dir, 'in', 'GluGluH', 'nominal', 'f.parquet');
   await zeeSlice(a);
@@ -62,7 +51,7 @@ test('--out-dir mirrors the inputs\' paths below their common folder (same basen
 
 test('an output that would be another input of the run is an error before anything runs', async (t) => {
   const dir = tempDir();
-  const model = derived(dir, 'twice', { y: 'probe_pt*2' });
+  const model = derivedBundle(dir, 'twice', { y: 'probe_pt*2' });
   const a = join(dir, 'x', 'f.parquet');
   const b = join(dir, 'x', 'sub', 'f.parquet');
   await zeeSlice(a);
@@ -104,7 +93,7 @@ test('flow draws key on the path below --base: a lone file keeps its basename ke
 
 test('in-place rewrites are locked: a held lock fails the file naming it (input untouched); a dead run\'s lock is taken over; --wait-lock waits', async (t) => {
   const dir = tempDir();
-  const model = derived(dir, 'twice', { y: 'probe_pt*2' });
+  const model = derivedBundle(dir, 'twice', { y: 'probe_pt*2' });
   const f = join(dir, 'f.parquet');
   await zeeSlice(f);
   const before = readFileSync(f);
@@ -122,13 +111,13 @@ test('in-place rewrites are locked: a held lock fails the file naming it (input 
   // a lock left by a killed run (its pid is gone) is stale: taken over
   const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
   writeFileSync(lockPathFor(f), JSON.stringify({ pid: dead, host: (await import('node:os')).hostname(), token: 'x', time: '2026-12-03T00:00:00Z' }));
-  const r = await runApply(opts({ inputs: [f], model: derived(dir, 'thrice', { z: 'probe_pt*3' }), inPlace: true }));
+  const r = await runApply(opts({ inputs: [f], model: derivedBundle(dir, 'thrice', { z: 'probe_pt*3' }), inPlace: true }));
   t.is(r.done, 1, JSON.stringify(r.files));
   // an --out-dir output being written is locked too
   const out = join(dir, 'out');
   mkdirSync(out);
   const l2 = await lockFile(join(out, 'f.parquet'));
-  const o = await runApply(opts({ inputs: [f], model: derived(dir, 'four', { q: 'probe_pt*4' }), outDir: out }));
+  const o = await runApply(opts({ inputs: [f], model: derivedBundle(dir, 'four', { q: 'probe_pt*4' }), outDir: out }));
   t.regex(o.files[0].reason ?? '', /locked by another ntcorr run/);
   l2.release();
 });
@@ -137,8 +126,8 @@ test('two concurrent in-place runs on one ROOT file: never both exit 0 with one 
   const dir = tempDir();
   const f = join(dir, 'hzz.root');
   copyFileSync(fixture('root', 'uproot-HZZ.root'), f);
-  const m1 = derived(dir, 'met', { MET_pt: 'sqrt(MET_px*MET_px + MET_py*MET_py)' });
-  const m2 = derived(dir, 'metx', { MET_px2: 'MET_px*2' });
+  const m1 = derivedBundle(dir, 'met', { MET_pt: 'sqrt(MET_px*MET_px + MET_py*MET_py)' });
+  const m2 = derivedBundle(dir, 'metx', { MET_px2: 'MET_px*2' });
   const run = (m: string) => new Promise<number>((res) => {
     const p = spawnCli(['apply', f, '-m', m, '--in-place', '-q']);
     p.on('exit', (code) => res(code ?? -1));
@@ -156,7 +145,7 @@ test('two concurrent in-place runs on one ROOT file: never both exit 0 with one 
 
 test('--in-place keeps permission bits and owner, and rewrites a symlink\'s target (the link stays a link)', async (t) => {
   const dir = tempDir();
-  const model = derived(dir, 'twice', { y: 'probe_pt*2' });
+  const model = derivedBundle(dir, 'twice', { y: 'probe_pt*2' });
   const f = join(dir, 'real', 'f.parquet');
   await zeeSlice(f);
   chmodSync(f, 0o640);
@@ -175,7 +164,7 @@ test('--in-place keeps permission bits and owner, and rewrites a symlink\'s targ
   const r = join(dir, 'hzz.root');
   copyFileSync(fixture('root', 'uproot-HZZ.root'), r);
   chmodSync(r, 0o600);
-  const rr = runCli(['apply', r, '-m', derived(dir, 'met', { MET_pt: 'sqrt(MET_px*MET_px + MET_py*MET_py)' }), '--in-place', '-q']);
+  const rr = runCli(['apply', r, '-m', derivedBundle(dir, 'met', { MET_pt: 'sqrt(MET_px*MET_px + MET_py*MET_py)' }), '--in-place', '-q']);
   t.is(rr.code, 0, rr.stderr);
   t.is(statSync(r).mode & 0o7777, 0o600);
 });

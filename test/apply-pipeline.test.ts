@@ -1,9 +1,9 @@
 import test from 'ava';
-import { copyFileSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { runApply, type ApplyOptions } from '../src/pipeline/index.js';
-import { fixture, tempDir } from './helpers/fixtures.js';
+import { derivedBundle, fixture, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
 
 /** An independent reader for checks: a plain DuckDB connection of the test's own. */
@@ -12,16 +12,6 @@ async function q(sql: string): Promise<unknown[][]> {
   return (await (await duck).runAndReadAll(sql)).getRows() as unknown[][];
 }
 const one = async (sql: string) => (await q(sql))[0][0];
-
-function bundle(dir: string, name: string, columns: Record<string, string>, outputs: { name: string; type?: string }[], extra: Record<string, unknown> = {}): string {
-  const d = join(dir, name);
-  mkdirSync(d, { recursive: true });
-  writeFileSync(join(d, 'model.json'), JSON.stringify({
-    format: 'ntcorr-bundle', formatVersion: 1, name, kind: 'derived', inputs: [], outputs,
-    config: { columns, ...extra }, provenance: { createdBy: 'test', created: '2026-11-23T00:00:00Z', source: 'hand-written' },
-  }));
-  return d;
-}
 
 const base = (o: Partial<ApplyOptions>): ApplyOptions => ({
   inputs: [], model: '', chunkRows: 3000, jobs: 2, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 1, backend: 'cpu', command: 'test', ...o,
@@ -42,7 +32,7 @@ async function originalsUnchanged(t: import('ava').ExecutionContext, input: stri
 
 test('apply keeps every original column (types, lists, nulls, row order) and adds float32/float64 columns equal to DuckDB\'s own computation', async (t) => {
   const dir = tempDir();
-  const model = bundle(dir, 'twice', { x2: 'f32*2', y: 'x2 + i32', nj: 'where(bool, f32q, -1)' }, [{ name: 'x2' }, { name: 'y', type: 'float64' }, { name: 'nj' }]);
+  const model = derivedBundle(dir, 'twice', { x2: 'f32*2', y: 'x2 + i32', nj: 'where(bool, f32q, -1)' }, [{ name: 'x2' }, { name: 'y', type: 'float64' }, { name: 'nj' }]);
   const inputs = ['c_zstd', 'optional_zstd', 'duck_v2_zstd', 'pagev2_zstd'].map((n) => fixture(`parquet/writers/${n}.parquet`));
   const s = await runApply(base({ inputs, model, outDir: join(dir, 'out'), chunkRows: 1234 }));
   t.is(s.done, 4, JSON.stringify(s.files));
@@ -62,7 +52,7 @@ test('apply keeps every original column (types, lists, nulls, row order) and add
 test('--where keeps every row in place: unselected rows get NaN (or the old value with --fill keep)', async (t) => {
   const dir = tempDir();
   const input = fixture('parquet/higgsdna/ttH_M125_2018_job1.parquet');
-  const model = bundle(dir, 'ratio', { pt_over_m: 'LeadPhoton_pt / Diphoton_mass' }, [{ name: 'pt_over_m' }]);
+  const model = derivedBundle(dir, 'ratio', { pt_over_m: 'LeadPhoton_pt / Diphoton_mass' }, [{ name: 'pt_over_m' }]);
   const where = 'abs(LeadPhoton_eta) < 1.4442 and 115 < Diphoton_mass < 135';
   const s = await runApply(base({ inputs: [input], model, outDir: join(dir, 'a'), where, chunkRows: 1000 }));
   t.is(s.done, 1, s.files[0].reason);
@@ -78,7 +68,7 @@ test('--where keeps every row in place: unselected rows get NaN (or the old valu
   t.is(wrongUnsel, 0n);
 
   // --fill keep: a second model writing the same column only in the endcap keeps the barrel values.
-  const model2 = bundle(dir, 'ratio-endcap', { pt_over_m: 'LeadPhoton_pt / Diphoton_mass * 100' }, [{ name: 'pt_over_m' }]);
+  const model2 = derivedBundle(dir, 'ratio-endcap', { pt_over_m: 'LeadPhoton_pt / Diphoton_mass * 100' }, [{ name: 'pt_over_m' }]);
   const s2 = await runApply(base({ inputs: [out], model: model2, outDir: join(dir, 'b'), where: 'abs(LeadPhoton_eta) > 1.566', fill: 'keep', force: true }));
   t.is(s2.done, 1, s2.files[0].reason);
   const out2 = join(dir, 'b', 'ttH_M125_2018_job1.parquet');
@@ -94,7 +84,7 @@ test('provenance is recorded; re-applying is refused, --skip-done skips, --force
   const file = join(dir, 'f.parquet');
   copyFileSync(fixture('parquet/higgsdna/Data_2016_job1.parquet'), file);
   const before = readFileSync(file);
-  const model = bundle(dir, 'ptm', { lead_ptm: 'LeadPhoton_pt / Diphoton_mass' }, [{ name: 'lead_ptm' }]);
+  const model = derivedBundle(dir, 'ptm', { lead_ptm: 'LeadPhoton_pt / Diphoton_mass' }, [{ name: 'lead_ptm' }]);
   const s1 = await runApply(base({ inputs: [file], model, inPlace: true, command: 'ntcorr apply f.parquet' }));
   t.is(s1.done, 1, s1.files[0].reason);
   const kv = await q(`SELECT decode(key), decode(value) FROM parquet_kv_metadata('${file}')`);
@@ -126,12 +116,12 @@ test('provenance is recorded; re-applying is refused, --skip-done skips, --force
   await originalsUnchanged(t, orig, file);
   // A different model whose column already exists (no provenance match) is refused by column name,
   // and --skip-done does not skip it (it is not this model's correction).
-  const other = bundle(dir, 'other', { lead_ptm: 'LeadPhoton_pt' }, [{ name: 'lead_ptm' }]);
+  const other = derivedBundle(dir, 'other', { lead_ptm: 'LeadPhoton_pt' }, [{ name: 'lead_ptm' }]);
   const s5 = await runApply(base({ inputs: [file], model: other, inPlace: true, skipDone: true }));
   t.is(s5.failed, 1);
   t.regex(s5.files[0].reason!, /already has column lead_ptm; use --force/);
   // A new version of the same model (same name, other contents) is refused too, never skipped as done.
-  const v2 = bundle(join(dir, 'v2'), 'ptm', { lead_ptm: 'LeadPhoton_pt / Diphoton_mass * 1.01' }, [{ name: 'lead_ptm' }]);
+  const v2 = derivedBundle(join(dir, 'v2'), 'ptm', { lead_ptm: 'LeadPhoton_pt / Diphoton_mass * 1.01' }, [{ name: 'lead_ptm' }]);
   const s6 = await runApply(base({ inputs: [file], model: v2, inPlace: true, skipDone: true }));
   t.is(s6.failed, 1);
   t.regex(s6.files[0].reason!, /already corrected by another version of model ptm/);
@@ -154,7 +144,7 @@ test('bad files fail alone with the file and column named; NaN/inf inputs are co
   writeFileSync(trunc, bytes.subarray(0, bytes.length - 100));
   const text = join(dir, 'text.parquet');
   writeFileSync(text, 'run,lumi,event\n1,2,3\n');
-  const model = bundle(dir, 'ab', { c: 'a * b + 1' }, [{ name: 'c' }]);
+  const model = derivedBundle(dir, 'ab', { c: 'a * b + 1' }, [{ name: 'c' }]);
   const out = join(dir, 'out');
   const r = runCli(['apply', good, nanf, empty, nob, strb, trunc, text, join(dir, 'missing.parquet'), '-m', model, '-o', out, '--quiet']);
   t.is(r.code, 1, r.stderr);
@@ -180,7 +170,7 @@ test('bad files fail alone with the file and column named; NaN/inf inputs are co
 
 test('every readable fixture file (strings, timestamps, nested lists, nulls, every codec) round-trips through apply unchanged', async (t) => {
   const dir = tempDir();
-  const model = bundle(dir, 'const', { one: '1' }, [{ name: 'one' }]);
+  const model = derivedBundle(dir, 'const', { one: '1' }, [{ name: 'one' }]);
   const { default: fg } = await import('fast-glob');
   const inputs = fg.sync(join(fixture('parquet'), '**/*.parquet')).filter((f) => !f.endsWith('dict-malformed.parquet'));
   const s = await runApply(base({ inputs, model, outDir: join(dir, 'out'), jobs: 2 }));
@@ -193,7 +183,7 @@ test('a null in an int64 column widens that chunk to float64 with NaN', async (t
   const dir = tempDir();
   const f = join(dir, 'nulls.parquet');
   await q(`COPY (SELECT CASE WHEN i = 5000 THEN NULL ELSE i END::BIGINT AS n FROM range(10000) t(i)) TO '${f}' (FORMAT parquet)`);
-  const model = bundle(dir, 'twice', { m: 'n * 2' }, [{ name: 'm', type: 'float64' }]);
+  const model = derivedBundle(dir, 'twice', { m: 'n * 2' }, [{ name: 'm', type: 'float64' }]);
   const s = await runApply(base({ inputs: [f], model, outDir: join(dir, 'out'), chunkRows: 10000 }));
   t.is(s.done, 1, s.files[0].reason);
   t.is(s.files[0].nonFiniteInputs, 1);
@@ -205,11 +195,11 @@ test('a null in an int64 column widens that chunk to float64 with NaN', async (t
 test('a list column used where one value per row is needed fails that file, naming file and column', async (t) => {
   const dir = tempDir();
   const input = fixture('parquet/writers/c_zstd.parquet');
-  const model = bundle(dir, 'jp', { j2: 'jet_pt * 2' }, [{ name: 'j2' }]);
+  const model = derivedBundle(dir, 'jp', { j2: 'jet_pt * 2' }, [{ name: 'j2' }]);
   const s = await runApply(base({ inputs: [input], model, outDir: join(dir, 'o1') }));
   t.is(s.failed, 1);
   t.regex(s.files[0].reason!, /c_zstd\.parquet: .*column "jet_pt" is a list/);
-  const model2 = bundle(dir, 'f2', { g: 'f32 * 2' }, [{ name: 'g' }]);
+  const model2 = derivedBundle(dir, 'f2', { g: 'f32 * 2' }, [{ name: 'g' }]);
   const s2 = await runApply(base({ inputs: [input], model: model2, outDir: join(dir, 'o2'), where: 'jet_pt > 10' }));
   t.regex(s2.files[0].reason!, /c_zstd\.parquet: --where: .*column "jet_pt" is a list/);
 });

@@ -2,7 +2,7 @@ import test from 'ava';
 import { decodeModel } from '../src/compute/onnx/proto.js';
 import { OnnxGraph } from '../src/compute/onnx/graph.js';
 import { installedProviders, parseDevice, resolveDevice, Session } from '../src/compute/engine.js';
-import { mulberry32 } from '../src/models/flow/random.js';
+import { mulberry32 } from '../src/core/random.js';
 
 const sizes = [21, 64, 48, 29];
 

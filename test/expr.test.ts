@@ -2,19 +2,12 @@ import test from 'ava';
 import { compileExpression } from '../src/expr/index.js';
 import { NtcorrError } from '../src/core/errors.js';
 import type { Column } from '../src/core/columns.js';
+import { mulberry32 } from '../src/core/random.js';
 
 /** Deterministic pseudo-random column values (mulberry32), including edge values. */
 function sample(n: number, seed: number, lo: number, hi: number): Float64Array {
-  let a = seed >>> 0;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
+  const u = mulberry32(seed);
+  return Float64Array.from({ length: n }, () => lo + (hi - lo) * u());
 }
 
 const N = 2000;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ROOT } from './helpers/fixtures.js';
 import { makePdf } from '../src/fit/pdfs/index.js';
 import { lnBesselK } from '../src/fit/special.js';
-import { Rng } from '../src/fit/random.js';
+import { Xoshiro128ss } from '../src/core/random.js';
 import { buildModel, loadModel } from '../src/fit/model.js';
 import { runToys } from '../src/fit/toys/run-toy.js';
 import { fitModel } from '../src/fit/fit-run.js';
@@ -80,7 +80,7 @@ test('samples follow Hypatia and a YAML model fit recovers mu and sigma', (t) =>
   const pdf = makePdf('hypatia', lo, hi);
   const n = 20_000;
   const xs = new Float64Array(n);
-  pdf.sample(new Rng(5, 1), c.params, n, xs, 0);
+  pdf.sample(Xoshiro128ss.fromSeedAndStream(5, 1), c.params, n, xs, 0);
   const nb = 30;
   let chi2 = 0;
   let ndf = -1;

@@ -6,10 +6,10 @@
 import test from 'ava';
 import { buildModel } from '../src/fit/model.js';
 import { UnbinnedNll } from '../src/fit/nll.js';
-import { Rng } from '../src/fit/random.js';
+import { Xoshiro128ss } from '../src/core/random.js';
 
 test('constant KDE density cached per dataset: same NLL as a fresh one, reset by setData', (t) => {
-  const rng = new Rng(3, 0);
+  const rng = Xoshiro128ss.fromSeedAndStream(3, 0);
   const mc = Array.from({ length: 400 }, () => 91 + 2.5 * rng.normal());
   const model = buildModel({
     observable: { name: 'm', range: [60, 120] },

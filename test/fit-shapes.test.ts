@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ROOT } from './helpers/fixtures.js';
 import { makePdf, type PdfKind } from '../src/fit/pdfs/index.js';
 import { Kde, Template } from '../src/fit/pdfs/nonparametric.js';
-import { Rng } from '../src/fit/random.js';
+import { Xoshiro128ss } from '../src/core/random.js';
 import { buildModel } from '../src/fit/model.js';
 import { fitModel } from '../src/fit/fit-run.js';
 
@@ -41,7 +41,7 @@ test('parameter domains are checked', (t) => {
 });
 
 test('samples follow each new PDF (chi-square over 24 bins of 30k draws)', (t) => {
-  const rng = new Rng(99, 1);
+  const rng = Xoshiro128ss.fromSeedAndStream(99, 1);
   const k = ref.kde;
   const shapes: Array<[string, ReturnType<typeof makePdf>, number[]]> = ref.cases.map((c: any) => [c.name, makePdf(c.kind, c.range[0], c.range[1]), c.params]);
   shapes.push(['kde', new Kde(60, 120, { samples: Float64Array.from(k.samples), bandwidth: 1.2, adaptive: true, method: 'exact', smear: true }), [0.8]]);
@@ -109,7 +109,7 @@ test('templates: plain histogram and Gaussian-smeared convolution match the refe
 });
 
 test('a fit with a KDE signal shape from simulation and a smeared template: YAML, yields recovered', (t) => {
-  const rng = new Rng(5, 5);
+  const rng = Xoshiro128ss.fromSeedAndStream(5, 5);
   const mc = Float64Array.from({ length: 2000 }, () => 91 + 2.5 * rng.normal());
   const yaml = (pdf: Record<string, unknown>) => buildModel({
     observable: { name: 'm', range: [60, 120] },
@@ -139,7 +139,7 @@ test('ntcorr fit and toys: kde samples read from a simulation file named in the 
   const { writeParquetTable } = await import('../src/io/parquet/index.js');
   const { writeFileSync } = await import('node:fs');
   const dir = tempDir();
-  const rng = new Rng(8, 8);
+  const rng = Xoshiro128ss.fromSeedAndStream(8, 8);
   await writeParquetTable(join(dir, 'mc.parquet'), [{ name: 'mass', data: Float64Array.from({ length: 3000 }, () => 91 + 2.5 * rng.normal()) }]);
   const data = new Float64Array(1500);
   makePdf('gauss', 60, 120).sample(rng, [91, 2.5], 1000, data, 0);

@@ -4,7 +4,7 @@ import { buildMasks } from '../src/models/flow/masks.js';
 import { initialWeights } from '../src/models/flow/tf-flow.js';
 import { inverseIncremental64, planTransform } from '../src/models/flow/incremental.js';
 import { forward64, inverse64 } from '../src/models/flow/reference.js';
-import { mulberry32 } from '../src/models/flow/random.js';
+import { mulberry32 } from '../src/core/random.js';
 import { weightsFromZuko } from '../src/models/flow/zuko.js';
 import { fixtureArch, fixtureTensors, io, maxAbsDiff } from './flow-fixtures.js';
 

@@ -7,7 +7,7 @@ import { flowOnnxModel } from '../src/models/flow/onnx-flow.js';
 import { openCorrections } from '../src/models/flow/pool.js';
 import { forward64, inverse64 } from '../src/models/flow/reference.js';
 import { weightsFromZuko } from '../src/models/flow/zuko.js';
-import { mulberry32 } from '../src/models/flow/random.js';
+import { mulberry32 } from '../src/core/random.js';
 import { fixtureArch, fixtureTensors, io, maxAbsDiff, type FixtureName } from './flow-fixtures.js';
 import { fixture, tempDir } from './helpers/fixtures.js';
 

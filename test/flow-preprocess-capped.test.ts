@@ -1,6 +1,6 @@
 import test from 'ava';
 import { forwardInputs, fromFlowScale, inverseInputs, mantissaBits, roundMantissa, spreadCap, type PreprocessParams } from '../src/models/flow/preprocess.js';
-import { hashString } from '../src/models/flow/random.js';
+import { hashString } from '../src/core/random.js';
 import { capFraction, fitCapWidth, fitOutputBits } from '../src/train/flow/preprocess-fit.js';
 import { preprocessInputs } from '../src/train/flow/preprocess-apply.js';
 import { parseFlowConfigs } from '../src/train/flow/config.js';

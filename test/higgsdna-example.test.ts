@@ -8,7 +8,7 @@ import { openTable } from '../src/io/formats.js';
 import { loadBundle } from '../src/bundle/bundle.js';
 import { npyBytes } from '../src/io/torch/npy.js';
 import { flowFromBundle } from '../src/models/flow/bundle-io.js';
-import { mulberry32 } from '../src/models/flow/random.js';
+import { mulberry32 } from '../src/core/random.js';
 
 /**
  * examples/higgsdna/photon-flow.yaml on a flow of the CMS shape (16 features, context 5, bins 10: zuko's

@@ -1,14 +1,14 @@
 import test from 'ava';
-import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { expandAll, expandFiles } from '../src/io/files.js';
-import { writeParquetTable } from '../src/io/parquet/write-table.js';
-import { runApply, type ApplyOptions } from '../src/pipeline/index.js';
+import { runApply } from '../src/pipeline/index.js';
+import { applyOptions, xTable } from './helpers/apply.js';
 import { loadSample } from '../src/validate/load.js';
 import { loadExamples } from '../src/train/flow/load.js';
 import { expandInputs as condorInputs } from '../src/condor/create.js';
-import { tempDir } from './helpers/fixtures.js';
+import { derivedBundle, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
 
 /**
@@ -26,23 +26,11 @@ async function facts(path: string, dir: string): Promise<{ rows: number; sum: nu
   return { rows: Number(r[0]), sum: Number(r[1]), cols };
 }
 
-async function table(path: string, n: number, offset = 0): Promise<void> {
-  await writeParquetTable(path, [{ name: 'x', data: Float64Array.from({ length: n }, (_, i) => i + offset) }]);
-}
+const table = xTable;
 
-function bundle(dir: string): string {
-  const d = join(dir, 'twice');
-  mkdirSync(d, { recursive: true });
-  writeFileSync(join(d, 'model.json'), JSON.stringify({
-    format: 'ntcorr-bundle', formatVersion: 1, name: 'twice', kind: 'derived', inputs: [], outputs: [{ name: 'y', type: 'float64' }],
-    config: { columns: { y: 'x*2' } }, provenance: { createdBy: 'test', created: '2026-12-03T00:00:00Z', source: 'hand-written' },
-  }));
-  return d;
-}
+const bundle = (dir: string): string => derivedBundle(dir, 'twice', { y: 'x*2' });
 
-const opts = (o: Partial<ApplyOptions>): ApplyOptions => ({
-  inputs: [], model: '', chunkRows: 1000, jobs: 1, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 1, backend: 'cpu', command: 'test', ...o,
-});
+const opts = applyOptions;
 
 async function globFamily(dir: string) {
   await table(join(dir, 'a[1].parquet'), 1000);

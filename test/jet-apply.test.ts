@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isJagged, type Column, type JaggedColumn, type NumericArray } from '../src/core/columns.js';
 import { openTable } from '../src/io/formats.js';
 import { writeJetsRoot } from '../scripts/make-jet-samples.js';
-import { Rng } from '../src/nn/rng.js';
+import { Xoshiro128ss } from '../src/core/random.js';
 import { fixture, ROOT, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
 import { runApply } from '../src/pipeline/index.js';
@@ -62,7 +62,7 @@ test('apply on jets stored as per-event collections gives the same per-jet value
   const evOff = new Int32Array(sizes.length + 1);
   sizes.forEach((s, e) => { evOff[e + 1] = evOff[e] + s; });
   const cols = new Map<string, Column>();
-  const rng = new Rng(3);
+  const rng = Xoshiro128ss.fromSeed(3);
   for (const [name, c] of src) {
     if (!isJagged(c)) {
       if (name.endsWith('_size')) continue;

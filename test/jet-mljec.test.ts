@@ -12,7 +12,7 @@ import { readTransform } from '../src/models/jet/transform.js';
 import { loadBundle } from '../src/bundle/bundle.js';
 import { Params } from '../src/nn/params.js';
 import { readCheckpointParams } from '../src/nn/checkpoint.js';
-import { Rng } from '../src/nn/rng.js';
+import { Xoshiro128ss } from '../src/core/random.js';
 import { runApply } from '../src/pipeline/index.js';
 import { openTable } from '../src/io/formats.js';
 import { fixture, ROOT, tempDir } from './helpers/fixtures.js';
@@ -57,7 +57,7 @@ test('parameter counts equal ml-jec\'s for its example and test configs and vari
   const check = (name: string, cfg: JetConfig, transform = tr) => {
     const arch = archFor(cfg, transform);
     t.is(countJetParams(arch), COUNTS[name], name);
-    const p = createJetParams(arch, new Rng(1));
+    const p = createJetParams(arch, Xoshiro128ss.fromSeed(1));
     t.is(p.count(), COUNTS[name], `${name}: tensors created`);
     p.dispose();
   };

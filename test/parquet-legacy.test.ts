@@ -1,11 +1,12 @@
 import test from 'ava';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { openTable } from '../src/io/formats.js';
 import { toFloat64, type NumericArray } from '../src/core/columns.js';
-import { runApply, type ApplyOptions } from '../src/pipeline/index.js';
-import { ROOT, tempDir } from './helpers/fixtures.js';
+import { runApply } from '../src/pipeline/index.js';
+import { applyOptions } from './helpers/apply.js';
+import { ROOT, derivedBundle, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
 
 /**
@@ -19,18 +20,7 @@ const expected = JSON.parse(readFileSync(join(DATA, 'expected.json'), 'utf8')) a
 };
 const duck: Promise<DuckDBConnection> = DuckDBInstance.create(':memory:').then((d) => d.connect());
 
-function derived(dir: string, name: string, columns: Record<string, string>): string {
-  const d = join(dir, name);
-  mkdirSync(d, { recursive: true });
-  writeFileSync(join(d, 'model.json'), JSON.stringify({
-    format: 'ntcorr-bundle', formatVersion: 1, name, kind: 'derived', inputs: [], outputs: Object.keys(columns).map((n) => ({ name: n, type: 'float64' })),
-    config: { columns }, provenance: { createdBy: 'test', created: '2026-12-03T00:00:00Z', source: 'hand-written' },
-  }));
-  return d;
-}
-const opts = (o: Partial<ApplyOptions>): ApplyOptions => ({
-  inputs: [], model: '', chunkRows: 1000, jobs: 1, fill: 'nan', force: false, skipDone: false, quiet: true, seed: 1, backend: 'cpu', command: 'test', ...o,
-});
+const opts = applyOptions;
 
 async function rowsOf(path: string, cols: string[]): Promise<Record<string, unknown>[]> {
   const r = await (await duck).runAndReadAll(`SELECT ${cols.map((c) => `${c === 'c1' ? 'decode(c1)' : `"${c}"`} AS "${c}"`).join(', ')} FROM read_parquet('${path}')`);
@@ -51,7 +41,7 @@ for (const name of ['hadoop_lz4_compressed', 'non_hadoop_lz4_compressed']) {
     const ref = expected.files[name].rows;
     t.deepEqual(got.c0, ref.map((r) => Number(r.c0)));
     t.deepEqual(got.v11, ref.map((r) => Number(r.v11)));
-    const s = await runApply(opts({ inputs: [f], model: derived(dir, 'twice', { y: 'v11*2' }), inPlace: true }));
+    const s = await runApply(opts({ inputs: [f], model: derivedBundle(dir, 'twice', { y: 'v11*2' }), inPlace: true }));
     t.is(s.done, 1, JSON.stringify(s.files));
     t.deepEqual(norm(await rowsOf(f, ['c0', 'c1', 'v11'])), ref);
     t.deepEqual(norm(await rowsOf(f, ['y'])), ref.map((r) => ({ y: Number(r.v11) * 2 })));
@@ -69,7 +59,7 @@ test('repeated_no_annotation: a footer saying 0 rows with a 6-row row group is 6
   const info = JSON.parse(r.stdout)[0] as { rows: number; details: { footerNumRows?: number } };
   t.is(info.rows, 6);
   t.is(info.details.footerNumRows, 0);
-  const s = await runApply(opts({ inputs: [f], model: derived(dir, 'twice', { y: 'id*2' }), outDir: join(dir, 'out') }));
+  const s = await runApply(opts({ inputs: [f], model: derivedBundle(dir, 'twice', { y: 'id*2' }), outDir: join(dir, 'out') }));
   t.is(s.done, 1, JSON.stringify(s.files));
   const out = join(dir, 'out', 'repeated_no_annotation.parquet');
   const rows = (await (await duck).runAndReadAll(`SELECT id, y, to_json(phoneNumbers)::VARCHAR AS p FROM read_parquet('${out}')`)).getRowObjectsJson() as { id: number; y: number; p: string | null }[];

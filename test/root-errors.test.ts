@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NtcorrError } from '../src/core/errors.js';
 import { RootTable } from '../src/io/root/reader.js';
-import { mulberry32 } from '../src/models/flow/random.js';
+import { mulberry32 } from '../src/core/random.js';
 import { fixture, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
 

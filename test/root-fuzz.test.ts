@@ -12,7 +12,7 @@ import { NtcorrError } from '../src/core/errors.js';
 import type { Column } from '../src/core/columns.js';
 import { RootTable } from '../src/io/root/reader.js';
 import { createRootWriter } from '../src/io/root/writer.js';
-import { mulberry32 } from '../src/models/flow/random.js';
+import { mulberry32 } from '../src/core/random.js';
 import { fixture, tempDir } from './helpers/fixtures.js';
 
 const same = (a: Column, b: Column): boolean => {

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { classifierTwoSampleTest, classifierTestWithPValue, seededRng } from '../src/stats/index.js';
+import { classifierTwoSampleTest, classifierTestWithPValue } from '../src/stats/index.js';
+import { Mulberry32 } from '../src/core/random.js';
 
 function erf(x: number): number {
   const s = Math.sign(x); x = Math.abs(x);
@@ -10,7 +11,7 @@ const Phi = (x: number) => 0.5 * (1 + erf(x / Math.SQRT2));
 
 /** 2-D Gaussian sample with means (mx, my) and correlation rho. */
 function gauss2(n: number, seed: number, mx: number, my: number, rho: number) {
-  const r = seededRng(seed);
+  const r = Mulberry32.fromSeed(seed);
   const x = new Float64Array(n), y = new Float64Array(n);
   for (let i = 0; i < n; i++) { const a = r.normal(), b = r.normal(); x[i] = mx + a; y[i] = my + rho * a + Math.sqrt(1 - rho * rho) * b; }
   return { columns: [x, y] };

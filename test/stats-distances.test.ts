@@ -1,8 +1,9 @@
 import test from 'ava';
 import {
   ksDistance, ksPValue, wasserstein1, weightedQuantiles, binnedQuantiles, correlationMatrix, correlationDifference,
-  histogram, histErrors, uniformEdges, quantileEdges, chi2Histograms, chi2Survival, rocAuc, seededRng,
+  histogram, histErrors, uniformEdges, quantileEdges, chi2Histograms, chi2Survival, rocAuc,
 } from '../src/stats/index.js';
+import { Mulberry32 } from '../src/core/random.js';
 
 // Independent references here are analytic: Φ via erf (Abramowitz-Stegun 7.1.26, |err| < 1.5e-7).
 function erf(x: number): number {
@@ -12,7 +13,7 @@ function erf(x: number): number {
   return s * y;
 }
 const Phi = (x: number) => 0.5 * (1 + erf(x / Math.SQRT2));
-const normals = (n: number, seed: number, mu = 0, sigma = 1) => { const r = seededRng(seed); return Float64Array.from({ length: n }, () => mu + sigma * r.normal()); };
+const normals = (n: number, seed: number, mu = 0, sigma = 1) => { const r = Mulberry32.fromSeed(seed); return Float64Array.from({ length: n }, () => mu + sigma * r.normal()); };
 const close = (t: any, a: number, b: number, tol: number, what = '') => t.true(Math.abs(a - b) <= tol, `${what} ${a} vs ${b} (tol ${tol})`);
 
 test('KS: shifted grid gives exactly the shift; ties are absorbed; weights act as multiplicities', (t) => {
@@ -58,13 +59,13 @@ test('weighted quantiles: Hazen for unit weights, analytic weighted case', (t) =
   const q = weightedQuantiles(normals(200_000, 9), [0.25, 0.5, 0.75]);
   close(t, q[0], -0.6745, 0.01); close(t, q[1], 0, 0.01); close(t, q[2], 0.6745, 0.01);
   // Uniform x weighted by x has CDF x^2: median √0.5, quartiles √0.25, √0.75.
-  const r = seededRng(10);
-  const u = Float64Array.from({ length: 200_000 }, () => r.next());
+  const r = Mulberry32.fromSeed(10);
+  const u = Float64Array.from({ length: 200_000 }, () => r.uniform());
   const wq = weightedQuantiles(u, [0.25, 0.5, 0.75], u);
   close(t, wq[0], 0.5, 0.005); close(t, wq[1], Math.SQRT1_2, 0.005); close(t, wq[2], Math.sqrt(0.75), 0.005);
   // Profiles: y = x + noise has median x-bin centre in each bin.
-  const x = Float64Array.from({ length: 50_000 }, () => r.next() * 10);
-  const y = x.map((v) => v + 0.1 * (r.next() - 0.5));
+  const x = Float64Array.from({ length: 50_000 }, () => r.uniform() * 10);
+  const y = x.map((v) => v + 0.1 * (r.uniform() - 0.5));
   const p = binnedQuantiles(x, y, [0, 2, 4, 6, 8, 10], [0.5]);
   for (let b = 0; b < 5; b++) close(t, p.quantiles[0][b], 2 * b + 1, 0.05);
 });
@@ -91,8 +92,8 @@ test('histograms: weights, errors, under/overflow, equal-population edges', (t) 
   t.deepEqual(Array.from(histErrors(h)), [Math.sqrt(5), Math.sqrt(50)]);
   t.is(h.underflow, 6); t.is(h.overflow, 7); t.is(h.nonFinite, 8);
   // Uniform fast path agrees with the binary search on non-uniform-looking floats.
-  const r = seededRng(13);
-  const v = Float64Array.from({ length: 10_000 }, () => r.next() * 3 - 1);
+  const r = Mulberry32.fromSeed(13);
+  const v = Float64Array.from({ length: 10_000 }, () => r.uniform() * 3 - 1);
   const eu = uniformEdges(-1, 2, 30);
   const en = Float64Array.from(eu); en[15] += 1e-7; // breaks uniformity → binary search
   const hu = histogram(v, eu), hn = histogram(v, en);

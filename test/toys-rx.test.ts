@@ -16,7 +16,7 @@ import { runToyStudy } from '../src/fit/toys/study.js';
 import { runLocal } from '../src/condor/local.js';
 import { chi2Sf } from '../src/fit/toys/gof.js';
 import { randomStart } from '../src/fit/toys/setup.js';
-import { Rng } from '../src/fit/random.js';
+import { Xoshiro128ss } from '../src/core/random.js';
 
 const MODEL = join(ROOT, 'examples/fit/gauss-exp.yaml');
 const dir = tempDir();
@@ -183,7 +183,7 @@ test('randomised start values: inside the limits, within N errors, reproducible 
   const start = Float64Array.from([1, 5, 2]);
   const err = Float64Array.from([0.1, 1, 1]);
   const draw = (how: number | 'limits', seed: number) => {
-    const r = new Rng(seed, 3);
+    const r = Xoshiro128ss.fromSeedAndStream(seed, 3);
     return randomStart(params, start, err, how, () => r.uniform());
   };
   const all = Array.from({ length: 300 }, (_, i) => draw(3, i));

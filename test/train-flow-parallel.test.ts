@@ -1,7 +1,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/compute/backend.js';
-import { mulberry32 } from '../src/models/flow/random.js';
+import { mulberry32 } from '../src/core/random.js';
 import { Adam, Params } from '../src/nn/index.js';
 import { DataParallel } from '../src/train/flow/data-parallel.js';
 import { trainingFlow } from '../src/train/flow/shard-loss.js';

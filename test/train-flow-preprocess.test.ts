@@ -1,6 +1,6 @@
 import test from 'ava';
 import { forwardInputs, forwardConditions, type PreprocessParams } from '../src/models/flow/preprocess.js';
-import { hashString } from '../src/models/flow/random.js';
+import { hashString } from '../src/core/random.js';
 import { fitIsolationShift, weightedMeanStd } from '../src/train/flow/preprocess-fit.js';
 import { preprocessConditions, preprocessInputs } from '../src/train/flow/preprocess-apply.js';
 

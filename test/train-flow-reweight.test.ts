@@ -2,7 +2,7 @@ import test from 'ava';
 import { equalPopulationEdges, kinematicReweight } from '../src/train/flow/reweight.js';
 import { splitExamples, splitOf } from '../src/train/flow/split.js';
 import type { Examples } from '../src/train/flow/load.js';
-import { mulberry32 } from '../src/models/flow/random.js';
+import { mulberry32 } from '../src/core/random.js';
 
 // Seeded test inputs (mulberry32); the reweighting under test draws no random numbers itself.
 const rng = mulberry32;

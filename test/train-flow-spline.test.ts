@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/compute/backend.js';
 import { splineForward } from '../src/models/flow/tf-spline.js';
 import { splineForwardFast } from '../src/train/flow/fast-spline.js';
-import { mulberry32 } from '../src/models/flow/random.js';
+import { mulberry32 } from '../src/core/random.js';
 
 // The training spline (host-side value + hand-written gradient) against the model's tfjs spline and
 // tfjs' automatic differentiation of it: an independent derivation of the same function.

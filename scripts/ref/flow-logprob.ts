@@ -6,7 +6,7 @@
  */
 import { loadBundle } from '../../src/bundle/bundle.js';
 import { flowFromBundle } from '../../src/models/flow/bundle-io.js';
-import { mulberry32 } from '../../src/models/flow/random.js';
+import { mulberry32 } from '../../src/core/random.js';
 import { forward64, inverse64 } from '../../src/models/flow/reference.js';
 
 const [bundle, rowsArg] = process.argv.slice(2);

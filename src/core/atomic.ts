@@ -102,7 +102,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   await commitFile(tmp, target);
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists on this host (EPERM: it exists but belongs to another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -126,7 +127,7 @@ export function cleanStaleTempsIn(dir: string, prefix = '.ntcorr-tmp-'): string[
     const m = /-(\d+)-[0-9a-f]{8}(\.side)?$/.exec(name);
     if (!m) continue;
     const pid = Number(m[1]);
-    if (pid === process.pid || alive(pid)) continue;
+    if (pid === process.pid || processAlive(pid)) continue;
     const p = join(dir, name);
     try {
       if (statSync(p).isFile()) { unlinkSync(p); removed.push(p); }

@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { realTarget, fitName } from './atomic.js';
+import { realTarget, fitName, processAlive } from './atomic.js';
 import { NtcorrError } from './errors.js';
 
 /**
@@ -25,15 +25,6 @@ export function lockPathFor(target: string): string {
   const name = basename(real);
   const full = `.${name}.ntcorr-lock`;
   return join(dirname(real), Buffer.byteLength(full) <= 255 ? full : fitName('.ntcorr-lock-', name, 0));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readInfo(path: string): { raw: string; info?: LockInfo } | undefined {
@@ -78,7 +69,7 @@ export async function lockFile(target: string, opts: { waitSeconds?: number; wha
     const held = readInfo(path);
     if (held === undefined) continue; // released between our attempt and the read: try again
     const h = held.info;
-    if (h && h.host === me.host && !alive(h.pid)) {
+    if (h && h.host === me.host && !processAlive(h.pid)) {
       // Stale: the run that held it is gone. Remove it only if it is still that lock (another run may have
       // taken it over since we read it), then compete for it with O_EXCL like everyone else.
       if (readInfo(path)?.raw === held.raw) { try { unlinkSync(path); } catch { /* someone else did */ } }

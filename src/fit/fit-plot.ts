@@ -1,5 +1,6 @@
 import { renderFigure, ROLE, PALETTE } from '../plot/index.js';
 import type { Model } from './model.js';
+import { UniformHist } from '../stats/histogram.js';
 
 /** Component curves in palette colours other than the total model's. */
 const COMPONENT_COLORS = PALETTE.filter((c) => c !== ROLE.model);
@@ -11,14 +12,9 @@ const COMPONENT_COLORS = PALETTE.filter((c) => c !== ROLE.model);
 export function fitFigureSvg(model: Model, values: Float64Array, xs: Float64Array, bins: number, title: string, weights?: Float64Array): string {
   const { lo, hi, name } = model.observable;
   const bw = (hi - lo) / bins;
-  const counts = new Float64Array(bins);
-  const sumw2 = new Float64Array(bins);
-  xs.forEach((x, i) => {
-    const b = Math.min(bins - 1, Math.floor((x - lo) / bw));
-    const w = weights ? weights[i] : 1;
-    counts[b] += w;
-    sumw2[b] += w * w;
-  });
+  const h = new UniformHist(lo, hi, bins, 'plot');
+  xs.forEach((x, i) => h.fill(x, weights ? weights[i] : 1));
+  const { sumw: counts, sumw2 } = h;
   const total = weights ? weights.reduce((a, b) => a + b, 0) : xs.length;
   // Per component: the coefficient that turns its normalised PDF into events.
   let fsum = 0;

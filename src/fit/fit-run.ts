@@ -9,6 +9,7 @@ import { minimize, type FitResult, type MinimizeOptions } from './minuit/migrad.
 import { minos, type MinosError } from './minuit/minos.js';
 import { TOOL } from '../core/version.js';
 import { NtcorrError } from '../core/errors.js';
+import { UniformHist } from '../stats/histogram.js';
 
 /** Events where every component's density is zero at the start values (why an NLL is infinite). */
 function countZeroDensity(model: Model, xs: Float64Array): number {
@@ -51,13 +52,9 @@ export interface FitReport {
 function categoryNll(model: Model, xs: Float64Array, weights: Float64Array | undefined, binned: number | undefined): Fcn {
   if (!binned) return new UnbinnedNll(model, xs, weights);
   const { lo, hi } = model.observable;
-  const nb = binned;
-  const edges = Float64Array.from({ length: nb + 1 }, (_, i) => lo + ((hi - lo) * i) / nb);
-  const counts = new Float64Array(nb);
-  xs.forEach((x, i) => {
-    counts[Math.min(nb - 1, Math.max(0, Math.floor(((x - lo) / (hi - lo)) * nb)))] += weights ? weights[i] : 1;
-  });
-  return new BinnedNll(model, edges, counts);
+  const h = new UniformHist(lo, hi, binned, 'clamp');
+  xs.forEach((x, i) => h.fill(x, weights ? weights[i] : 1));
+  return new BinnedNll(model, h.edges(), h.sumw);
 }
 
 /**

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { NtcorrError } from '../core/errors.js';
 import { makePdf, PDF_KINDS, type Pdf, type PdfData, type PdfKind } from './pdfs/index.js';
 import { cholesky, invertFromCholesky, type Mat } from './minuit/linalg.js';
+import { UniformHist } from '../stats/histogram.js';
 
 /** A fit parameter as Minuit sees it: start value, step (initial error), optional limits, fixed flag. */
 export interface ParamDef {
@@ -159,12 +160,9 @@ function nonParametric(kind: PdfKind, cc: Obj, cp: string, lo: number, hi: numbe
   const bins = cc.bins ?? 50;
   if (!(typeof bins === 'number' && Number.isInteger(bins) && bins > 0)) fail(`${cp}.bins must be a positive integer`);
   const nb = bins as number;
-  const edges = Float64Array.from({ length: nb + 1 }, (_, i) => lo + ((hi - lo) * i) / nb);
-  const counts = new Float64Array(nb);
-  samples.forEach((x, i) => {
-    if (x >= lo && x <= hi) counts[Math.min(nb - 1, Math.floor(((x - lo) / (hi - lo)) * nb))] += weights ? weights[i] : 1;
-  });
-  return { template: { edges, counts, smear } };
+  const h = new UniformHist(lo, hi, nb, 'closed');
+  samples.forEach((x, i) => h.fill(x, weights ? weights[i] : 1));
+  return { template: { edges: h.edges(), counts: h.sumw, smear } };
 }
 
 /** Builds a Model from parsed YAML (see examples/fit/*.yaml for the format). */

@@ -100,20 +100,6 @@ export function normQuantile(p: number): number {
   return x;
 }
 
-const LOG_FACT: Float64Array = (() => {
-  const t = new Float64Array(256);
-  for (let k = 2; k < 256; k++) t[k] = t[k - 1] + Math.log(k);
-  return t;
-})();
-
-/** log(k!) for integer k >= 0: a table below 256, Stirling's series above (error < 1e-15 there). */
-export function logFactorial(k: number): number {
-  if (k < 256) return LOG_FACT[k];
-  const x = k + 1;
-  const ix2 = 1 / (x * x);
-  return (x - 0.5) * Math.log(x) - x + LOG_SQRT_2PI + (1 / x) * (1 / 12 - ix2 * (1 / 360 - ix2 * (1 / 1260 - ix2 / 1680)));
-}
-
 /** log Gamma(x) for x > 0 (Lanczos, g = 7, 9 terms: ~1e-15 relative). */
 export function lgamma(x: number): number {
   if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);

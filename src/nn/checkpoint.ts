@@ -5,7 +5,7 @@ import { packTensors, unpackTensors } from '../bundle/tensors.js';
 import type { TensorSpec } from '../bundle/manifest.js';
 import type { Optimizer } from './optim.js';
 import type { Params } from './params.js';
-import type { Rng } from './rng.js';
+import type { Xoshiro128ss } from '../core/random.js';
 import type { EarlyStopping, PlateauScheduler } from './schedule.js';
 
 type Weights = Map<string, { shape: number[]; data: Float32Array }>;
@@ -14,7 +14,7 @@ type Weights = Map<string, { shape: number[]; data: Float32Array }>;
 export interface TrainingState {
   params: Params;
   optimizer: Optimizer;
-  rng: Rng;
+  rng: Xoshiro128ss;
   scheduler?: PlateauScheduler;
   earlyStopping?: EarlyStopping<Weights>;
 }

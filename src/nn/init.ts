@@ -1,4 +1,4 @@
-import type { Rng } from './rng.js';
+import type { Rng } from '../core/random.js';
 
 /**
  * Seeded weight initialisation with PyTorch's nn.Linear defaults, so that models trained here start like

@@ -1,19 +1,37 @@
+/** What trainLoop and checkpoints need from a learning-rate-on-plateau rule: its step and its saved state. */
+export abstract class PlateauScheduler {
+  best = Infinity;
+  numBad = 0;
+  cooldownLeft = 0;
+
+  /** Feeds one epoch's loss; returns the learning rate to use from now on. */
+  abstract step(metric: number, lr: number): number;
+
+  getState(): { best: number | null; numBad: number; cooldownLeft: number } {
+    return { best: Number.isFinite(this.best) ? this.best : null, numBad: this.numBad, cooldownLeft: this.cooldownLeft };
+  }
+
+  setState(s: { best: number | null; numBad: number; cooldownLeft: number }): void {
+    this.best = s.best ?? Infinity;
+    this.numBad = s.numBad;
+    this.cooldownLeft = s.cooldownLeft;
+  }
+}
+
 /**
  * ReduceLROnPlateau with torch's defaults and semantics (mode 'min', relative threshold): after more than
  * `patience` epochs without an improvement of the monitored loss by a factor (1 - threshold), the learning
  * rate is multiplied by `factor` (not below minLr), then `cooldown` epochs pass before counting again.
  */
-export class ReduceLROnPlateau implements PlateauScheduler {
+export class ReduceLROnPlateau extends PlateauScheduler {
   readonly factor: number;
   readonly patience: number;
   readonly threshold: number;
   readonly cooldown: number;
   readonly minLr: number;
-  best = Infinity;
-  numBad = 0;
-  cooldownLeft = 0;
 
   constructor(opts: { factor?: number; patience?: number; threshold?: number; cooldown?: number; minLr?: number } = {}) {
+    super();
     this.factor = opts.factor ?? 0.1;
     this.patience = opts.patience ?? 10;
     this.threshold = opts.threshold ?? 1e-4;
@@ -42,36 +60,17 @@ export class ReduceLROnPlateau implements PlateauScheduler {
     }
     return lr;
   }
-
-  getState(): { best: number | null; numBad: number; cooldownLeft: number } {
-    return { best: Number.isFinite(this.best) ? this.best : null, numBad: this.numBad, cooldownLeft: this.cooldownLeft };
-  }
-
-  setState(s: { best: number | null; numBad: number; cooldownLeft: number }): void {
-    this.best = s.best ?? Infinity;
-    this.numBad = s.numBad;
-    this.cooldownLeft = s.cooldownLeft;
-  }
 }
 
-/** What trainLoop and checkpoints need from a learning-rate-on-plateau rule. */
-export interface PlateauScheduler {
-  step(metric: number, lr: number): number;
-  getState(): { best: number | null; numBad: number; cooldownLeft: number };
-  setState(s: { best: number | null; numBad: number; cooldownLeft: number }): void;
-}
 
 /**
  * Keras' ReduceLROnPlateau (ml-jec's callback): an epoch improves when metric < best - minDelta (absolute);
  * otherwise, outside cooldown, `wait` grows and at wait >= patience the rate becomes max(lr * factor, minLr)
  * (only while lr > minLr), then `cooldown` epochs pass with wait held at 0.
  */
-export class KerasReduceLROnPlateau implements PlateauScheduler {
-  best = Infinity;
-  numBad = 0;
-  cooldownLeft = 0;
-
+export class KerasReduceLROnPlateau extends PlateauScheduler {
   constructor(readonly opts: { factor: number; patience: number; minDelta: number; minLr?: number; cooldown?: number }) {
+    super();
     if (!(opts.factor < 1 && opts.factor > 0)) throw new Error(`reduce-on-plateau factor must be in (0, 1), got ${opts.factor}`);
   }
 
@@ -90,16 +89,6 @@ export class KerasReduceLROnPlateau implements PlateauScheduler {
       }
     }
     return lr;
-  }
-
-  getState(): { best: number | null; numBad: number; cooldownLeft: number } {
-    return { best: Number.isFinite(this.best) ? this.best : null, numBad: this.numBad, cooldownLeft: this.cooldownLeft };
-  }
-
-  setState(s: { best: number | null; numBad: number; cooldownLeft: number }): void {
-    this.best = s.best ?? Infinity;
-    this.numBad = s.numBad;
-    this.cooldownLeft = s.cooldownLeft;
   }
 }
 

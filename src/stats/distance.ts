@@ -44,14 +44,6 @@ export function wasserstein1Sorted(sa: SortedSample, sb: SortedSample): number {
   return s;
 }
 
-/** Kish effective sample size (sum w)^2 / sum w^2: what a weighted sample is worth in statistics. */
-export function effectiveSize(weights: ArrayLike<number> | null | undefined, n: number): number {
-  if (!weights) return n;
-  let s = 0, s2 = 0;
-  for (let i = 0; i < weights.length; i++) { const w = weights[i]; if (Number.isFinite(w)) { s += w; s2 += w * w; } }
-  return s2 > 0 ? (s * s) / s2 : 0;
-}
-
 /**
  * Asymptotic p-value of a two-sample KS distance d with (effective) sizes n1, n2: Q_KS(λ) with the
  * Stephens small-sample correction λ = (√ne + 0.12 + 0.11/√ne)·d (Numerical Recipes §14.3).

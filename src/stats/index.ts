@@ -1,13 +1,13 @@
 /**
  * Statistics for closure and validation, all float64 on the host, all accepting per-event weights:
- *  - histogram.ts: weighted histograms (sumw, sumw2 → errors), uniform/log/quantile edges, normalisation
- *  - distance.ts:  KS distance (+ asymptotic p-value), Wasserstein-1, Kish effective size
- *  - quantiles.ts: weighted quantiles, quantiles of y in bins of x (profiles)
+ *  - histogram.ts: weighted histograms (sumw, sumw2 → errors), uniform/quantile edges, scaling; UniformHist
+ *                  (streaming fixed bins, with each use's edge rule named)
+ *  - distance.ts:  KS distance (+ asymptotic p-value), Wasserstein-1
+ *  - quantiles.ts: weighted quantiles, named order-statistic quantiles, quantiles of y in bins of x (profiles)
  *  - correlation.ts: weighted correlation matrices and their differences
  *  - chi2.ts:      χ²/ndf between histograms, χ² survival, incomplete gamma
- *  - roc.ts:       weighted, tie-correct ROC AUC and curve
+ *  - roc.ts:       weighted, tie-correct ROC AUC
  *  - two-sample.ts: classifier two-sample test (held-out AUC of boosted trees) + bootstrap-toy p-value
- *  - rng.ts:       seeded RNG
  */
 export * from './histogram.js';
 export * from './distance.js';
@@ -18,6 +18,4 @@ export * from './roc.js';
 export * from './two-sample.js';
 export { trainGbdt, predictGbdt } from './gbdt.js';
 export type { GbdtModel, GbdtOptions } from './gbdt.js';
-export { seededRng, permutation } from './rng.js';
 export { sortSample, type SortedSample } from './sorted.js';
-export type { Rng } from './rng.js';

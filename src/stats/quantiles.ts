@@ -24,6 +24,25 @@ export function quantilesSorted(s: SortedSample, qs: ArrayLike<number>): Float64
   return out;
 }
 
+/**
+ * One quantile of an ascending, unweighted array by a named order-statistic rule (numpy's name where it has
+ * the rule); each use keeps its rule:
+ *  - 'linear': numpy's default, x[h] interpolated at h = (n - 1) q (jet response medians and resolutions).
+ *  - 'lower':  x[floor((n - 1) q)], numpy method='lower' (preprocessing `auto` shifts and widths).
+ *  - 'rank':   x[min(n - 1, floor(n q))], the element with floor(n q) smaller ones (toy histogram ranges).
+ * Empty input gives NaN.
+ */
+export function sortedQuantile(a: ArrayLike<number>, q: number, method: 'linear' | 'lower' | 'rank' = 'linear'): number {
+  const n = a.length;
+  if (n === 0) return NaN;
+  if (method === 'lower') return a[Math.floor(q * (n - 1))];
+  if (method === 'rank') return a[Math.min(n - 1, Math.floor(n * q))];
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, n - 1);
+  return a[lo] + (h - lo) * (a[hi] - a[lo]);
+}
+
 export function weightedQuantiles(values: ArrayLike<number>, qs: ArrayLike<number>, weights?: ArrayLike<number> | null): Float64Array {
   return quantilesSorted(sortSample(values, weights), qs);
 }

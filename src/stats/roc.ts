@@ -22,20 +22,3 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number | boo
   }
   return P > 0 && N > 0 ? auc / (P * N) : NaN;
 }
-
-/** ROC curve points (false-positive rate, true-positive rate) from the highest threshold down. */
-export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>, weights?: ArrayLike<number> | null): { fpr: Float64Array; tpr: Float64Array } {
-  const idx: number[] = [];
-  for (let i = 0; i < scores.length; i++) if (Number.isFinite(scores[i])) idx.push(i);
-  const order = Uint32Array.from(idx).sort((a, b) => scores[b] - scores[a]);
-  let P = 0, N = 0;
-  for (const i of order) { const w = weights ? weights[i] : 1; if (labels[i]) P += w; else N += w; }
-  const fpr = [0], tpr = [0];
-  let tp = 0, fp = 0;
-  for (let k = 0; k < order.length;) {
-    const s = scores[order[k]];
-    while (k < order.length && scores[order[k]] === s) { const i = order[k++]; const w = weights ? weights[i] : 1; if (labels[i]) tp += w; else fp += w; }
-    fpr.push(N > 0 ? fp / N : 0); tpr.push(P > 0 ? tp / P : 0);
-  }
-  return { fpr: Float64Array.from(fpr), tpr: Float64Array.from(tpr) };
-}

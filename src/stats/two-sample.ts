@@ -1,5 +1,5 @@
 import { trainGbdt, predictGbdt, type GbdtOptions } from './gbdt.js';
-import { permutation, seededRng } from './rng.js';
+import { Mulberry32 } from '../core/random.js';
 import { rocAuc } from './roc.js';
 
 /** A sample as columns (one array per feature, same length) with optional per-row weights. */
@@ -28,7 +28,7 @@ function rowsOf(s: Sample): number {
   return s.columns.length ? s.columns[0].length : 0;
 }
 
-function take(s: Sample, idx: Uint32Array): { cols: Float64Array[]; w: Float64Array } {
+function take(s: Sample, idx: Int32Array): { cols: Float64Array[]; w: Float64Array } {
   const cols = s.columns.map((c) => Float64Array.from(idx, (i) => c[i]));
   const w = Float64Array.from(idx, (i) => (s.weights ? s.weights[i] : 1));
   return { cols, w };
@@ -40,11 +40,11 @@ function take(s: Sample, idx: Uint32Array): { cols: Float64Array[]; w: Float64Ar
  * classifier cannot win by predicting the larger sample. Deterministic for a given seed.
  */
 export function classifierTwoSampleTest(a: Sample, b: Sample, opts: ClassifierTestOptions): ClassifierTestResult {
-  const rng = seededRng(opts.seed);
+  const rng = Mulberry32.fromSeed(opts.seed);
   const maxRows = opts.maxRows ?? 50_000;
   const tf = opts.testFraction ?? 0.5;
-  const pa = permutation(rowsOf(a), rng).subarray(0, Math.min(maxRows, rowsOf(a)));
-  const pb = permutation(rowsOf(b), rng).subarray(0, Math.min(maxRows, rowsOf(b)));
+  const pa = rng.permutation(rowsOf(a)).subarray(0, Math.min(maxRows, rowsOf(a)));
+  const pb = rng.permutation(rowsOf(b)).subarray(0, Math.min(maxRows, rowsOf(b)));
   const na = Math.floor(pa.length * (1 - tf)), nb = Math.floor(pb.length * (1 - tf));
   const trA = take(a, pa.subarray(0, na)), teA = take(a, pa.subarray(na));
   const trB = take(b, pb.subarray(0, nb)), teB = take(b, pb.subarray(nb));
@@ -83,10 +83,10 @@ export function bootstrapPValue(observed: number, reference: Sample, metric: (x:
   const n = rowsOf(reference);
   const T = opts.toys ?? 20;
   for (let t = 0; t < T; t++) {
-    const rng = seededRng(opts.seed * 7919 + t + 1);
-    const p = permutation(n, rng);
+    const rng = Mulberry32.fromSeed(opts.seed * 7919 + t + 1);
+    const p = rng.permutation(n);
     const h = Math.floor(n / 2);
-    const sub = (idx: Uint32Array): Sample => {
+    const sub = (idx: Int32Array): Sample => {
       const { cols, w } = take(reference, idx);
       return { columns: cols, weights: reference.weights ? w : null };
     };

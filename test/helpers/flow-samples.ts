@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { writeParquetTable } from '../../src/io/parquet/index.js';
-import { mulberry32 } from '../../src/models/flow/random.js';
+import { mulberry32 } from '../../src/core/random.js';
 
 /**
  * Tiny Zee-like tag-and-probe samples whose data/simulation differences are known exactly, for the flow

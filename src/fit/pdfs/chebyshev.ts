@@ -1,5 +1,5 @@
 import { sampleAcceptReject, type Pdf } from './pdf.js';
-import type { Rng } from '../random.js';
+import type { Rng } from '../../core/random.js';
 
 /**
  * 1 + sum_k c_k B_k(t) with t = 2 (x - lo)/(hi - lo) - 1 in [-1, 1], where B_k is the Chebyshev polynomial T_k

@@ -1,5 +1,5 @@
 import { sampleAcceptReject, type Pdf } from './pdf.js';
-import type { Rng } from '../random.js';
+import type { Rng } from '../../core/random.js';
 import { normProb } from '../special.js';
 
 const SQRT_2PI = Math.sqrt(2 * Math.PI);

@@ -1,5 +1,5 @@
 import type { Pdf } from './pdf.js';
-import type { Rng } from '../random.js';
+import type { Rng } from '../../core/random.js';
 
 /** d/du log(expm1(u)/u): the derivative of the log-normalisation, with its series near 0. */
 function dLogExpm1OverU(u: number): number {

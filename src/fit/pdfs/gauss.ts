@@ -1,5 +1,5 @@
 import type { Pdf } from './pdf.js';
-import type { Rng } from '../random.js';
+import type { Rng } from '../../core/random.js';
 import { LOG_SQRT_2PI, normPdf, normProb, normQuantile, normCdf } from '../special.js';
 
 /** Gaussian(mu, sigma) truncated to [lo, hi], with analytic derivatives of log f. */

@@ -1,5 +1,5 @@
 import { sampleAcceptReject, type Pdf } from './pdf.js';
-import type { Rng } from '../random.js';
+import type { Rng } from '../../core/random.js';
 import { normCdf, normPdf } from '../special.js';
 
 export type Bandwidth = number | 'scott' | 'silverman';

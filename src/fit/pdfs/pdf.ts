@@ -1,4 +1,4 @@
-import type { Rng } from '../random.js';
+import type { Rng } from '../../core/random.js';
 
 /**
  * A one-dimensional PDF normalised analytically on the observable range [lo, hi] (fixed at construction).

@@ -1,5 +1,5 @@
 import { sampleAcceptReject, type Pdf } from './pdf.js';
-import type { Rng } from '../random.js';
+import type { Rng } from '../../core/random.js';
 import { betaInc, gammaP, lgamma, normProb, normQuantile, normCdf, voigtProfile } from '../special.js';
 import { integrate } from './integrate.js';
 

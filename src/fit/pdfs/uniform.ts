@@ -1,5 +1,5 @@
 import type { Pdf } from './pdf.js';
-import type { Rng } from '../random.js';
+import type { Rng } from '../../core/random.js';
 
 /** Flat on [lo, hi]; no parameters. */
 export class Uniform implements Pdf {

@@ -1,5 +1,5 @@
 import type { Constraint, Model } from '../model.js';
-import { Rng } from '../random.js';
+import { Xoshiro128ss as Rng } from '../../core/random.js';
 
 export type Vary = 'all' | 'signal' | 'background' | 'none';
 
@@ -13,7 +13,7 @@ export interface ToyData {
 
 /** The random stream for one toy: depends only on (seed, toy index), never on worker layout. */
 export function toyRng(seed: number, toy: number): Rng {
-  return new Rng(seed, toy);
+  return Rng.fromSeedAndStream(seed, toy);
 }
 
 /**

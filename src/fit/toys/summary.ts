@@ -2,24 +2,17 @@ import type { ToyResult } from './run-toy.js';
 import { buildModel } from '../model.js';
 import { BinnedNll } from '../nll.js';
 import { minimize } from '../minuit/migrad.js';
+import { UniformHist } from '../../stats/histogram.js';
+import { sortedQuantile } from '../../stats/quantiles.js';
 
-/** Fixed-binning histogram with under/overflow counts: memory does not grow with the number of toys. */
-export class Hist {
-  readonly counts: Float64Array;
-  under = 0;
-  over = 0;
-  constructor(readonly lo: number, readonly hi: number, readonly bins: number) {
-    this.counts = new Float64Array(bins);
+/** Toy histograms: fixed bins over [lo, hi), under/overflow counted (memory does not grow with the toys). */
+export class Hist extends UniformHist {
+  constructor(lo: number, hi: number, bins: number) {
+    super(lo, hi, bins, 'half-open');
   }
-  fill(x: number): void {
-    if (!Number.isFinite(x)) return;
-    if (x < this.lo) this.under++;
-    else if (x >= this.hi) this.over++;
-    else this.counts[Math.floor(((x - this.lo) / (this.hi - this.lo)) * this.bins)]++;
-  }
-  edges(): Float64Array {
-    return Float64Array.from({ length: this.bins + 1 }, (_, i) => this.lo + ((this.hi - this.lo) * i) / this.bins);
-  }
+  get counts(): Float64Array { return this.sumw; }
+  get under(): number { return this.underflow; }
+  get over(): number { return this.overflow; }
 }
 
 /** Running mean and variance (Welford): numerically stable in one pass. */
@@ -133,7 +126,7 @@ export class ToySummary {
     this.errorHist = [];
     for (let j = 0; j < np; j++) {
       const e = this.warm.map((r) => r.errors[j]).filter((v) => v > 0).sort((a, b) => a - b);
-      const med = e.length ? e[Math.floor(e.length / 2)] : Math.abs(this.gen[j]) * 0.1 || 1;
+      const med = e.length ? sortedQuantile(e, 0.5, 'rank') : Math.abs(this.gen[j]) * 0.1 || 1;
       this.valueHist.push(new Hist(this.gen[j] - 5 * med, this.gen[j] + 5 * med, 50));
       this.errorHist.push(new Hist(0.5 * med, 1.5 * med, 50));
     }

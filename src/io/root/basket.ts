@@ -29,10 +29,6 @@ function recovered(branch: any, k: number): any {
   return b && typeof b.fNevBuf === 'number' ? b : undefined;
 }
 
-export function basketEntryStart(branch: any, k: number): number {
-  return Number(branch.fBasketEntry[k]);
-}
-
 /** Reads basket k of `branch`, whose tree holds `treeEntries` entries. */
 export async function readBasket(file: RootFile, tree: string, branch: any, k: number, treeEntries: number): Promise<RawBasket> {
   const name = rootName(String(branch.fName));

@@ -13,7 +13,6 @@ const BEGIN = 100;
 const KEY_FIXED_BIG = 4 + 2 + 4 + 4 + 2 + 2 + 8 + 8;
 const DIR_BYTES = 2 + 4 + 4 + 4 + 4 + 8 + 8 + 8 + 18;
 const kStartBigFile = 2000000000;
-export const BEGIN_OFFSET = BEGIN;
 
 export interface KeyInfo {
   className: string;

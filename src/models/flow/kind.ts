@@ -10,7 +10,7 @@ import { flowFromBundle } from './bundle-io.js';
 import { type FlowCollection, type FlowConfig, outputName, resolveColumn, resolveVariable } from './config.js';
 import { openCorrections } from './pool.js';
 import { forwardConditions, forwardInputs, inverseInputs } from './preprocess.js';
-import { hashString } from './random.js';
+import { hashString } from '../../core/random.js';
 
 /**
  * The `flow` correction kind: for every collection present in a file (probe_/tag_, photon_, lead_/sublead_),

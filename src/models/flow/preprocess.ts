@@ -1,4 +1,4 @@
-import { uniformAt } from './random.js';
+import { uniformAt } from '../../core/random.js';
 
 /**
  * The preprocessing chain between ntuple values and the flow's feature space, stored in the bundle

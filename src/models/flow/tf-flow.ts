@@ -4,7 +4,7 @@ import '../../nn/gradients.js';
 import { type FlowArch, type FlowWeights, layerSizes, paramsPerFeature, effectivePasses, transformOrder } from './arch.js';
 import { buildMasks } from './masks.js';
 import { planTransform } from './incremental.js';
-import { mulberry32 } from './random.js';
+import { mulberry32 } from '../../core/random.js';
 import { rqsOf, type RQSpline } from './rqs.js';
 import { tfSpline, type TfSplineStrategy } from './tf-spline.js';
 

@@ -1,13 +1,5 @@
 import type { JetBlock } from './features.js';
-
-/** Quantile of a sorted array with linear interpolation (numpy's default). */
-export function quantileSorted(a: Float64Array, q: number): number {
-  if (a.length === 0) return NaN;
-  const h = (a.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, a.length - 1);
-  return a[lo] + (h - lo) * (a[hi] - a[lo]);
-}
+import { sortedQuantile } from '../../stats/quantiles.js';
 
 function sorted(v: number[]): Float64Array {
   return Float64Array.from(v).sort();
@@ -36,11 +28,11 @@ export function responseSummary(block: JetBlock, pred: Float32Array, groups?: Ar
     after.push((block.pt[i] * Math.exp(pred[i])) / g);
   }
   const sb = sorted(before), sa = sorted(after);
-  const res = (s: Float64Array) => 0.5 * (quantileSorted(s, 0.84) - quantileSorted(s, 0.16));
+  const res = (s: Float64Array) => 0.5 * (sortedQuantile(s, 0.84) - sortedQuantile(s, 0.16));
   const out: ResponseSummary = {
     jets: before.length,
     resolution: { before: res(sb), after: res(sa), improvement: 1 - res(sa) / res(sb) },
-    median: { before: quantileSorted(sb, 0.5), after: quantileSorted(sa, 0.5) },
+    median: { before: sortedQuantile(sb, 0.5), after: sortedQuantile(sa, 0.5) },
   };
   if (groups) {
     const per = new Map<number, { b: number[]; a: number[] }>();
@@ -53,7 +45,7 @@ export function responseSummary(block: JetBlock, pred: Float32Array, groups?: Ar
       per.get(k)!.a.push((block.pt[i] * Math.exp(pred[i])) / g);
     }
     out.byGroup = {};
-    for (const [k, v] of [...per].sort((x, y) => x[0] - y[0])) out.byGroup[groupNames?.[k] ?? String(k)] = { jets: v.b.length, before: quantileSorted(sorted(v.b), 0.5), after: quantileSorted(sorted(v.a), 0.5) };
+    for (const [k, v] of [...per].sort((x, y) => x[0] - y[0])) out.byGroup[groupNames?.[k] ?? String(k)] = { jets: v.b.length, before: sortedQuantile(sorted(v.b), 0.5), after: sortedQuantile(sorted(v.a), 0.5) };
     const meds = Object.values(out.byGroup);
     out.spread = {
       before: Math.max(...meds.map((m) => m.before)) - Math.min(...meds.map((m) => m.before)),

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { dense } from '../../nn/dense.js';
 import { linearInit, normalInit } from '../../nn/init.js';
 import { Params } from '../../nn/params.js';
-import type { Rng } from '../../nn/rng.js';
+import type { Xoshiro128ss } from '../../core/random.js';
 import type { BlockConfig, UnknownCategory } from './config.js';
 import { blockLayers, countLayerParams, type Layer } from './layers.js';
 import type { JetBlock } from './features.js';
@@ -74,11 +74,11 @@ export interface JetBatch {
 /** Training-time state of a forward pass: dropout draws from rng, batch-norm statistics are collected. */
 export interface ForwardContext {
   training: boolean;
-  rng?: Rng;
+  rng?: Xoshiro128ss;
   bnUpdates?: { mean: string; variance: string; momentum: number; batchMean: tf.Tensor; batchVar: tf.Tensor }[];
 }
 
-function addLayerParams(p: Params, rng: Rng, layers: Layer[]): void {
+function addLayerParams(p: Params, rng: Xoshiro128ss, layers: Layer[]): void {
   for (const l of layers) {
     if (l.op === 'dense') {
       // PyTorch nn.Linear initialisation (ntcorr's choice for every block; ml-jec/Keras uses he_uniform, zero bias)
@@ -97,7 +97,7 @@ function addLayerParams(p: Params, rng: Rng, layers: Layer[]): void {
 }
 
 /** Creates the parameters with seeded PyTorch-style initialisation. */
-export function createJetParams(arch: JetArch, rng: Rng): Params {
+export function createJetParams(arch: JetArch, rng: Xoshiro128ss): Params {
   const p = new Params();
   const net = networkLayers(arch);
   arch.types.forEach((t, k) => {

@@ -36,14 +36,3 @@ export function evalColumn(expr: CompiledExpression, env: Map<string, Column>, r
   const values = expr.evalFloat(flat, total);
   return { offsets, values } as JaggedColumn;
 }
-
-/** Number of elements of row i of a list column. */
-export function lengthOf(c: JaggedColumn, i: number): number {
-  return c.offsets[i + 1] - c.offsets[i];
-}
-
-/** Element q of row i of a list column, or the value of a per-row column. */
-export function valueAt(c: Column, i: number, q: number): number {
-  if (isJagged(c)) return Number((c.values as ArrayLike<number | bigint>)[c.offsets[i] + q]);
-  return Number((c as NumericArray)[i]);
-}

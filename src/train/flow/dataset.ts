@@ -1,4 +1,4 @@
-import type { Rng } from '../../nn/rng.js';
+import type { Xoshiro128ss } from '../../core/random.js';
 
 /**
  * The flow's training set in the layout the model eats: row-major float32 features X [n, F], conditions
@@ -79,7 +79,7 @@ export function batchOf(d: FlowDataset, idx: Int32Array, start: number, end: num
  * state saved in a checkpoint after epoch k reproduces epoch k+1's order on --resume. The last partial
  * batch is kept (every event is seen once per epoch).
  */
-export function* epochBatches(d: FlowDataset, batchSize: number, rng: Rng): Generator<Batch> {
+export function* epochBatches(d: FlowDataset, batchSize: number, rng: Xoshiro128ss): Generator<Batch> {
   const perm = rng.permutation(d.n);
   for (let s = 0; s < d.n; s += batchSize) yield batchOf(d, perm, s, Math.min(d.n, s + batchSize));
 }

@@ -1,5 +1,5 @@
 import { NtcorrError } from '../../core/errors.js';
-import { Rng } from '../../nn/rng.js';
+import { Xoshiro128ss } from '../../core/random.js';
 import type { FlowTrainConfig } from './config.js';
 import { dropNonFinite, loadExamples, subset, type Examples } from './load.js';
 import { capFraction, fitCapWidth, fitIsolationShift, fitOutputBits, weightedMeanStd, zeroFraction } from './preprocess-fit.js';
@@ -42,7 +42,7 @@ function pick(a: Float64Array, idx: Int32Array): Float64Array {
 /** Seeded subsample of at most `max` examples (kept in file order). */
 function capEvents(e: Examples, max: number, seed: number): Examples {
   if (!max || e.n <= max) return e;
-  const perm = new Rng(seed).permutation(e.n).subarray(0, max).sort();
+  const perm = Xoshiro128ss.fromSeed(seed).permutation(e.n).subarray(0, max).sort();
   return subset(e, perm);
 }
 

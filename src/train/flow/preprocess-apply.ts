@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { hashString, uniformAt } from '../../models/flow/random.js';
+import { hashString, uniformAt } from '../../core/random.js';
 import { needsDraw, toFlowScale, type PreprocessParams } from '../../models/flow/preprocess.js';
 
 /**

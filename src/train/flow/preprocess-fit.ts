@@ -1,5 +1,6 @@
 import { NtcorrError } from '../../core/errors.js';
 import { mantissaBits } from '../../models/flow/preprocess.js';
+import { sortedQuantile } from '../../stats/quantiles.js';
 
 /**
  * Fitting the preprocessing constants on the TRAINING split only (validation and test never leak into
@@ -26,7 +27,7 @@ export function fitIsolationShift(values: Float64Array, idx: Int32Array, variabl
     throw new NtcorrError(`preprocessing.isolation.${variable}: shift: auto needs positive values in the training set, found ${pos.length}; give the shift as a number`, { column: variable });
   }
   pos.sort((a, b) => a - b);
-  return pos[Math.floor(AUTO_SHIFT_QUANTILE * (pos.length - 1))];
+  return sortedQuantile(pos, AUTO_SHIFT_QUANTILE, 'lower');
 }
 
 /**
@@ -38,7 +39,7 @@ export function fitCapWidth(values: Float64Array, max: number, variable: string)
   for (const v of values) if (v < max && Number.isFinite(v)) below.push(v);
   if (below.length < 10) throw new NtcorrError(`preprocessing.capped.${variable}: width: auto needs values below ${max} in the training set, found ${below.length}; give the width as a number`, { column: variable });
   below.sort((a, b) => a - b);
-  const w = max - below[Math.floor(0.9 * (below.length - 1))];
+  const w = max - sortedQuantile(below, 0.9, 'lower');
   if (!(w > 0)) throw new NtcorrError(`preprocessing.capped.${variable}: fitted width ${w} is not positive; give the width as a number`, { column: variable });
   return w;
 }

@@ -8,6 +8,7 @@
  * clipped to maxWeight, then all simulation weights are scaled so that their sum = sum of data weights
  * (the number of data events), so data and simulation carry the same total weight in the NLL.
  */
+import { quantileEdges } from '../../stats/histogram.js';
 
 export interface ReweightOptions {
   bins: number;
@@ -35,15 +36,9 @@ export interface ReweightResult {
   reweight(mc: Float64Array[], mcWeights: Float64Array): Float64Array;
 }
 
-/** Weighted-free quantile cut points of `x` making `bins` equal-population bins; ties merge bins. */
+/** Unweighted quantile cut points of `x` making `bins` equal-population bins; ties merge bins. */
 export function equalPopulationEdges(x: Float64Array, bins: number): number[] {
-  const sorted = Float64Array.from(x).sort();
-  const edges: number[] = [];
-  for (let b = 1; b < bins; b++) {
-    const e = sorted[Math.min(sorted.length - 1, Math.floor((b * sorted.length) / bins))];
-    if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
-  }
-  return edges;
+  return Array.from(quantileEdges(x, bins, null, 'rank'));
 }
 
 /** Index of the bin of v given sorted interior edges: number of edges <= v (binary search). */

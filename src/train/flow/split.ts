@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import type { Examples } from './load.js';
+import { hashString, splitUniform } from '../../core/random.js';
 
 /**
  * Train / validation / test split by a fixed seed. Each example's split is a hash of (seed, file name,
@@ -15,48 +16,18 @@ export interface SplitIndices {
   test: Int32Array;
 }
 
-/** 32-bit FNV-1a of a string (file names). */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-/** murmur3 finaliser: avalanches 32 bits. */
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35) >>> 0;
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/** Uniform number in [0, 1) fixed by (seed, file, row, collection). */
-export function splitUniform(seed: number, fileHash: number, row: number, collection: number): number {
-  let h = mix((seed >>> 0) ^ 0x9e3779b9);
-  h = mix(h ^ fileHash);
-  h = mix(h ^ (row >>> 0));
-  h = mix(h ^ Math.floor(row / 4294967296));
-  h = mix(h ^ collection);
-  return h / 4294967296;
-}
-
 /**
  * Which split a given example is in. `file`: the file's draw key (its path below the sample's common
  * folder, `Examples.keys`); a path with folders is reduced to its basename, the key of a lone file.
  */
 export function splitOf(seed: number, file: string, row: number, collection: number, fractions: { val: number; test: number }, key?: string): SplitName {
-  const u = splitUniform(seed, fnv1a(key ?? basename(file)), row, collection);
+  const u = splitUniform(seed, hashString(key ?? basename(file)), row, collection);
   return u < fractions.test ? 'test' : u < fractions.test + fractions.val ? 'val' : 'train';
 }
 
 /** Splits examples into the three sets (indices into `e`, in input order). */
 export function splitExamples(e: Examples, seed: number, fractions: { val: number; test: number }): SplitIndices {
-  const fileHash = e.files.map((f, k) => fnv1a(e.keys?.[k] ?? basename(f)));
+  const fileHash = e.files.map((f, k) => hashString(e.keys?.[k] ?? basename(f)));
   const train: number[] = [];
   const val: number[] = [];
   const test: number[] = [];

@@ -6,7 +6,8 @@ import { initBackend } from '../../compute/backend.js';
 import { errorMessage, NtcorrError } from '../../core/errors.js';
 import type { FlowArch } from '../../models/flow/arch.js';
 import type { TfFlow } from '../../models/flow/tf-flow.js';
-import { Adam, EarlyStopping, loadCheckpoint, Params, ReduceLROnPlateau, Rng, saveCheckpoint, trainLoop, type EpochRecord } from '../../nn/index.js';
+import { Adam, EarlyStopping, loadCheckpoint, Params, ReduceLROnPlateau, saveCheckpoint, trainLoop, type EpochRecord } from '../../nn/index.js';
+import { Xoshiro128ss } from '../../core/random.js';
 import type { FlowTrainConfig } from './config.js';
 import { epochBatches, evaluateNll, type Batch } from './dataset.js';
 import { prepareTraining } from './prepare.js';
@@ -130,7 +131,7 @@ type BestWeights = Map<string, { shape: number[]; data: Float32Array }>;
 interface TrainingState {
   params: Params;
   optimizer: Adam;
-  rng: Rng;
+  rng: Xoshiro128ss;
   scheduler: ReduceLROnPlateau;
   earlyStopping: EarlyStopping<BestWeights>;
 }
@@ -144,7 +145,7 @@ function trainingState(flow: TfFlow, cfg: FlowTrainConfig, seed: number): Traini
   const optimizer = new Adam(params, { lr: cfg.training.learning_rate, weightDecay: cfg.training.weight_decay, decoupled: true });
   const scheduler = new ReduceLROnPlateau({ factor: cfg.training.lr_factor, patience: cfg.training.lr_patience, minLr: cfg.training.min_lr });
   const earlyStopping = new EarlyStopping<BestWeights>({ patience: cfg.training.patience });
-  const rng = new Rng(seed ^ 0x7a11);
+  const rng = Xoshiro128ss.fromSeed(seed ^ 0x7a11);
   return { params, optimizer, rng, scheduler, earlyStopping };
 }
 

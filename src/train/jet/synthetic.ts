@@ -1,4 +1,4 @@
-import { Rng } from '../../nn/rng.js';
+import { Xoshiro128ss } from '../../core/random.js';
 import type { Column, JaggedColumn } from '../../core/columns.js';
 import type { JetBlock } from '../../models/jet/features.js';
 import type { JetArch } from '../../models/jet/network.js';
@@ -20,7 +20,7 @@ export interface SyntheticJets {
   columns: Map<string, Column>;
 }
 
-function poisson(rng: Rng, mean: number): number {
+function poisson(rng: Xoshiro128ss, mean: number): number {
   // Knuth for small means (constituent multiplicities are < 60)
   const l = Math.exp(-mean);
   let k = 0, p = 1;
@@ -29,7 +29,7 @@ function poisson(rng: Rng, mean: number): number {
 }
 
 export function generateJets(n: number, seed: number): SyntheticJets {
-  const rng = new Rng(seed);
+  const rng = Xoshiro128ss.fromSeed(seed);
   const F = { pt: new Float32Array(n), eta: new Float32Array(n), phi: new Float32Array(n), mass: new Float32Array(n), area: new Float32Array(n), num_pv: new Int32Array(n), rho: new Float32Array(n), pt_gen: new Float32Array(n), eta_gen: new Float32Array(n), phi_gen: new Float32Array(n), parton_flavor: new Int32Array(n), hadron_flavor: new Int32Array(n) };
   const jag = () => ({ offsets: new Int32Array(n + 1), parts: [] as number[] });
   const ch = { pt: [] as number[], eta: [] as number[], phi: [] as number[], id: [] as number[], pv_ass: [] as number[], dxy: [] as number[], dz: [] as number[], off: new Int32Array(n + 1) };
@@ -122,7 +122,7 @@ function wrap(x: number): number {
  * compare two implementations of one network on archs whose branches no synthetic sample has.
  */
 export function randomJetBlock(arch: JetArch, n: number, seed: number, maxLen = 24): JetBlock {
-  const rng = new Rng(seed);
+  const rng = Xoshiro128ss.fromSeed(seed);
   const span = (rows: number, unknown: string | undefined) => rows + ((unknown ?? 'row') === 'zero' ? 1 : 0);
   const gc = arch.globalCategories ?? [];
   const globalCat = new Int32Array(n * gc.length);

@@ -9,7 +9,7 @@ import { TOOL } from '../../core/version.js';
 import type { Progress } from '../../core/progress.js';
 import { Adam, RAdam, SGD, type Optimizer } from '../../nn/optim.js';
 import type { Params } from '../../nn/params.js';
-import { Rng } from '../../nn/rng.js';
+import { Xoshiro128ss } from '../../core/random.js';
 import { EarlyStopping, KerasReduceLROnPlateau, ReduceLROnPlateau, piecewiseLinear } from '../../nn/schedule.js';
 import { isCheckpointFile, loadCheckpoint, readCheckpointParams, saveCheckpoint } from '../../nn/checkpoint.js';
 import { trainLoop, trainStep, type EpochRecord } from '../../nn/loop.js';
@@ -98,7 +98,7 @@ export async function trainJet(cfg: JetConfig, opts: { resume?: boolean; seed?: 
   log(`backend ${backend}; ${train.n} training jets from ${split.train.length} files, ${val?.n ?? 0} validation jets`);
 
   const arch = archFor(cfg, tr);
-  const rng = new Rng(seed);
+  const rng = Xoshiro128ss.fromSeed(seed);
   const params = createJetParams(arch, rng);
   if (cfg.init) {
     loadInitialWeights(cfg, params);
@@ -194,7 +194,7 @@ function schedules(cfg: JetConfig): { scheduler?: ReduceLROnPlateau | KerasReduc
  * constituent count before cutting batches, and the window's batches are then visited in random order.
  * Each batch pads to its longest jet, so similar lengths mean far less padding; batches stay random samples.
  */
-function epochBatches(cfg: JetConfig, train: JetBlock, arch: JetArch, rng: Rng, bs: number, stepsPerEpoch: number): () => Generator<JetBatch> {
+function epochBatches(cfg: JetConfig, train: JetBlock, arch: JetArch, rng: Xoshiro128ss, bs: number, stepsPerEpoch: number): () => Generator<JetBatch> {
   const size = new Float64Array(train.n);
   for (const tb of train.types) for (let i = 0; i < train.n; i++) size[i] += tb.offsets[i + 1] - tb.offsets[i];
   const bucketed = (): Int32Array => {
