@@ -73,60 +73,60 @@ export const command: CommandModule<object, Args> = {
     // (a missing file has nothing to lock: reading it below says so)
     const lock = a.sweights && (await import('node:fs')).existsSync(specs[0].file) ? await (await import('../../core/lock.js')).lockFile(specs[0].file, { waitSeconds: a.waitLock, onWait: (m) => console.error(m) }) : undefined;
     try {
-      const datasets: Array<Awaited<ReturnType<typeof readFitData>>> = [];
+    const datasets: Array<Awaited<ReturnType<typeof readFitData>>> = [];
+    for (let k = 0; k < cats.length; k++) {
+      const { lo, hi } = cats[k].observable;
+      const sp = specs[k];
+      const d = await readFitData(sp.file, sp.column, [lo, hi], { where: a.where, weight: a.weight, tree: a.tree });
+      if (d.xs.length === 0) throw new NtcorrError(`${sp.file}: no events of "${sp.column}" inside [${lo}, ${hi}]${a.where ? ` passing "${a.where}"` : ''}${cats[k].category ? ` (category ${cats[k].category})` : ''}`, { file: sp.file, column: sp.column });
+      datasets.push(d);
+    }
+    const rep = fitModel(model, sim ? datasets.map((d) => d.xs) : datasets[0].xs, {
+      strategy: a.strategy as 1, tol: a.tol, hesseMode: a.hesse as 'auto', binned: a.binned, weightErrors: a.weightErrors as 'sumw2',
+      weights: sim ? datasets.map((d) => d.weights) : datasets[0].weights, minos: a.minos ? 'all' : undefined,
+    });
+    datasets.forEach((d, k) => console.log(`${cats[k].category ? `[${cats[k].category}] ` : ''}${specs[k].file}: ${d.rows} rows, ${d.selected} selected, ${d.outOfRange} outside the range, ${d.xs.length} fitted${a.binned ? ` (binned, ${a.binned} bins)` : ''}`));
+    console.log(formatFitTable(model, rep));
+    const prefix = a.out ?? `fit-${basename(a.model).replace(/\.ya?ml$/, '')}`;
+    const command = commandLine();
+    const events = (d: (typeof datasets)[number]) => ({ rows: d.rows, selected: d.selected, out_of_range: d.outOfRange, fitted: d.xs.length });
+    const json = fitReportJson(model, rep, {
+      model: a.model,
+      ...(sim
+        ? { categories: Object.fromEntries(cats.map((c, k) => [c.category, { data: specs[k].file, column: specs[k].column, events: events(datasets[k]) }])) }
+        : { data: specs[0].file, column: specs[0].column, events: events(datasets[0]) }),
+      where: a.where ?? null, weight: a.weight ?? null, binned: a.binned ?? null,
+      provenance: fitProvenance(a.model, command),
+    });
+    await writeFileAtomic(`${prefix}.json`, JSON.stringify(json, null, 2));
+    const written = [`${prefix}.json`];
+    if (a.plot) {
       for (let k = 0; k < cats.length; k++) {
-        const { lo, hi } = cats[k].observable;
-        const sp = specs[k];
-        const d = await readFitData(sp.file, sp.column, [lo, hi], { where: a.where, weight: a.weight, tree: a.tree });
-        if (d.xs.length === 0) throw new NtcorrError(`${sp.file}: no events of "${sp.column}" inside [${lo}, ${hi}]${a.where ? ` passing "${a.where}"` : ''}${cats[k].category ? ` (category ${cats[k].category})` : ''}`, { file: sp.file, column: sp.column });
-        datasets.push(d);
+        const d = datasets[k];
+        const name = sim ? `${prefix}_${cats[k].category}` : prefix;
+        const title = `${specs[k].column} in ${basename(specs[k].file)}${sim ? ` (${cats[k].category})` : ''}`;
+        const saved = await savePlot(name, fitFigureSvg(cats[k], rep.result.values, d.xs, a.bins, title, d.weights));
+        written.push(saved.svg, ...(saved.png ? [saved.png] : []));
+        if (saved.warning) console.error(`warning: ${saved.warning}`);
       }
-      const rep = fitModel(model, sim ? datasets.map((d) => d.xs) : datasets[0].xs, {
-        strategy: a.strategy as 1, tol: a.tol, hesseMode: a.hesse as 'auto', binned: a.binned, weightErrors: a.weightErrors as 'sumw2',
-        weights: sim ? datasets.map((d) => d.weights) : datasets[0].weights, minos: a.minos ? 'all' : undefined,
-      });
-      datasets.forEach((d, k) => console.log(`${cats[k].category ? `[${cats[k].category}] ` : ''}${specs[k].file}: ${d.rows} rows, ${d.selected} selected, ${d.outOfRange} outside the range, ${d.xs.length} fitted${a.binned ? ` (binned, ${a.binned} bins)` : ''}`));
-      console.log(formatFitTable(model, rep));
-      const prefix = a.out ?? `fit-${basename(a.model).replace(/\.ya?ml$/, '')}`;
-      const command = commandLine();
-      const events = (d: (typeof datasets)[number]) => ({ rows: d.rows, selected: d.selected, out_of_range: d.outOfRange, fitted: d.xs.length });
-      const json = fitReportJson(model, rep, {
-        model: a.model,
-        ...(sim
-          ? { categories: Object.fromEntries(cats.map((c, k) => [c.category, { data: specs[k].file, column: specs[k].column, events: events(datasets[k]) }])) }
-          : { data: specs[0].file, column: specs[0].column, events: events(datasets[0]) }),
-        where: a.where ?? null, weight: a.weight ?? null, binned: a.binned ?? null,
-        provenance: fitProvenance(a.model, command),
-      });
+    }
+    if (a.sweights) {
+      const { computeSWeights } = await import('../../fit/splot.js');
+      const { writeColumnsInPlace } = await import('../../fit/data.js');
+      const { TOOL } = await import('../../core/version.js');
+      const sw = computeSWeights(model, rep.result.values, datasets[0].xs);
+      const names = sw.names.map((n) => `${a.sweightsPrefix}${n}`);
+      const prov = fitProvenance(a.model, command);
+      await writeColumnsInPlace(specs[0].file, names, datasets[0].index, sw.weights, {
+        ...prov, tool: TOOL, model: a.model, modelHash: String(prov.modelHash), kind: 'sweights', columnsAdded: names, time: new Date().toISOString(), command,
+        counts: { rows: datasets[0].rows, fitted: datasets[0].xs.length },
+      }, a.tree);
+      written.push(`${specs[0].file} (columns ${names.join(', ')})`);
+      json.sweights = { columns: names, sums: Object.fromEntries(sw.names.map((n, k) => [n, sw.weights[k].reduce((s, v) => s + v, 0)])), yield_covariance: sw.covariance.map((r) => Array.from(r)) };
       await writeFileAtomic(`${prefix}.json`, JSON.stringify(json, null, 2));
-      const written = [`${prefix}.json`];
-      if (a.plot) {
-        for (let k = 0; k < cats.length; k++) {
-          const d = datasets[k];
-          const name = sim ? `${prefix}_${cats[k].category}` : prefix;
-          const title = `${specs[k].column} in ${basename(specs[k].file)}${sim ? ` (${cats[k].category})` : ''}`;
-          const saved = await savePlot(name, fitFigureSvg(cats[k], rep.result.values, d.xs, a.bins, title, d.weights));
-          written.push(saved.svg, ...(saved.png ? [saved.png] : []));
-          if (saved.warning) console.error(`warning: ${saved.warning}`);
-        }
-      }
-      if (a.sweights) {
-        const { computeSWeights } = await import('../../fit/splot.js');
-        const { writeColumnsInPlace } = await import('../../fit/data.js');
-        const { TOOL } = await import('../../core/version.js');
-        const sw = computeSWeights(model, rep.result.values, datasets[0].xs);
-        const names = sw.names.map((n) => `${a.sweightsPrefix}${n}`);
-        const prov = fitProvenance(a.model, command);
-        await writeColumnsInPlace(specs[0].file, names, datasets[0].index, sw.weights, {
-          ...prov, tool: TOOL, model: a.model, modelHash: String(prov.modelHash), kind: 'sweights', columnsAdded: names, time: new Date().toISOString(), command,
-          counts: { rows: datasets[0].rows, fitted: datasets[0].xs.length },
-        }, a.tree);
-        written.push(`${specs[0].file} (columns ${names.join(', ')})`);
-        json.sweights = { columns: names, sums: Object.fromEntries(sw.names.map((n, k) => [n, sw.weights[k].reduce((s, v) => s + v, 0)])), yield_covariance: sw.covariance.map((r) => Array.from(r)) };
-        await writeFileAtomic(`${prefix}.json`, JSON.stringify(json, null, 2));
-      }
-      console.log(`wrote ${written.join(', ')}`);
-      if (!rep.result.valid) process.exitCode = 3;
+    }
+    console.log(`wrote ${written.join(', ')}`);
+    if (!rep.result.valid) process.exitCode = 3;
     } finally {
       lock?.release();
     }
