@@ -366,6 +366,7 @@ async function rebuildWriter(source: RootTable, outPath: string, outputs: Output
   const copy: string[] = [];
   const dropped: string[] = [];
   const strings = new Map<string, Uint8Array[]>();
+  const retyped: string[] = [];
   for (const c of source.columns) {
     if (outNames.has(c.name)) continue; // replaced by the new values (--force re-apply)
     const p = source.plans().get(c.name)!;
@@ -374,6 +375,7 @@ async function rebuildWriter(source: RootTable, outPath: string, outputs: Output
       // one string per entry, read whole (strings are small next to the numeric branches).
       strings.set(c.name, await source.readStringBytes(c.name));
       specs.push({ name: c.name, dtype: 'int8', layout: 'string' });
+      if (p.rootType !== 'char*') retyped.push(`branch "${c.name}" (${p.rootType})`);
       continue;
     }
     if (p.unsupported || p.layout === 'vector') { dropped.push(`branch "${c.name}" (${p.rootType})`); continue; }
@@ -389,7 +391,7 @@ async function rebuildWriter(source: RootTable, outPath: string, outputs: Output
   for (const k of source.carryTarget().file.keys()) {
     if (k.name !== tree && k.name !== PROVENANCE_KEY && k.name !== 'StreamerInfo') dropped.push(`key "${k.name};${k.cycle}" (${k.className})`);
   }
-  process.stderr.write(`warning: ${source.path}: --drop-unreadable: ${why}; writing only the readable branches of tree "${tree}"; dropped: ${dropped.join(', ') || 'nothing'}\n`);
+  process.stderr.write(`warning: ${source.path}: --drop-unreadable: ${why}; writing only the readable branches of tree "${tree}"; dropped: ${dropped.join(', ') || 'nothing'}${retyped.length ? `; written as char* with the same bytes: ${retyped.join(', ')}` : ''}\n`);
   specs.push(...outputSpecs(outputs));
   const copier = source.rangeReader(copy);
   const tmp = tempPathFor(outPath);
