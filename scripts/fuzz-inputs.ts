@@ -1,19 +1,20 @@
 /**
  * Mutation fuzzing of ntcorr's readers through the real CLI (outside the test suite):
  *
- *   node --import tsx scripts/fuzz-inputs.ts [--minutes 5] [--seed 1] [--timeout 30] [--out fuzz-out]
+ *   node --import tsx scripts/fuzz-inputs.ts [--minutes 5] [--seed 1] [--timeout 30] [--out fuzz-out] [--kinds root,...]
  *
  * Takes small fixture files (parquet, ROOT, zuko .pth, .npy, a model.json), mutates each (truncation, bit
  * flip, random byte, zeroed or duplicated range), runs the command that reads it (`inspect` + `apply` with a
- * derived model for ntuples, `import-zuko` for .pth, the .npy reader, `apply` with the mutated model.json)
+ * derived model for ntuples, plus a read of every branch for ROOT files, `import-zuko` for .pth, the .npy reader, `apply` with the mutated model.json)
  * and reports every run that
  *   hang      ran past --timeout seconds,
  *   crash     exited by a signal or with a code other than 0-3, or printed "internal error" (a non-ntcorr error),
  *   silent    exited 0 although the mutation hit checksummed data and the values read differ from the
- *             original's (zip CRC-32 for .pth; ROOT compressed baskets; parquet pages with a CRC),
+ *             original's (zip CRC-32 for .pth; ROOT branches whose baskets are all compressed with a checksum),
  *   memory    peak RSS above 1 GB.
  * Other outcomes (clean ntcorr error with exit 1/2, or exit 0 with the same values) count as ok; exit 0 with
- * changed values in parquet (no page checksums) is counted as `changed-unchecksummed`. Cases and
+ * changed values in parquet (no page checksums) or in ROOT baskets stored uncompressed / as checksum-less zstd
+ * frames is counted as `changed-unchecksummed`. Cases and
  * outcomes go to <out>/report.json and a summary on stdout; the mutated input of every finding is kept.
  */
 import { spawnSync } from 'node:child_process';
@@ -24,6 +25,15 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const FIX = join(ROOT, '..', 'shared', 'fixtures');
 const args = process.argv.slice(2);
+const USAGE = 'usage: node --import tsx scripts/fuzz-inputs.ts [--minutes 5] [--seed 1] [--timeout 30] [--out fuzz-out] [--kinds root,parquet,pth,npy,model.json]';
+if (args.includes('--help') || args.includes('-h')) { console.log(USAGE); process.exit(0); }
+// unknown options are errors here too (a mistyped --minuts would silently fuzz for the default time)
+for (let i = 0; i < args.length; i += 2) {
+  if (!['--minutes', '--seed', '--timeout', '--out', '--kinds'].includes(args[i]!) || args[i + 1] === undefined) {
+    console.error(`fuzz-inputs: unknown option or missing value: ${args[i]}\n${USAGE}`);
+    process.exit(2);
+  }
+}
 // absolute, so runs in a scratch folder resolve it
 const TSX = import.meta.resolve('tsx');
 const opt = (name: string, def: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
@@ -59,7 +69,7 @@ const TARGETS: Target[] = ([
   { kind: 'pth', file: join(FIX, 'zuko', 'nsf_c', 'state_dict.pth') },
   { kind: 'npy', file: join(FIX, 'zuko', 'nsf_c', 'io', 'c.npy') },
   { kind: 'model.json', file: join(ROOT, 'models', 'sigma-m-over-m', 'model.json') },
-] as Target[]).filter((t) => existsSync(t.file));
+] as Target[]).filter((t) => existsSync(t.file) && opt('kinds', 'parquet,root,pth,npy,model.json').split(',').includes(t.kind));
 
 type Mutation = { how: string; at: number; bytes: Buffer };
 
@@ -102,6 +112,65 @@ async function outputValues(file: string, tree?: string): Promise<string> {
   return parts.join(',');
 }
 
+/** Runs a small script (under /usr/bin/time) that reads every branch of a ROOT tree; prints a hash per branch. */
+function readAllBranches(input: string, tree: string, dir: string): Run {
+  const js = `import { createHash } from 'node:crypto';
+import { RootTable } from '${join(ROOT, 'src/io/root/reader.ts')}';
+try {
+  const t = await RootTable.open(${JSON.stringify(input)}, { tree: ${JSON.stringify(tree)} });
+  const out = {};
+  for (const [name, p] of t.plans()) {
+    if (p.unsupported && !p.strings) continue;
+    const h = createHash('sha1');
+    if (p.strings) h.update(JSON.stringify(await t.readStrings(name)));
+    else { const c = (await t.readAll([name])).get(name); h.update(JSON.stringify('offsets' in c ? [Array.from(c.offsets), Array.from(c.values, String)] : Array.from(c, String))); }
+    out[name] = h.digest('hex');
+  }
+  await t.close();
+  console.log(JSON.stringify(out));
+} catch (e) {
+  if (e && e.name === 'NtcorrError') { console.error('ntcorr: ' + e.message); process.exit(1); }
+  console.error('ntcorr: internal error: ' + (e && e.stack || e)); process.exit(4);
+}`;
+  const f = join(dir, 'read-all.mts');
+  writeFileSync(f, js);
+  const t0 = Date.now();
+  const r = spawnSync('/usr/bin/time', ['-f', 'NTCORR_FUZZ_MAXRSS_KB %M', process.execPath, '--import', TSX, f], { encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
+  const m = /NTCORR_FUZZ_MAXRSS_KB (\d+)/.exec(r.stderr ?? '');
+  const sig = /terminated by signal (\d+)/.exec(r.stderr ?? '');
+  return {
+    code: r.status, signal: r.signal ?? (sig ? `signal ${sig[1]}` : null), timedOut: r.error?.message.includes('ETIMEDOUT') ?? false,
+    rssMB: m ? Number(m[1]) / 1024 : 0, stderr: (r.stderr ?? '').replace(/.*NTCORR_FUZZ_MAXRSS_KB.*\n?/, ''), stdout: r.stdout ?? '', seconds: (Date.now() - t0) / 1000,
+  };
+}
+
+/**
+ * Branches whose baskets are all compressed (so checksummed: zlib Adler-32, LZ4 XXH64, xz CRC; zstd only
+ * when the frame carries its optional content checksum, which ROOT's do not): a changed value there is a
+ * finding; elsewhere the format has nothing to detect it with.
+ */
+async function checksummedBranches(file: string, tree: string): Promise<Set<string>> {
+  const { RootTable } = await import('../src/io/root/reader.js');
+  const bytes = readFileSync(file);
+  const t = await RootTable.open(file, { tree });
+  const out = new Set<string>();
+  for (const [name, p] of t.plans()) {
+    const b = p.branch;
+    let all = Number(b.fWriteBasket) > 0;
+    for (let k = 0; k < Number(b.fWriteBasket) && all; k++) {
+      const seek = Number(b.fBasketSeek[k]);
+      const n = Number(b.fBasketBytes[k]);
+      const keylen = bytes.readInt16BE(seek + 14);
+      const body = seek + keylen;
+      const tag = bytes.toString('latin1', body, body + 2);
+      all = bytes.readInt32BE(seek + 6) !== n - keylen && !(tag === 'ZS' && (bytes[body + 9 + 4]! & 4) === 0);
+    }
+    if (all) out.add(name);
+  }
+  await t.close();
+  return out;
+}
+
 function derivedBundle(dir: string, column: string): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'model.json'), JSON.stringify({
@@ -124,11 +193,14 @@ async function main(): Promise<void> {
   if (existsSync(layout)) {
     const k = JSON.parse(readFileSync(layout, 'utf8')).kwargs;
     zukoArch.splice(0, zukoArch.length, '--features', String(k.features), '--context', String(k.context), '--bins', String(k.bins), '--transforms', String(k.transforms), '--hidden', (k.hidden_features as number[]).join(','), ...(k.passes ? ['--passes', String(k.passes)] : []));
+    // the spline slope depends on the zuko release; the layout records it
+    const lay = JSON.parse(readFileSync(layout, 'utf8'));
+    if (lay.zuko_version) zukoArch.push('--zuko-version', String(lay.zuko_version));
   }
   const small = join(ROOT, 'samples', 'zee_mc.parquet');
 
   /** The command(s) reading one (mutated) input; returns the values to compare for "silent" changes. */
-  const runTarget = async (t: Target, input: string, dir: string): Promise<{ runs: [string, Run][]; values?: string }> => {
+  const runTarget = async (t: Target, input: string, dir: string): Promise<{ runs: [string, Run][]; values?: string; branchValues?: Record<string, string> }> => {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     if (t.kind === 'parquet' || t.kind === 'root') {
@@ -138,7 +210,16 @@ async function main(): Promise<void> {
       const b = cli(['apply', input, '-m', model, '-o', join(dir, 'out'), '-q', ...tree], dir);
       let values: string | undefined;
       if (b.code === 0) values = await outputValues(join(dir, 'out', basename(input)), t.tree).catch((e) => `unreadable: ${(e as Error).message}`);
-      return { runs: [['inspect', a], ['apply', b]], values };
+      const runs: [string, Run][] = [['inspect', a], ['apply', b]];
+      let branchValues: Record<string, string> | undefined;
+      if (t.kind === 'root') {
+        // apply reads one branch and byte-copies the rest: read every branch too, so that mutations in
+        // the other baskets (most of the file) reach the reader.
+        const r = readAllBranches(input, t.tree!, dir);
+        runs.push(['read all branches', r]);
+        if (r.code === 0) branchValues = JSON.parse(r.stdout) as Record<string, string>;
+      }
+      return { runs, values, branchValues };
     }
     if (t.kind === 'pth') {
       const r = cli(['import-zuko', input, ...zukoArch, '-o', join(dir, 'bundle')], dir);
@@ -161,9 +242,13 @@ async function main(): Promise<void> {
     return { runs: [['apply', r]] };
   };
 
+  const branchBaseline = new Map<string, Record<string, string>>();
+  const checksummed = new Map<string, Set<string>>();
   for (const t of TARGETS) {
     const r = await runTarget(t, t.file, join(work, 'baseline'));
     if (r.values !== undefined) baseline.set(t.file, r.values);
+    if (r.branchValues) branchBaseline.set(t.file, r.branchValues);
+    if (t.kind === 'root') checksummed.set(t.file, await checksummedBranches(t.file, t.tree!));
     const bad = r.runs.filter(([, x]) => x.code !== 0);
     console.log(`baseline ${basename(t.file)}: ${bad.length ? `FAILS (${bad.map(([c, x]) => `${c}: ${x.stderr.trim().split('\n')[0]}`).join('; ')})` : 'ok'}`);
   }
@@ -188,6 +273,11 @@ async function main(): Promise<void> {
         // Changed values are a finding where the format checksums the data; parquet pages usually carry no
         // CRC (and DuckDB does not check one), so there it is only counted.
         outcome = t.kind === 'pth' || t.kind === 'root' ? 'silent' : 'changed-unchecksummed';
+      } else if (x.code === 0 && command === 'read all branches' && r.branchValues && branchBaseline.has(t.file)) {
+        const before = branchBaseline.get(t.file)!;
+        const changed = Object.keys(before).filter((k) => r.branchValues![k] !== before[k]);
+        if (changed.some((k) => checksummed.get(t.file)!.has(k))) outcome = 'silent';
+        else if (changed.length) outcome = 'changed-unchecksummed';
       }
       const lines = x.stderr.trim().split('\n');
       const message = (lines.find((l) => /^(ntcorr|failed )/.test(l)) ?? lines[0] ?? '').slice(0, 300);

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { writeBundle } from '../src/bundle/bundle.js';
 import { createJobFolder, type CreateOptions } from '../src/condor/create.js';
 import { parseDag } from '../src/condor/dag.js';
+import { readManifest } from '../src/condor/jobfolder.js';
 import { checkFlavour, parseDuration, parseExtra, parseSize } from '../src/condor/resources.js';
 import { NtcorrError } from '../src/core/errors.js';
 import { parseSubmit, splitQueueItem } from '../src/condor/submitfile.js';
@@ -118,6 +119,39 @@ test('--transfer (inputs from --files-from): inputs, model and job.env go in; th
   t.deepEqual(env.MODEL, ['smm']); // the transferred folder's name in the scratch folder
   t.deepEqual(env.TRANSFER, ['1']);
   t.deepEqual(env.OUT_DIR, []);
+});
+
+test('job.json read back strictly: an unknown or mistyped key (top level or nested) or a wrong shape is an error naming the file and key', async (t) => {
+  const tmp = tempDir();
+  const model = await bundle(join(tmp, 'smm'));
+  const dir = join(tmp, 'jobs');
+  await createJobFolder({ globs: inputs.slice(0, 2), model, outDir: join(tmp, 'out'), dir, transfer: false, filesPerJob: 1, applyArgs: [], resources: { maxRetries: 0, extra: [] } } satisfies CreateOptions);
+  const path = join(dir, 'job.json');
+  const good = readFileSync(path, 'utf8');
+  t.is(readManifest(dir).jobs.length, 2);
+  const edit = (f: (m: any) => void): void => { const m = JSON.parse(good); f(m); writeFileSync(path, JSON.stringify(m)); };
+  const cases: Array<[string, (m: any) => void, RegExp]> = [
+    ['typo at the top', (m) => { m.outdir = m.outDir; delete m.outDir; }, /job\.json: outdir: unknown key \(expected one of format, version, .*outDir/],
+    ['unknown key in a job', (m) => { m.jobs[1].input = m.jobs[1].inputs; }, /job\.json: jobs\[1\]\.input: unknown key \(expected one of id, inputs, outputs\)/],
+    ['unknown resource', (m) => { m.resources.memmory = '4GB'; }, /job\.json: resources\.memmory: unknown key/],
+    ['unknown key in a round', (m) => { m.rounds.push({ name: 'submit', submitFile: 'ntcorr.sub', list: 'jobs.txt', jobs: [], time: '', submitted: false, held: true }); }, /job\.json: rounds\[0\]\.held: unknown key/],
+    ['wrong mode', (m) => { m.mode = 'inplace'; }, /job\.json: mode: expected "out-dir" or "in-place"/],
+    ['outputs not matching inputs', (m) => { m.jobs[0].outputs = []; }, /job\.json: jobs\[0\]: expected as many outputs as inputs/],
+  ];
+  for (const [what, f, re] of cases) {
+    edit(f);
+    const e = t.throws(() => readManifest(dir), { instanceOf: NtcorrError }, what);
+    t.regex(e!.message, re, what);
+    t.true(e!.message.startsWith(path), what);
+  }
+  // the commands that read it stop with that message (exit 1) before doing anything
+  edit((m) => { m.outdir = m.outDir; delete m.outDir; });
+  for (const cmd of [['condor', 'status', dir], ['condor', 'resubmit', dir, '--dry-run']]) {
+    const r = runCli(cmd);
+    t.is(r.code, 1, cmd.join(' '));
+    t.regex(r.stderr, /job\.json: outdir: unknown key/, cmd.join(' '));
+  }
+  t.false(readdirSync(dir).some((f) => f.startsWith('resubmit-')));
 });
 
 test('--files-per-job groups files; the last job takes the remainder', async (t) => {

@@ -75,3 +75,35 @@ test('ntcorr fit --sweights writes sw_<component> columns in place, NaN outside 
   t.regex(r2.stderr, /already has a column "sw_signal"/);
   t.deepEqual(readFileSync(file), before);
 });
+
+test('fit --sweights takes the in-place lock: a held lock fails at once (file untouched); with --wait-lock it waits, then writes', async (t) => {
+  const { writeFileSync, existsSync } = await import('node:fs');
+  const { lockFile, lockPathFor } = await import('../src/core/lock.js');
+  const { spawnCli } = await import('./helpers/cli.js');
+  const tmp = tempDir();
+  const file = join(tmp, 'data.parquet');
+  await writeParquetTable(file, [{ name: 'mass', data: Float64Array.from(xs) }]);
+  const model = join(tmp, 'm.yaml');
+  writeFileSync(model, JSON.stringify(modelDoc));
+  const args = ['fit', '--model', model, '--data', file, '--column', 'mass', '--sweights', '--no-plot', '--out', join(tmp, 'fit')];
+  const held = await lockFile(file);
+  const before = readFileSync(file);
+  const r = runCli(args);
+  t.is(r.code, 1, r.stderr);
+  t.regex(r.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: locked by another ntcorr run \\(process ${process.pid} on .*--wait-lock`));
+  t.deepEqual(readFileSync(file), before, 'the data file is untouched');
+  t.false(existsSync(join(tmp, 'fit.json')), 'nothing was fitted or written');
+  // --wait-lock: the run says it waits, does not touch the file while the lock is held, and goes on once released
+  const child = spawnCli([...args, '--wait-lock', '300']);
+  let stderr = '';
+  const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+  const waiting = new Promise<boolean>((res) => child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); if (/waiting up to 300 s for the lock held by process/.test(stderr)) res(true); }));
+  t.true(await Promise.race([waiting, exited.then(() => false)]), `it waits: ${stderr}`);
+  t.deepEqual(readFileSync(file), before, 'not written while the other run holds the lock');
+  held.release();
+  t.is(await exited, 0, stderr);
+  const src = await openTable(file);
+  t.deepEqual(src.columns.map((c) => c.name), ['mass', 'sw_signal', 'sw_background']);
+  await src.close();
+  t.false(existsSync(lockPathFor(file)), 'its own lock removed after the run');
+});

@@ -138,3 +138,98 @@ test('bit flips in ntcorr-written baskets (zlib, lz4, zstd with content checksum
     t.log(`ntcorr ${compression}: ${JSON.stringify({ ...checked, crash: undefined })}; stored uncompressed: ${JSON.stringify({ ...unchecked, crash: undefined })}`);
   }
 });
+
+type Mutate = (b: Buffer, at: number, rnd: () => number) => Buffer;
+const MUTATIONS: Record<string, Mutate> = {
+  byte: (b, at, rnd) => { b[at] = Math.floor(rnd() * 256); return b; },
+  zero16: (b, at) => b.fill(0, at, at + 16),
+  dup16: (b, at) => Buffer.concat([b.subarray(0, at + 16), b.subarray(at)]),
+};
+
+/** Every branch read back (numbers, and char* strings), as strings to compare; throws what the reader throws. */
+async function readEverything(path: string): Promise<Map<string, string>> {
+  const u = await RootTable.open(path);
+  try {
+    const out = new Map<string, string>();
+    for (const [name, p] of u.plans()) {
+      if (p.strings) out.set(name, JSON.stringify(await u.readStrings(name)));
+      else if (!p.unsupported) { const c = (await u.readAll([name])).get(name)!; out.set(name, 'offsets' in c ? `${Array.from(c.offsets)}|${Array.from(c.values as ArrayLike<unknown>, String)}` : Array.from(c as ArrayLike<unknown>, String).join()); }
+    }
+    return out;
+  } finally {
+    await u.close();
+  }
+}
+
+// The fuzz script's ROOT findings before the bounds checks (a random byte, 16 zeroed bytes across two
+// baskets' key headers, an LZ4 bit flip) were classes: mutations anywhere in a basket, key header
+// included, over every codec and every branch kind (flat, jagged, char* strings).
+for (const [file, codec] of [['uproot-HZZ.root', 'zlib'], ['uproot-HZZ-lz4.root', 'lz4'], ['uproot-HZZ-zstd.root', 'zstd'], ['uproot-sample-6.20.04-lzma.root', 'lzma'], ['uproot-sample-6.20.04-zlib.root', 'zlib, small baskets and strings']] as const) {
+  test(`random bytes, zeroed and duplicated ranges over ${codec} baskets and their key headers (${file}): an error naming file/tree/branch, or the same values`, async (t) => {
+    const path = fixture('root', file);
+    const bytes = readFileSync(path);
+    const ref = await readEverything(path);
+    const t0 = await RootTable.open(path);
+    const tree = t0.tree;
+    const spans: Array<{ name: string; seek: number; n: number; checked: boolean }> = [];
+    for (const [name, p] of t0.plans()) {
+      if (p.unsupported && !p.strings) continue;
+      const b = p.branch;
+      for (let k = 0; k < Number(b.fWriteBasket); k++) {
+        const seek = Number(b.fBasketSeek[k]);
+        const n = Number(b.fBasketBytes[k]);
+        const keylen = bytes.readInt16BE(seek + 14);
+        const body = seek + keylen;
+        const checked = bytes.readInt32BE(seek + 6) !== n - keylen && !(bytes.toString('latin1', body, body + 2) === 'ZS' && (bytes[body + 13]! & 4) === 0);
+        spans.push({ name, seek, n, checked });
+      }
+    }
+    await t0.close();
+    const rnd = mulberry32(23);
+    const tmp = join(tempDir(), file);
+    const counts = { error: 0, same: 0, changedUnchecked: 0 };
+    for (let c = 0; c < 45; c++) {
+      const s = spans[Math.floor(rnd() * spans.length)]!;
+      const how = Object.keys(MUTATIONS)[c % 3]!;
+      const at = s.seek + Math.floor(rnd() * s.n);
+      writeFileSync(tmp, MUTATIONS[how]!(Buffer.from(bytes), at, rnd));
+      const what = `${how} at ${at} (basket of ${s.name})`;
+      try {
+        const got = await readEverything(tmp);
+        const changed = [...ref.keys()].filter((k) => got.get(k) !== ref.get(k));
+        // a change is only acceptable in a branch whose baskets are stored without a checksum
+        const checkedChanged = changed.filter((k) => spans.filter((x) => x.name === k).every((x) => x.checked));
+        t.deepEqual(checkedChanged, [], `${what}: values changed with exit 0 in checksummed branches`);
+        if (changed.length) counts.changedUnchecked++; else counts.same++;
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        t.true(e instanceof NtcorrError && msg.startsWith(tmp), `${what}: ${String(e)}`);
+        t.notRegex(msg, /typed array|BigInt|undefined|reading '|R__unzip|Cannot read/, what);
+        // a failure inside basket data names the tree and the branch
+        if (/basket/.test(msg)) t.regex(msg, new RegExp(`tree "${tree}", branch "[^"]+", basket \\d+`), what);
+        counts.error++;
+      }
+    }
+    t.log(`${codec}: ${JSON.stringify(counts)}`);
+  });
+}
+
+test('the three mutations the fuzz script once crashed on: clean errors naming file, tree, branch and what was expected', async (t) => {
+  const dir = tempDir();
+  const cases: Array<[string, (b: Buffer) => void, RegExp]> = [
+    // was "Invalid typed array length"
+    ['uproot-sample-6.20.04-lzma.root', (b) => { b[2661] = 184; }, /tree "sample", branch "Au8", basket 1: corrupt entry offset 112 for entry 0 \(expected 0\.\.16\)/],
+    // was "needs 88 bytes, basket has 16"
+    ['uproot-sample-6.20.04-lzma.root', (b) => { b.fill(0, 15268, 15284); }, /tree "sample", branch "Ai8", basket 9: corrupt basket header \(the entry offsets after fLast 88 count 0, expected 2 for 1 entries\)/],
+    ['uproot-HZZ-lz4.root', (b) => { b[195424] ^= 1 << 3; }, /tree "events", branch "Jet_E", basket 0: cannot decompress \(LZ4 XXH64 checksum mismatch/],
+  ];
+  for (const [i, [file, mutate, re]] of cases.entries()) {
+    const b = Buffer.from(readFileSync(fixture('root', file)));
+    mutate(b);
+    const f = join(dir, `m${i}-${file}`);
+    writeFileSync(f, b);
+    const e = await t.throwsAsync(readEverything(f), { instanceOf: NtcorrError });
+    t.true(e!.message.startsWith(f), e!.message);
+    t.regex(e!.message, re);
+  }
+});

@@ -1,6 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkKeys } from '../core/config-keys.js';
 import { NtcorrError } from '../core/errors.js';
 import { TOOL } from '../core/version.js';
 import { mirroredPath, relativeTo } from '../io/files.js';
@@ -172,8 +173,50 @@ export function readManifest(dir: string): JobFolderManifest {
   } catch (e) {
     throw new NtcorrError(`${path}: not valid JSON (${(e as Error).message})`, { file: path });
   }
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new NtcorrError(`${path}: expected a JSON object (the job folder manifest)`, { file: path });
   if (m.format !== 'ntcorr-condor-jobs') throw new NtcorrError(`${path}: format ${JSON.stringify(m.format)}, expected "ntcorr-condor-jobs"`, { file: path });
+  checkManifest(m, path);
   return m;
+}
+
+const MANIFEST_KEYS = ['format', 'version', 'created', 'tool', 'model', 'mode', 'outDir', 'base', 'transfer', 'filesPerJob', 'applyArgs', 'ntcorr', 'tarball', 'setup', 'resources', 'jobs', 'rounds'] as const;
+const RESOURCE_KEYS = ['cpus', 'memory', 'disk', 'gpus', 'flavour', 'maxRuntime', 'maxRetries', 'extra'] as const;
+const JOB_KEYS = ['id', 'inputs', 'outputs'] as const;
+const ROUND_KEYS = ['name', 'submitFile', 'list', 'jobs', 'time', 'submitted'] as const;
+
+/**
+ * job.json is edited by hand at times (paths moved, a job dropped): a mistyped or unknown key, or a field
+ * of the wrong shape, is an error naming the file and the key, never ignored. The shapes of the fields that
+ * decide what runs and where it writes (mode, paths, jobs) are checked too.
+ */
+function checkManifest(m: JobFolderManifest, path: string): void {
+  const bad = (at: string, want: string): never => { throw new NtcorrError(`${path}: ${at}: expected ${want}`, { file: path }); };
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const strings = (v: unknown, at: string): void => { if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) bad(at, 'a list of strings'); };
+  checkKeys(m, MANIFEST_KEYS, '', path);
+  if (m.version !== 1) bad('version', '1 (written by this ntcorr)');
+  if (m.mode !== 'out-dir' && m.mode !== 'in-place') bad('mode', '"out-dir" or "in-place"');
+  if (typeof m.model !== 'string') bad('model', 'the model bundle path (a string)');
+  if (typeof m.transfer !== 'boolean') bad('transfer', 'true or false');
+  for (const k of ['outDir', 'base', 'tarball', 'setup'] as const) if (m[k] !== undefined && typeof m[k] !== 'string') bad(k, 'a string');
+  if (m.mode === 'out-dir' && typeof m.outDir !== 'string') bad('outDir', 'the output folder (mode is "out-dir")');
+  strings(m.applyArgs, 'applyArgs');
+  strings(m.ntcorr, 'ntcorr');
+  if (!isObj(m.resources)) bad('resources', 'an object');
+  checkKeys(m.resources, RESOURCE_KEYS, 'resources', path);
+  if (!Array.isArray(m.resources.extra)) bad('resources.extra', 'a list');
+  m.resources.extra.forEach((e, i) => { if (!isObj(e)) bad(`resources.extra[${i}]`, 'an object'); checkKeys(e, ['key', 'value'], `resources.extra[${i}]`, path); });
+  if (!Array.isArray(m.jobs)) bad('jobs', 'a list');
+  m.jobs.forEach((j, i) => {
+    if (!isObj(j)) bad(`jobs[${i}]`, 'an object');
+    checkKeys(j, JOB_KEYS, `jobs[${i}]`, path);
+    if (typeof j.id !== 'string') bad(`jobs[${i}].id`, 'a string');
+    strings(j.inputs, `jobs[${i}].inputs`);
+    strings(j.outputs, `jobs[${i}].outputs`);
+    if (j.inputs.length !== j.outputs.length) bad(`jobs[${i}]`, `as many outputs as inputs (${j.outputs.length} for ${j.inputs.length})`);
+  });
+  if (!Array.isArray(m.rounds)) bad('rounds', 'a list');
+  m.rounds.forEach((r, i) => { if (!isObj(r)) bad(`rounds[${i}]`, 'an object'); checkKeys(r, ROUND_KEYS, `rounds[${i}]`, path); });
 }
 
 export function writeManifest(dir: string, m: JobFolderManifest): void {

@@ -59,7 +59,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Takes the lock on `target` or throws an NtcorrError naming the file and the holder. `waitSeconds` > 0:
  * wait up to that long for the holder to finish (polling), then fail the same way.
  */
-export async function lockFile(target: string, opts: { waitSeconds?: number; what?: string } = {}): Promise<FileLock> {
+export async function lockFile(target: string, opts: { waitSeconds?: number; what?: string; onWait?: (holder: string) => void } = {}): Promise<FileLock> {
   const path = lockPathFor(target);
   const me: LockInfo = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), time: new Date().toISOString() };
   const deadline = Date.now() + Math.max(0, opts.waitSeconds ?? 0) * 1000;
@@ -80,8 +80,13 @@ export async function lockFile(target: string, opts: { waitSeconds?: number; wha
       damagedSince ??= Date.now();
       if (Date.now() - damagedSince < 1000) { await sleep(50); continue; }
     }
-    if (Date.now() < deadline) { await sleep(200); continue; }
     const who = h ? `process ${h.pid} on ${h.host} since ${h.time}` : `an unreadable lock file`;
+    if (Date.now() < deadline) {
+      // said once, so a run that waits is visibly waiting (and on what), not hung
+      if (opts.onWait) { opts.onWait(`${target}: waiting up to ${opts.waitSeconds} s for the lock held by ${who} (lock file ${path})`); opts.onWait = undefined; }
+      await sleep(200);
+      continue;
+    }
     throw new NtcorrError(
       `${target}: locked by another ntcorr run (${who}; lock file ${path}). ` +
       `Wait for it${opts.waitSeconds ? ` (waited ${opts.waitSeconds} s)` : ' or pass --wait-lock SECONDS'}; remove the lock file only if that run is gone`,

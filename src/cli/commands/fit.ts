@@ -20,6 +20,7 @@ interface Args {
   plot: boolean;
   sweights: boolean;
   sweightsPrefix: string;
+  waitLock: number;
 }
 
 /** `ntcorr fit`: one maximum-likelihood fit of a model YAML to a column of a parquet/ROOT file. */
@@ -44,6 +45,7 @@ export const command: CommandModule<object, Args> = {
       .option('bins', { type: 'number', default: 60, describe: 'Bins in the plot' })
       .option('sweights', { type: 'boolean', default: false, describe: 'Write sPlot sWeights (one float64 column per component, NaN for rows not fitted) into the data file in place' })
       .option('sweights-prefix', { type: 'string', default: 'sw_', describe: 'Name prefix of the sWeight columns (PREFIX + component name)' })
+      .option('wait-lock', { type: 'number', default: 0, describe: 'With --sweights: seconds to wait for another ntcorr run\'s lock on the data file (default 0: fail at once)' })
       .option('plot', { type: 'boolean', default: true, describe: 'Write the plot (--no-plot to skip)' })
       .example('$0 fit --model examples/fit/gauss-exp.yaml --data b2jpsik.parquet --column mass', 'unbinned extended fit')
       .example('$0 fit --model m.yaml --data f.root --tree Events --column mass --where "pt > 20" --minos --out results/mass', 'with selection and MINOS')
@@ -63,6 +65,15 @@ export const command: CommandModule<object, Args> = {
     const model = buildModel(await resolveModelFiles(readModelDoc(a.model), a.model), a.model);
     const cats = modelCategories(model);
     const specs = parseDataSpecs(a.data, model, a.column);
+    const sim = model.categories !== undefined;
+    if (a.sweights && sim) throw new NtcorrError(`${a.model}: --sweights of a simultaneous model is not supported yet`, { file: a.model });
+    if (!(a.waitLock >= 0)) throw new NtcorrError(`--wait-lock must be a number of seconds >= 0 (got ${a.waitLock})`);
+    // --sweights rewrites the data file in place: locked like apply --in-place (src/core/lock.ts) from
+    // before the rows are read until the rewrite is renamed over it, so a concurrent in-place run can
+    // neither lose these columns nor change the rows between the fit and the write.
+    // (a missing file has nothing to lock: reading it below says so)
+    const lock = a.sweights && (await import('node:fs')).existsSync(specs[0].file) ? await (await import('../../core/lock.js')).lockFile(specs[0].file, { waitSeconds: a.waitLock, onWait: (m) => console.error(m) }) : undefined;
+    try {
     const datasets: Array<Awaited<ReturnType<typeof readFitData>>> = [];
     for (let k = 0; k < cats.length; k++) {
       const { lo, hi } = cats[k].observable;
@@ -71,7 +82,6 @@ export const command: CommandModule<object, Args> = {
       if (d.xs.length === 0) throw new NtcorrError(`${sp.file}: no events of "${sp.column}" inside [${lo}, ${hi}]${a.where ? ` passing "${a.where}"` : ''}${cats[k].category ? ` (category ${cats[k].category})` : ''}`, { file: sp.file, column: sp.column });
       datasets.push(d);
     }
-    const sim = model.categories !== undefined;
     const rep = fitModel(model, sim ? datasets.map((d) => d.xs) : datasets[0].xs, {
       strategy: a.strategy as 1, tol: a.tol, hesseMode: a.hesse as 'auto', binned: a.binned, weightErrors: a.weightErrors as WeightErrors,
       weights: sim ? datasets.map((d) => d.weights) : datasets[0].weights, minos: a.minos ? 'all' : undefined,
@@ -102,7 +112,6 @@ export const command: CommandModule<object, Args> = {
       }
     }
     if (a.sweights) {
-      if (sim) throw new NtcorrError(`${a.model}: --sweights of a simultaneous model is not supported yet`, { file: a.model });
       const { computeSWeights } = await import('../../fit/splot.js');
       const { writeColumnsInPlace } = await import('../../fit/data.js');
       const { TOOL } = await import('../../core/version.js');
@@ -119,5 +128,8 @@ export const command: CommandModule<object, Args> = {
     }
     console.log(`wrote ${written.join(', ')}`);
     if (!rep.result.valid) process.exitCode = 3;
+    } finally {
+      lock?.release();
+    }
   },
 };

@@ -94,6 +94,12 @@ export async function readBasket(file: RootFile, tree: string, branch: any, k: n
     // After the data: Int32 count, then fNevBuf+1 big-endian Int32 offsets measured from the key start.
     const pv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
     if (dataLen + 4 + 4 * nevbuf > payload.length) throw new NtcorrError(`${where}: entry offsets missing`, { file: file.path, column: name });
+    // The offsets' own count (ROOT and uproot write fNevBuf + 1) ties fLast, which sits in the key header
+    // outside any checksum, to the checksummed payload: a damaged fLast lands the count elsewhere.
+    const count = pv.getInt32(dataLen);
+    if (count !== nevbuf + 1 && count !== nevbuf) {
+      throw new NtcorrError(`${where}: corrupt basket header (the entry offsets after fLast ${last} count ${count}, expected ${nevbuf + 1} for ${nevbuf} entries)`, { file: file.path, column: name });
+    }
     offsets = new Int32Array(nevbuf + 1);
     for (let i = 0; i < nevbuf; i++) offsets[i] = pv.getInt32(dataLen + 4 + 4 * i) - keylen;
     offsets[nevbuf] = dataLen;

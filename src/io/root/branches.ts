@@ -25,9 +25,14 @@ export interface BranchPlan {
   rootType: string;
   /** Why the branch cannot be read (strings, objects, leaf lists, ...); set = skipped. */
   unsupported?: string;
-  /** A char* (TLeafC) branch: one string per entry (RootTable.readStrings). */
+  /** A string branch (char* TLeafC, std::string, TString): one string per entry (RootTable.readStrings). */
   strings?: boolean;
+  /** Bytes before each string entry: 6 (byte count + version) for a std::string member of a split object. */
+  stringHeader?: number;
 }
+
+/** The TStreamerElement a TBranchElement's data is streamed with (from the file's StreamerInfo), if known. */
+export type ElementOf = (branch: any) => any;
 
 interface LeafType { dtype: DType; udtype?: DType; size: number; name: string; uname?: string; storage?: DType }
 
@@ -55,7 +60,7 @@ const VECTOR_TYPES: Record<string, { dtype: DType; size: number }> = {
 };
 
 /** Walks the tree's branches (depth first, sub-branches included) and plans how to read each. */
-export function planBranches(tree: any): BranchPlan[] {
+export function planBranches(tree: any, elementOf: ElementOf = () => undefined): BranchPlan[] {
   const out: BranchPlan[] = [];
   const visit = (b: any): void => {
     const children = b.fBranches?.arr ?? [];
@@ -64,21 +69,21 @@ export function planBranches(tree: any): BranchPlan[] {
       for (const c of children) visit(c);
       return;
     }
-    out.push(planBranch(b));
+    out.push(planBranch(b, elementOf));
   };
   for (const b of tree.fBranches?.arr ?? []) visit(b);
   return out;
 }
 
-function planBranch(b: any): BranchPlan {
+function planBranch(b: any, elementOf: ElementOf): BranchPlan {
   const base = { name: rootName(String(b.fName)), branch: b, size: 0, perEntry: 1, layout: 'flat' as Layout };
   const leaves = b.fLeaves?.arr ?? [];
   const skip = (rootType: string, why: string): BranchPlan => ({ ...base, rootType, unsupported: why });
   if (leaves.length !== 1) return skip(`${leaves.length} leaves`, `leaf list with ${leaves.length} leaves (${b.fTitle}) is not supported`);
   const leaf = leaves[0];
   const cls: string = leaf._typename;
-  if (cls === 'TLeafElement') return planElement(b, base, skip);
-  if (cls === 'TLeafC') return { ...skip('char*', 'string branch (not a number)'), strings: true };
+  if (cls === 'TLeafElement') return planElement(b, base, skip, elementOf);
+  if (cls === 'TLeafC') return { ...skip('char*', 'string branch (not a number)'), strings: true, stringHeader: 0 };
   if (cls === 'TLeafF16') return skip('Float16_t', 'Float16_t is not supported');
   const t = LEAF_TYPES[cls];
   if (!t) return skip(cls, `leaf type ${cls} is not supported`);
@@ -99,8 +104,27 @@ function planBranch(b: any): BranchPlan {
   return { ...base, dtype, storage, size: t.size, rootType: tname };
 }
 
-function planElement(b: any, base: Omit<BranchPlan, 'rootType'>, skip: (t: string, why: string) => BranchPlan): BranchPlan {
+const kTString = 65;
+const kSTLstring = 365;
+
+function planElement(b: any, base: Omit<BranchPlan, 'rootType'>, skip: (t: string, why: string) => BranchPlan, elementOf: ElementOf): BranchPlan {
   const cls = String(b.fClassName ?? '');
+  // Strings, as uproot and jsroot read them: a top-level std::string branch holds each entry as a TString
+  // (length byte, or 255 + Int32, then the bytes); a std::string member of a split object adds the
+  // 6-byte byte count + version before it; a TString member has none. Members inside collections
+  // (fType 31/41: TClonesArray / STL) hold several strings per entry and stay unsupported.
+  if (b.fID === -1 && (cls === 'string' || cls === 'std::string') && (b.fType === 0 || b.fType === undefined)) {
+    return { ...skip('std::string', 'string branch (not a number)'), strings: true, stringHeader: 0 };
+  }
+  if (b.fID >= 0 && b.fType === 0) {
+    const el = elementOf(b);
+    if (el?._typename === 'TStreamerSTLstring' || (Number(b.fStreamerType) === kSTLstring && el === undefined) || (el && Number(el.fSTLtype) === kSTLstring)) {
+      return { ...skip('std::string', 'string branch (not a number)'), strings: true, stringHeader: 6 };
+    }
+    if (Number(b.fStreamerType) === kTString && (el === undefined || el.fTypeName === 'TString')) {
+      return { ...skip('TString', 'string branch (not a number)'), strings: true, stringHeader: 0 };
+    }
+  }
   const m = /^vector<\s*([A-Za-z_][\w ]*?)\s*>$/.exec(cls);
   if (m && (b.fType === 0 || b.fType === undefined) && b.fID === -1) {
     const t = VECTOR_TYPES[m[1]!];

@@ -54,7 +54,16 @@ export class RootTable implements TableSource {
     readonly trees: TreeKey[],
     readonly cycle: number,
   ) {
-    const plans = planBranches(treeObj);
+    // std::string / TString members of split objects are recognised by their streamer element.
+    const elementOf = (b: any): any => {
+      try {
+        const si = file.js.findStreamerInfo(String(b.fClassName), b.fClassVersion, b.fCheckSum);
+        return si?.fElements?.arr?.[Number(b.fID)];
+      } catch {
+        return undefined;
+      }
+    };
+    const plans = planBranches(treeObj, elementOf);
     this.plans_ = new Map(plans.map((p) => [p.name, p]));
     this.columns = plans.map(columnInfo);
     this.skipped = plans.filter((p) => p.unsupported).map((p) => ({ name: p.name, reason: p.unsupported! }));
@@ -127,21 +136,38 @@ export class RootTable implements TableSource {
   }
 
   /**
-   * Every entry of a char* (TLeafC) branch as a string (its bytes decoded as UTF-8). Strings are not
-   * numeric columns: models and expressions cannot use them; full copies carry them over unchanged.
+   * Every entry of a string branch (char* TLeafC, std::string, TString) as a string (its bytes decoded as
+   * UTF-8). Strings are not numeric columns: models and expressions cannot use them; full copies carry
+   * them over unchanged.
    */
   async readStrings(name: string): Promise<string[]> {
+    return (await this.readStringBytes(name)).map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'));
+  }
+
+  /** Every entry of a string branch as its exact bytes (what a re-write stores again). */
+  async readStringBytes(name: string): Promise<Uint8Array[]> {
     const p = this.plans_.get(name);
     const where = `${this.path}: tree "${this.tree}", branch "${name}"`;
-    if (!p?.strings) throw new NtcorrError(`${where}: not a char* string branch`, { file: this.path, column: name });
-    const out: string[] = [];
+    if (!p) throw new NtcorrError(`${this.path}: tree "${this.tree}" has no branch "${name}"`, { file: this.path, column: name });
+    if (!p.strings) throw new NtcorrError(`${where}: not a string branch (char*, std::string or TString; it is ${p.rootType})`, { file: this.path, column: name });
+    const header = p.stringHeader ?? 0;
+    const out: Uint8Array[] = [];
     for (let k = 0; k < basketCount(p.branch); k++) {
       const raw = await readBasket(this.file, this.tree, p.branch, k, this.rows);
       if (!raw.offsets) throw new NtcorrError(`${where}: basket ${k} has no entry offsets`, { file: this.path, column: name });
+      const dv = new DataView(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength);
       for (let i = 0; i < raw.entryEnd - raw.entryStart; i++) {
-        // Each entry: a length byte (255: an Int32 length follows), then the bytes.
+        // Each entry: [byte count | kByteCountMask (4), version (2)] for std::string members, then a
+        // length byte (255: an Int32 length follows), then the bytes.
         let at = raw.offsets[i]!;
         const end = raw.offsets[i + 1]!;
+        if (header) {
+          const bc = at + 4 <= end ? dv.getUint32(at) : 0;
+          if (!(bc & 0x40000000) || (bc & ~0x40000000) !== end - at - 4 || end - at < header) {
+            throw new NtcorrError(`${where}: entry ${raw.entryStart + i}: corrupt std::string header (byte count ${bc & ~0x40000000}, expected ${end - at - 4})`, { file: this.path, column: name });
+          }
+          at += header;
+        }
         let n = at < end ? raw.data[at++]! : 0;
         if (n === 255) {
           if (at + 4 > end) throw new NtcorrError(`${where}: entry ${raw.entryStart + i} truncated`, { file: this.path, column: name });
@@ -149,7 +175,7 @@ export class RootTable implements TableSource {
           at += 4;
         }
         if (n < 0 || at + n > end) throw new NtcorrError(`${where}: entry ${raw.entryStart + i} holds a string of ${n} bytes in ${end - at}`, { file: this.path, column: name });
-        out.push(Buffer.from(raw.data.subarray(at, at + n)).toString('utf8'));
+        out.push(raw.data.slice(at, at + n));
       }
     }
     if (out.length !== this.rows) throw new NtcorrError(`${where}: ${out.length} of ${this.rows} entries found`, { file: this.path, column: name });

@@ -16,6 +16,8 @@ export interface LeafSpec {
   counter?: string;
   /** This branch is some other branch's counter (ROOT sets fIsRange). */
   isCounter: boolean;
+  /** A char* string branch (TLeafC): one string per entry; dtype is then 'int8'. */
+  strings?: boolean;
 }
 
 export interface BranchRecord extends LeafSpec {
@@ -27,6 +29,8 @@ export interface BranchRecord extends LeafSpec {
   /** Smallest/largest value written, for counter leaves: ROOT truncates x[n] arrays to the counter's fMaximum. */
   minimum?: number;
   maximum?: number;
+  /** Longest string written, in bytes (string branches: ROOT reads at most fLen - 1 bytes of an entry). */
+  maxStringBytes?: number;
 }
 
 const LEAF: Record<DType, { cls: string; size: number; unsigned: boolean; code: string }> = {
@@ -110,15 +114,17 @@ export function serializeTree(name: string, title: string, entries: number, bran
  * tags of leaves already streamed (a counter must come before its array); this leaf's tag is added.
  * `keylen`: the length of the key the tree will be written under (tags are offsets from the key start).
  */
+const TLEAFC = { cls: 'TLeafC', size: 1, unsigned: false, code: 'C' };
+
 export function writeBranch(w: ByteWriter, b: BranchRecord, entries: number, keylen: number, leafRef: Map<string, number>): void {
-  const t = LEAF[b.dtype];
+  const t = b.strings ? TLEAFC : LEAF[b.dtype];
   const anyAt = w.beginAny('TBranch');
   const br = w.begin(13);
   tnamed(w, b.name, leafTitle(b) + '/' + t.code, 0x00400000);
   w.bytes(TATTFILL);
   const nb = b.basketBytes.length;
   // fCompress 0 like uproot: each basket says itself whether it is compressed (Nbytes - KeyLen < ObjLen).
-  w.i32(0).i32(32000).i32(b.counter ? 1000 : 0).i32(nb).i64(entries);
+  w.i32(0).i32(32000).i32(b.counter || b.strings ? 1000 : 0).i32(nb).i64(entries);
   w.bytes(TIOFEATURES);
   w.i32(0).u32(nb + 1).i32(0).i64(entries).i64(0).i64(b.totBytes).i64(b.zipBytes); // fOffset fMaxBaskets fSplitLevel fEntries fFirstEntry fTotBytes fZipBytes
   w.bytes(EMPTY_TOBJARRAY); // fBranches
@@ -132,7 +138,9 @@ export function writeBranch(w: ByteWriter, b: BranchRecord, entries: number, key
   w.i16(1).u32(0).u32(kIsOnHeap | kNotDeleted);
   w.str(b.name).str(leafTitle(b));
   w.end(named);
-  w.i32(b.fixed).i32(t.size).i32(0).u8(b.isCounter ? 1 : 0).u8(t.unsigned ? 1 : 0);
+  // TLeafC: fLen and fMaximum are the longest string + 1, as ROOT writes them (its reader cuts at fLen - 1).
+  const strLen = (b.maxStringBytes ?? 0) + 1;
+  w.i32(b.strings ? strLen : b.fixed).i32(t.size).i32(0).u8(b.isCounter ? 1 : 0).u8(t.unsigned ? 1 : 0);
   if (b.counter) {
     const ref = leafRef.get(b.counter);
     if (ref === undefined) throw new Error(`internal: counter "${b.counter}" must be written before "${b.name}"`);
@@ -145,7 +153,8 @@ export function writeBranch(w: ByteWriter, b: BranchRecord, entries: number, key
   // 0 otherwise (display only).
   const lo = b.minimum ?? 0;
   const hi = b.maximum ?? 0;
-  if (t.size === 1) w.u8(lo & 255).u8(hi & 255);
+  if (b.strings) w.i32(0).i32(strLen);
+  else if (t.size === 1) w.u8(lo & 255).u8(hi & 255);
   else if (t.cls === 'TLeafS') w.i16(lo).i16(hi);
   else if (t.cls === 'TLeafI') w.u32(lo).u32(hi);
   else if (t.cls === 'TLeafF') w.f32(0).f32(0);

@@ -32,8 +32,11 @@ const CODECS: Record<string, { codec: Codec; code: number }> = {
 export interface TreeColumnSpec {
   name: string;
   dtype: DType;
-  /** 'flat', 'fixed' (x[fixed]) or 'jagged' (x[counter]). */
-  layout: 'flat' | 'fixed' | 'jagged';
+  /**
+   * 'flat', 'fixed' (x[fixed]), 'jagged' (x[counter]) or 'string' (char*, one string per entry: the column
+   * is jagged uint8 holding each entry's bytes).
+   */
+  layout: 'flat' | 'fixed' | 'jagged' | 'string';
   fixed?: number;
   counter?: string;
 }
@@ -84,6 +87,23 @@ class BranchBuffer {
     }
   }
 
+  /** Adds `rows` string entries (bytes per entry: `offsets`/`bytes`), each stored as a TString. */
+  async addStrings(offsets: Int32Array, bytes: Uint8Array, rows: number): Promise<void> {
+    for (let e = 0; e < rows; e++) {
+      const s = bytes.subarray(offsets[e]!, offsets[e + 1]!);
+      const n = s.length;
+      const enc = new Uint8Array((n < 255 ? 1 : 5) + n);
+      if (n < 255) enc[0] = n; else { enc[0] = 255; new DataView(enc.buffer).setInt32(1, n); }
+      enc.set(s, enc.length - n);
+      this.rec.maxStringBytes = Math.max(this.rec.maxStringBytes ?? 0, n);
+      this.parts.push(enc);
+      this.counts.push(enc.length);
+      this.entries++;
+      this.bytes += enc.length;
+      if (this.bytes >= this.limit) await this.flush();
+    }
+  }
+
   async flush(): Promise<void> {
     if (this.entries === 0) return;
     const n = this.entries;
@@ -94,7 +114,7 @@ class BranchBuffer {
     const keylen = keyLength('TBasket', name, this.treeName) + 19;
     let payload: Uint8Array = data;
     let nevBufSize = this.size * this.rec.fixed;
-    if (this.rec.counter) {
+    if (this.rec.counter || this.rec.strings) {
       // Entry offsets after the data: Int32 count (n + 1), then byte offsets from the key start, last one 0.
       const w = new ByteWriter();
       w.bytes(data).i32(n + 1);
@@ -159,6 +179,8 @@ export class TreeWriter {
         if (!names.has(s.counter!)) this.counterOf.set(s.counter!, s.name);
         add({ name: s.counter!, dtype: cs?.dtype ?? 'int32', fixed: 1, isCounter: true });
         add({ name: s.name, dtype: s.dtype, fixed: 1, counter: s.counter, isCounter: false });
+      } else if (s.layout === 'string') {
+        add({ name: s.name, dtype: 'int8', fixed: 1, isCounter: false, strings: true });
       } else {
         add({ name: s.name, dtype: s.dtype, fixed: s.layout === 'fixed' ? s.fixed ?? 1 : 1, isCounter: counters.has(s.name) });
       }
@@ -177,6 +199,11 @@ export class TreeWriter {
         const counts = new Int32Array(rows);
         for (let i = 0; i < rows; i++) counts[i] = col.offsets[i + 1]! - col.offsets[i]!;
         await b.add(counts, rows);
+      } else if (spec.strings) {
+        if (!isJagged(col) || col.offsets.length !== rows + 1 || !(col.values instanceof Uint8Array)) {
+          throw new NtcorrError(`${this.path}: string column "${spec.name}" must be given as bytes per entry (jagged uint8, ${rows} rows)`, { file: this.path, column: spec.name });
+        }
+        await b.addStrings(col.offsets, col.values, rows);
       } else if (spec.counter) {
         if (!isJagged(col) || col.offsets.length !== rows + 1) throw new NtcorrError(`${this.path}: column "${spec.name}" must be jagged with ${rows} rows`, { file: this.path, column: spec.name });
         const counts = new Int32Array(rows);
@@ -245,6 +272,15 @@ function toType(a: NumericArray, dtype: DType): NumericArray {
     (out as unknown as Array<number | bigint>)[i] = big ? BigInt(Math.trunc(Number(v))) : Number(v);
   }
   return out;
+}
+
+/** Entries [start, start + rows) of a string branch as the writer's string column (bytes per entry). */
+function stringColumn(entries: Uint8Array[], start: number, rows: number): Column {
+  const offsets = new Int32Array(rows + 1);
+  for (let i = 0; i < rows; i++) offsets[i + 1] = offsets[i]! + entries[start + i]!.length;
+  const values = new Uint8Array(offsets[rows]!);
+  for (let i = 0; i < rows; i++) values.set(entries[start + i]!, offsets[i]!);
+  return { offsets, values };
 }
 
 /** Specs of the new branches an `apply` writes (jagged outputs get a counter branch n<name>). */
@@ -329,9 +365,19 @@ async function rebuildWriter(source: RootTable, outPath: string, outputs: Output
   const specs: TreeColumnSpec[] = [];
   const copy: string[] = [];
   const dropped: string[] = [];
+  const strings = new Map<string, Uint8Array[]>();
+  const retyped: string[] = [];
   for (const c of source.columns) {
     if (outNames.has(c.name)) continue; // replaced by the new values (--force re-apply)
     const p = source.plans().get(c.name)!;
+    if (p.strings) {
+      // char*, std::string and TString branches are re-written as char* (TLeafC) with the same bytes:
+      // one string per entry, read whole (strings are small next to the numeric branches).
+      strings.set(c.name, await source.readStringBytes(c.name));
+      specs.push({ name: c.name, dtype: 'int8', layout: 'string' });
+      if (p.rootType !== 'char*') retyped.push(`branch "${c.name}" (${p.rootType})`);
+      continue;
+    }
     if (p.unsupported || p.layout === 'vector') { dropped.push(`branch "${c.name}" (${p.rootType})`); continue; }
     copy.push(c.name);
     if (p.layout === 'jagged') {
@@ -345,7 +391,7 @@ async function rebuildWriter(source: RootTable, outPath: string, outputs: Output
   for (const k of source.carryTarget().file.keys()) {
     if (k.name !== tree && k.name !== PROVENANCE_KEY && k.name !== 'StreamerInfo') dropped.push(`key "${k.name};${k.cycle}" (${k.className})`);
   }
-  process.stderr.write(`warning: ${source.path}: --drop-unreadable: ${why}; writing only the readable branches of tree "${tree}"; dropped: ${dropped.join(', ') || 'nothing'}\n`);
+  process.stderr.write(`warning: ${source.path}: --drop-unreadable: ${why}; writing only the readable branches of tree "${tree}"; dropped: ${dropped.join(', ') || 'nothing'}${retyped.length ? `; written as char* with the same bytes: ${retyped.join(', ')}` : ''}\n`);
   specs.push(...outputSpecs(outputs));
   const copier = source.rangeReader(copy);
   const tmp = tempPathFor(outPath);
@@ -354,6 +400,7 @@ async function rebuildWriter(source: RootTable, outPath: string, outputs: Output
   return {
     async append(columns, rows) {
       const all = await copier.read(start, rows);
+      for (const [name, entries] of strings) all.set(name, stringColumn(entries, start, rows));
       for (const [k, v] of columns) all.set(k, v);
       await w.append(all, rows);
       start += rows;
