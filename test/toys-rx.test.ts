@@ -256,7 +256,6 @@ test('bad toy options and fit results are clear errors', async (t) => {
     [['toys', '--model', MODEL, '--out', out, '--columns', 'pandas'], /Invalid values:[\s\S]*columns/],
     [['toys', '--model', MODEL, '--out', out, '--gof-bin', '10'], /Unknown arguments?: gof-bin/],
     [['toys', '--out', out], /Missing required argument: model/],
-    [['condor', 'toys', '-m', MODEL, '-N', '5', '-o', out, '--transfer'], /Unknown arguments?: transfer/],
     // A study's options are not merge's: not silently ignored there.
     [['toys', 'merge', out, '--out', out, '--from-fit', 'r.json'], /Unknown arguments?: from-fit/],
   ];

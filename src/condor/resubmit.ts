@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { writeList, writeManifest, type JobFolderManifest, type SubmitRound } from './jobfolder.js';
 import { folderStatus, logPaths, type FolderStatus, type JobState } from './status.js';
 import { submitDescription } from './submitfile.js';
+import { isToysFolder, toysSubmitDescription, writeToysList } from './toys.js';
 
 export interface ResubmitPlan {
   status: FolderStatus;
@@ -27,8 +28,14 @@ export async function planResubmit(dir: string, m: JobFolderManifest, include: J
   }
   const list = `jobs.resubmit-${n}.txt`;
   const submitFile = `resubmit-${n}.sub`;
-  writeList(dir, list, m.jobs.filter((j) => pick.has(j.id)), m.transfer, m);
-  writeFileSync(join(dir, submitFile), submitDescription(m, list));
+  const jobs = m.jobs.filter((j) => pick.has(j.id));
+  if (isToysFolder(m)) {
+    writeToysList(dir, list, jobs);
+    writeFileSync(join(dir, submitFile), toysSubmitDescription(m, list));
+  } else {
+    writeList(dir, list, jobs, m.transfer, m);
+    writeFileSync(join(dir, submitFile), submitDescription(m, list));
+  }
   const round: SubmitRound = { name: `resubmit-${n}`, submitFile, list, jobs: [...pick], time: new Date().toISOString(), submitted: false };
   m.rounds.push(round);
   writeManifest(dir, m);

@@ -5,6 +5,7 @@ import { loadBundle } from '../bundle/bundle.js';
 import { checkOutput } from './verify.js';
 import { logState, parseUserLog, type LogState } from './userlog.js';
 import type { JobFolderManifest, JobSpec } from './jobfolder.js';
+import { checkToyOutput, isToysFolder, type ToysJobFolderManifest } from './toys.js';
 
 /**
  * done: every output is there with this model's provenance.
@@ -64,7 +65,11 @@ export async function jobStatus(dir: string, job: JobSpec, modelHash: string | u
     files.push({ input: job.inputs[i], output: job.outputs[i], done: c.ok, reason: c.reason });
   }
   if (files.every((f) => f.done)) return { id: job.id, state: 'done', files };
+  return endedStatus(dir, job, files);
+}
 
+/** The state of a job whose outputs are not all done, from its wrapper's exit line and HTCondor's log. */
+export function endedStatus(dir: string, job: JobSpec, files: FileStatus[]): JobStatus {
   const p = logPaths(dir, job.id);
   const exit = existsSync(p.out) ? wrapperExit(readFileSync(p.out, 'utf8')) : undefined;
   const log: LogState = existsSync(p.log) ? logState(parseUserLog(readFileSync(p.log, 'utf8'))) : { state: 'none' };
@@ -82,7 +87,32 @@ export async function jobStatus(dir: string, job: JobSpec, modelHash: string | u
   return { id: job.id, state: 'failed', exitCode: 0, reason: `exited 0 but output not done (${notDone})`, files };
 }
 
+/**
+ * A toys folder's jobs: done when the output checks (toys.ts), else as an apply job from its logs. A done
+ * job whose configuration hash is not the one most done jobs share is the output of another study: failed.
+ */
+function toysFolderStatus(dir: string, m: ToysJobFolderManifest, onlyJobs?: Set<string>): FolderStatus {
+  const picked = m.jobs.filter((j) => !onlyJobs || onlyJobs.has(j.id));
+  const checks = picked.map((j) => checkToyOutput(m, j));
+  const votes = new Map<string, number>();
+  for (const c of checks) if (c.configHash) votes.set(c.configHash, (votes.get(c.configHash) ?? 0) + 1);
+  const major = [...votes.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const jobs = picked.map((j, k): JobStatus => {
+    const c = checks[k];
+    const [first, count] = j.inputs[0].split(':').map(Number);
+    const f: FileStatus = { input: `toys ${first}..${first + count - 1}`, output: j.outputs[0], done: c.ok, reason: c.reason };
+    if (c.ok && c.configHash !== major) {
+      return { id: j.id, state: 'failed', reason: `config_hash ${c.configHash!.slice(0, 12)} is not the other jobs' ${major!.slice(0, 12)} (the output of another study)`, files: [{ ...f, done: false, reason: 'another study' }] };
+    }
+    return c.ok ? { id: j.id, state: 'done', files: [f] } : endedStatus(dir, j, [f]);
+  });
+  const counts: Record<JobState, number> = { done: 0, failed: 0, held: 0, pending: 0 };
+  for (const j of jobs) counts[j.state]++;
+  return { jobs, counts, modelReady: true };
+}
+
 export async function folderStatus(dir: string, m: JobFolderManifest, onlyJobs?: Set<string>): Promise<FolderStatus> {
+  if (isToysFolder(m)) return toysFolderStatus(dir, m, onlyJobs);
   const modelReady = existsSync(join(m.model, 'model.json'));
   const modelHash = modelReady ? loadBundle(m.model).hash : undefined;
   // Opening thousands of outputs one by one is slow on network filesystems (EOS, AFS); a few at a time.

@@ -106,13 +106,6 @@ async function createFrom(a: CommonJobArgs & { globs: string[] }, modelMayBeMiss
   });
 }
 
-/** status/resubmit read apply outputs (files with a bundle's provenance); a toys folder has none. */
-function refuseToysFolder(dir: string, m: object, what: string): void {
-  if ((m as { kind?: string }).kind === 'toys') {
-    throw new NtcorrError(`${dir}: a toys job folder; condor ${what} does not handle those yet: see logs/job-<id>.out (last line ntcorr-job: job=<id> exit=<code>), rerun a job with condor run-local --job <id>, and ntcorr toys merge checks that no toy range is missing`, { file: dir });
-  }
-}
-
 async function submitRound(dir: string, submitFile: string, dryRun: boolean, tool: 'condor_submit' | 'condor_submit_dag' = 'condor_submit'): Promise<boolean> {
   if (dryRun) {
     console.log(`dry run: not submitted. To submit: cd ${dir} && ${tool} ${submitFile}`);
@@ -159,7 +152,6 @@ const status: CommandModule<object, { dir: string; json: boolean; files: boolean
     const { resolve } = await import('node:path');
     const dir = resolve(a.dir);
     const m = readManifest(dir);
-    refuseToysFolder(dir, m, 'status');
     const st = await folderStatus(dir, m);
     if (a.json) {
       console.log(JSON.stringify(st, null, 2));
@@ -171,9 +163,12 @@ const status: CommandModule<object, { dir: string; json: boolean; files: boolean
         for (const f of j.files) if (a.files || !f.done) console.log(`    ${f.done ? 'done' : 'not done'}  ${f.input} -> ${f.output}${f.done ? '' : `  (${f.reason})`}`);
       }
       const files = st.jobs.flatMap((j) => j.files);
+      const { isToysFolder } = await import('../../condor/toys.js');
       console.log(`${st.jobs.length} jobs: ${st.counts.done} done, ${st.counts.failed} failed, ${st.counts.held} held, ${st.counts.pending} pending; ` +
-        `${files.filter((f) => f.done).length}/${files.length} files done`);
+        (isToysFolder(m) ? `${st.jobs.filter((j) => j.state === 'done').reduce((n, j) => n + Number(m.jobs.find((x) => x.id === j.id)!.inputs[0].split(':')[1]), 0)}/${m.toys.total} toys done`
+          : `${files.filter((f) => f.done).length}/${files.length} files done`));
       if (st.counts.failed) console.log(`resubmit the failed ones with: ntcorr condor resubmit ${a.dir}`);
+      if (isToysFolder(m) && st.counts.done === st.jobs.length) console.log(`all done: ntcorr toys merge ${m.outDir}/job-* --out <folder>`);
     }
     // Non-zero while anything failed or is held, so scripts can test it.
     if (st.counts.failed || st.counts.held) process.exitCode = 1;
@@ -196,7 +191,6 @@ const resubmit: CommandModule<object, { dir: string; 'dry-run': boolean; held: b
     const { resolve } = await import('node:path');
     const dir = resolve(a.dir);
     const m = readManifest(dir);
-    refuseToysFolder(dir, m, 'resubmit');
     const include: ('failed' | 'held' | 'pending')[] = ['failed'];
     if (a.held) include.push('held');
     if (a.pending) include.push('pending');
@@ -333,7 +327,7 @@ const verify: CommandModule<object, { model: string; files: string[] }> = {
 
 type ToysArgs = {
   model: string; 'gen-model'?: string; 'from-fit'?: string; 'gen-values': string; 'randomize-start'?: string; 'gof-bins': number; vary: string; strategy: number; tol: number;
-  N: number; 'toys-per-job': number; seed: number; dir?: string; 'out-dir': string;
+  N: number; 'toys-per-job': number; seed: number; dir?: string; 'out-dir': string; transfer: boolean; tarball?: string;
   'request-cpus'?: number; 'request-memory'?: string; 'request-disk'?: string; 'max-runtime'?: string; flavour?: string; 'max-retries': number;
   extra: string[]; ntcorr?: string; setup?: string; force: boolean; 'dry-run': boolean;
 };
@@ -348,7 +342,9 @@ const toys: CommandModule<object, ToysArgs> = {
       .option('toys-per-job', { type: 'number', default: 100, describe: 'Toys per job (the last job takes the rest)' })
       .option('seed', seedOption({ default: 1, describe: 'Seed of the study (toy i uses the stream (seed, i) in whichever job runs it)' }))
       .option('dir', { alias: 'd', type: 'string', describe: 'Job folder to write (default condor-jobs/toys-<model>)' })
-      .option('out-dir', { alias: 'o', type: 'string', demandOption: true, describe: 'Folder for the job outputs OUT/job-<id>/ (shared filesystem)' })
+      .option('out-dir', { alias: 'o', type: 'string', demandOption: true, describe: 'Folder for the job outputs OUT/job-<id>/ (written in place, or transferred back with --transfer)' })
+      .option('transfer', { type: 'boolean', default: false, describe: 'No shared filesystem: HTCondor transfers the model file(s) and fit result in, each job\'s toys.parquet + summary.yaml back' })
+      .option('tarball', { type: 'string', describe: 'ntcorr tarball shipped to the worker and unpacked there (with --transfer)' })
       .option('request-cpus', { type: 'number', describe: 'request_cpus (default 1; also the --threads of each job)' })
       .option('request-memory', { type: 'string', describe: 'request_memory, e.g. 2GB' })
       .option('request-disk', { type: 'string', describe: 'request_disk, e.g. 1GB' })
@@ -361,7 +357,8 @@ const toys: CommandModule<object, ToysArgs> = {
       .option('force', { type: 'boolean', default: false, describe: 'Write into an existing, non-empty job folder' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Write the job folder but do not call condor_submit' })
       .example('$0 condor toys -m fit.yaml --from-fit result.json -N 10000 --toys-per-job 500 --seed 7 -o /eos/user/j/jdoe/toys --flavour longlunch', '20 jobs of 500 toys')
-      .example('$0 condor run-local condor-jobs/toys-fit.yaml && $0 toys merge /eos/user/j/jdoe/toys/job-* --out toys-all', 'run the jobs here, then merge') as unknown as Argv<ToysArgs>,
+      .example('$0 condor toys -m fit.yaml --gen-model gen.yaml -N 2000 --toys-per-job 200 -o toys --transfer', 'no shared filesystem: files in, each job\'s output back to toys/job-<id>/')
+      .example('$0 condor status condor-jobs/toys-fit.yaml && $0 toys merge /eos/user/j/jdoe/toys/job-* --out toys-all', 'follow the jobs (condor resubmit reruns failed ones), then merge') as unknown as Argv<ToysArgs>,
   handler: async (a) => {
     const { createToysJobFolder } = await import('../../condor/toys.js');
     const { checkFlavour, parseDuration, parseExtra, parseSize } = await import('../../condor/resources.js');
@@ -379,7 +376,7 @@ const toys: CommandModule<object, ToysArgs> = {
     const { dir, manifest } = createToysJobFolder({
       dir: a.dir ?? `condor-jobs/toys-${basename(a.model)}`,
       model: a.model, genModel: a['gen-model'], fromFit: a['from-fit'],
-      toys: a.N, toysPerJob: a['toys-per-job'], seed: a.seed, outDir: a['out-dir'], toysArgs,
+      toys: a.N, toysPerJob: a['toys-per-job'], seed: a.seed, outDir: a['out-dir'], toysArgs, transfer: a.transfer, tarball: a.tarball,
       ntcorr: a.ntcorr ? shellSplit(a.ntcorr) : undefined, setup: a.setup, force: a.force,
       resources: {
         cpus: a['request-cpus'],
@@ -395,7 +392,7 @@ const toys: CommandModule<object, ToysArgs> = {
     const submitted = await submitRound(dir, SUBMIT_FILE, a['dry-run']);
     manifest.rounds.push({ name: 'submit', submitFile: SUBMIT_FILE, list: LIST_FILE, jobs: manifest.jobs.map((j) => j.id), time: new Date().toISOString(), submitted });
     writeManifest(dir, manifest);
-    console.log(`when the jobs are done: ntcorr toys merge ${manifest.outDir}/job-* --out <folder>`);
+    console.log(`follow it with: ntcorr condor status ${a.dir ?? dir}; when all jobs are done: ntcorr toys merge ${manifest.outDir}/job-* --out <folder>`);
   },
 };
 
