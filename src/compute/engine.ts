@@ -102,12 +102,15 @@ function providers(d: Device): Ort.InferenceSession.ExecutionProviderConfig[] {
 }
 
 /**
- * Rows per session run: big batches amortise per-run overhead; on CPU 4096 rows keep a 16-feature flow's
- * activations (~25 kB a row at 3x256) inside a few hundred MB of L3/DRAM traffic; a GPU wants far more
- * rows in flight (65,536) to fill its cores, still only ~1.6 GB of activations for the biggest flow.
+ * Rows per session run. CPU: 1024 rows: ONNX Runtime's arena holds a run's activations, ~150 MB per
+ * session at 4096 rows for models/zee-flow against ~40 MB at 1024 (each worker has its own session), and
+ * the per-run overhead is already small against ~8,000 graph nodes' work (bench/flow.ts: 1024 rows is as
+ * fast as 4096 or faster, the spline's [rows, features, bins] float64 intermediates staying in cache).
+ * A GPU wants far more rows in flight (65,536) to fill its cores, still only ~1.6 GB of activations for
+ * the biggest flow.
  */
 export function defaultBatch(d: Device): number {
-  return d.kind === 'cpu' ? 4096 : 65536;
+  return d.kind === 'cpu' ? 1024 : 65536;
 }
 
 export interface SessionOptions {

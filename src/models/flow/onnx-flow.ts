@@ -53,22 +53,32 @@ function maskedT(L: FlowWeights['transforms'][number]['layers'][number]): Float3
   return out;
 }
 
-/** Knots X, Y [N, nf, K+1] and D [N, nf, K+1] from phi [N, nf*P]. */
-function knots(g: OnnxGraph, phi: string, nf: number, s: SplineConsts, dt: SplineDType): { X: string; Y: string; D: string } {
-  const K = s.bins;
+/** zuko's soft clip by ln(slope): v / (1 + |scale * v / ln(slope)|). */
+function softClip(g: OnnxGraph, v: string, scale: number, s: SplineConsts, dt: SplineDType): string {
   const L = Math.abs(Math.log(s.slope));
+  return g.div(v, g.add(g.scalar(1, dt), g.mul(g.op('Abs', [v]), g.scalar(scale / L, dt))));
+}
+
+/** Raw knots from phi [N, nf*P], [N, nf, K+1] each: cumulative softmaxes of widths and heights (padded with 0 in front), padded derivative logits. */
+interface RawKnots { cw: string; ch: string; d: string }
+
+/**
+ * Only what the bin search needs is computed for all K+1 knots (the cumulative sums and, for the searched
+ * coordinate, the edges); the other coordinate's edges and the derivatives (clip, exp) are computed for
+ * the two knots of the selected bin only: elementwise the same values, a fraction of the work.
+ */
+function knots(g: OnnxGraph, phi: string, nf: number, s: SplineConsts, dt: SplineDType): RawKnots {
+  const K = s.bins;
   const p = g.reshape(dt === 'float64' ? g.op('Cast', [phi], { to: 11 }) : phi, [0, nf, 3 * K - 1]);
   const [w, h, d] = g.node('Split', [p, g.i64([K, K, K - 1])], { axis: 2 }, { outputs: 3 });
-  // zuko: v / (1 + |scale * v / ln(slope)|)
-  const clip = (v: string, scale: number) => g.div(v, g.add(g.scalar(1, dt), g.mul(g.op('Abs', [v]), g.scalar(scale / L, dt))));
   const pad = (v: string, front: number, back: number) => g.op('Pad', [v, g.i64([0, 0, front, 0, 0, back]), g.scalar(0, dt)]);
-  const edges = (v: string) => {
-    const sm = g.op('Softmax', [clip(v, 2)], { axis: -1 });
-    const cum = pad(g.op('CumSum', [sm, g.i64([2], [])]), 1, 0);
-    // zuko: bound * (2 * cumsum - 1)
-    return g.mul(g.sub(g.mul(cum, g.scalar(2, dt)), g.scalar(1, dt)), g.scalar(s.bound, dt));
-  };
-  return { X: edges(w), Y: edges(h), D: g.op('Exp', [pad(clip(d, 1), 1, 1)]) };
+  const cum = (v: string) => pad(g.op('CumSum', [g.op('Softmax', [softClip(g, v, 2, s, dt)], { axis: -1 }), g.i64([2], [])]), 1, 0);
+  return { cw: cum(w), ch: cum(h), d: pad(d, 1, 1) };
+}
+
+/** zuko: bound * (2 * cumsum - 1). */
+function edgesOf(g: OnnxGraph, cum: string, s: SplineConsts, dt: SplineDType): string {
+  return g.sub(g.mul(cum, g.scalar(2 * s.bound, dt)), g.scalar(s.bound, dt));
 }
 
 interface Bin {
@@ -76,16 +86,24 @@ interface Bin {
   x0: string; x1: string; y0: string; y1: string; d0: string; d1: string;
 }
 
-/** Bin of v [N, nf, 1] among `edges` (zuko's count of edges < v, minus one) and its knot values ([N, nf, 1] each). */
-function selectBin(g: OnnxGraph, k: { X: string; Y: string; D: string }, edges: string, v: string, K: number): Bin {
+/**
+ * Bin of v [N, nf, 1] among the edges of coordinate `search` (x: forward, y: inverse; zuko's count of
+ * edges < v, minus one) and its knot values ([N, nf, 1] each).
+ */
+function selectBin(g: OnnxGraph, k: RawKnots, search: 'x' | 'y', v: string, s: SplineConsts, dt: SplineDType): Bin {
+  const K = s.bins;
+  const edges = edgesOf(g, search === 'x' ? k.cw : k.ch, s, dt);
   const count = g.op('ReduceSum', [g.op('Cast', [g.op('Less', [edges, v])], { to: 7 }), g.i64([2])], { keepdims: 1 });
   const inside = g.op('And', [g.op('GreaterOrEqual', [count, g.scalar(1, 'int64')]), g.op('LessOrEqual', [count, g.scalar(K, 'int64')])]);
   const idx = g.op('Clip', [g.sub(count, g.scalar(1, 'int64')), g.scalar(0, 'int64'), g.scalar(K - 1, 'int64')]);
   const idx2 = g.concat([idx, g.add(idx, g.scalar(1, 'int64'))], 2);
-  const pick = (t: string) => g.node('Split', [g.op('GatherElements', [t, idx2], { axis: 2 }), g.i64([1, 1])], { axis: 2 }, { outputs: 2 });
-  const [x0, x1] = pick(k.X);
-  const [y0, y1] = pick(k.Y);
-  const [d0, d1] = pick(k.D);
+  const gather = (t: string) => g.op('GatherElements', [t, idx2], { axis: 2 });
+  const split = (t: string) => g.node('Split', [t, g.i64([1, 1])], { axis: 2 }, { outputs: 2 });
+  const searched = split(gather(edges));
+  const other = split(edgesOf(g, gather(search === 'x' ? k.ch : k.cw), s, dt));
+  const [x0, x1] = search === 'x' ? searched : other;
+  const [y0, y1] = search === 'x' ? other : searched;
+  const [d0, d1] = split(g.op('Exp', [softClip(g, gather(k.d), 1, s, dt)]));
   return { inside, x0, x1, y0, y1, d0, d1 };
 }
 
@@ -93,7 +111,7 @@ function selectBin(g: OnnxGraph, k: { X: string; Y: string; D: string }, edges: 
 export function splineForwardGraph(g: OnnxGraph, phi: string, x: string, nf: number, s: SplineConsts, dt: SplineDType = 'float32'): { y: string; ladj: string } {
   const k = knots(g, phi, nf, s, dt);
   const xe = g.op('Unsqueeze', [x, g.i64([2])]);
-  const b = selectBin(g, k, k.X, xe, s.bins);
+  const b = selectBin(g, k, 'x', xe, s, dt);
   const w = g.sub(b.x1, b.x0);
   const h = g.sub(b.y1, b.y0);
   const sl = g.div(h, w);
@@ -116,7 +134,7 @@ export function splineForwardGraph(g: OnnxGraph, phi: string, x: string, nf: num
 export function splineInverseGraph(g: OnnxGraph, phi: string, y: string, nf: number, s: SplineConsts, dt: SplineDType = 'float32'): string {
   const k = knots(g, phi, nf, s, dt);
   const ye = g.op('Unsqueeze', [y, g.i64([2])]);
-  const b = selectBin(g, k, k.Y, ye, s.bins);
+  const b = selectBin(g, k, 'y', ye, s, dt);
   const w = g.sub(b.x1, b.x0);
   const h = g.sub(b.y1, b.y0);
   const sl = g.div(h, w);
