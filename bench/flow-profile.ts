@@ -14,7 +14,7 @@ import { importZuko } from '../src/models/flow/import.js';
 import { loadBundle } from '../src/bundle/bundle.js';
 import { flowFromBundle } from '../src/models/flow/bundle-io.js';
 import { flowOnnxModel, type FlowGraphKind, type SplineDType } from '../src/models/flow/onnx-flow.js';
-import { mulberry32 } from '../src/models/flow/random.js';
+import { mulberry32 } from '../src/core/random.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name: string, def: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : def);
