@@ -439,7 +439,8 @@ function parseListConstraint(ctx: ParseCtx, c: unknown, k: number): Constraint {
   if (!isObj(c)) fail(ctx, `${at} must be a mapping`);
   const cc = c as Obj;
   const type = cc.type;
-  if (typeof type === 'string' && LIST_CONSTRAINT_KEYS[type]) onlyKeys(ctx, cc, at, ['type', ...LIST_CONSTRAINT_KEYS[type]]);
+  // Own keys only: `type: constructor` must reach the type error below, not Object.prototype.
+  if (typeof type === 'string' && Object.hasOwn(LIST_CONSTRAINT_KEYS, type)) onlyKeys(ctx, cc, at, ['type', ...LIST_CONSTRAINT_KEYS[type]]);
   if (type === 'gaussian') {
     const sigma = finite(ctx, cc.sigma, `${at}.sigma`);
     if (!(sigma > 0)) fail(ctx, `${at}.sigma must be > 0`);
