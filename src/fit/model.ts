@@ -310,34 +310,12 @@ function parseObservable(ctx: ParseCtx, obs: unknown, at: (k: string) => string)
 function parseComponent(
   ctx: ParseCtx, c: unknown, ci: number, before: readonly Component[], observable: Model['observable'], at: (k: string) => string, category?: string,
 ): { component: Component; coef: 'yield' | 'fraction' | null } {
-  const { lo, hi } = observable;
   if (!isObj(c)) fail(ctx, `${at('components')}[${ci}] must be a mapping`);
   const cc = c as Obj;
   const name = typeof cc.name === 'string' ? cc.name : `c${ci}`;
   const cp = at(`components.${name}`);
   if (before.some((x) => x.name === name)) fail(ctx, `${cp}: two components with the same name`);
-  const kind = cc.pdf as PdfKind;
-  if (!PDF_KINDS.includes(kind)) fail(ctx, `${cp}.pdf must be one of ${PDF_KINDS.join(', ')} (got ${JSON.stringify(cc.pdf)})`);
-  // Polynomial shapes take their parameters as a list whose length is the order; the others by name.
-  const isPoly = kind === 'chebyshev' || kind === 'polynomial';
-  let order = 0;
-  let coefRefs: unknown[] = [];
-  if (isPoly) {
-    if (!Array.isArray(cc.coefficients)) fail(ctx, `${cp}.coefficients must be a list of parameter names or numbers`);
-    coefRefs = cc.coefficients as unknown[];
-    order = coefRefs.length;
-  }
-  const npKeys = kind === 'kde' ? KDE_KEYS : kind === 'template' ? TEMPLATE_KEYS : [];
-  let pdf: Pdf;
-  try {
-    pdf = makePdf(kind, lo, hi, order, nonParametric(kind, cc, cp, lo, hi, (m) => fail(ctx, m)));
-  } catch (e) {
-    // Our own errors already name the key; a PDF constructor's error gets the component's path.
-    if (e instanceof NtcorrError) throw e;
-    return fail(ctx, `${cp}: ${(e as Error).message}`);
-  }
-  // The allowed keys depend on the PDF's parameter names, so they are checked once the PDF exists.
-  onlyKeys(ctx, cc, cp, ['name', 'role', 'pdf', 'yield', 'fraction', ...npKeys, ...(isPoly ? ['coefficients'] : pdf.params)]);
+  const { kind, pdf, order, coefRefs } = parseComponentPdf(ctx, cc, cp, observable);
   if (cc.role !== undefined && cc.role !== 'signal' && cc.role !== 'background') fail(ctx, `${cp}.role must be signal or background (got ${JSON.stringify(cc.role)})`);
   // Constants given as numbers become fixed parameters named after where they appear.
   const constName = (pn: string) => (category ? `${category}.${name}.${pn}` : `${name}.${pn}`);
@@ -358,6 +336,36 @@ function parseComponent(
   // Without a role the first component is the signal (what toys' --vary fluctuates).
   const role = cc.role === 'signal' || cc.role === 'background' ? cc.role : ci === 0 ? 'signal' : 'background';
   return { component: { name, role, pdf, paramIndex: paramIdx, coefIndex }, coef };
+}
+
+/**
+ * A component's PDF from `pdf:` (and `coefficients:` or the kde/template data). Its allowed keys depend on the
+ * PDF's parameter names, so they are checked here, once the PDF exists.
+ */
+function parseComponentPdf(ctx: ParseCtx, cc: Obj, cp: string, observable: Model['observable']): { kind: PdfKind; pdf: Pdf; order: number; coefRefs: unknown[] } {
+  const { lo, hi } = observable;
+  const kind = cc.pdf as PdfKind;
+  if (!PDF_KINDS.includes(kind)) fail(ctx, `${cp}.pdf must be one of ${PDF_KINDS.join(', ')} (got ${JSON.stringify(cc.pdf)})`);
+  // Polynomial shapes take their parameters as a list whose length is the order; the others by name.
+  const isPoly = kind === 'chebyshev' || kind === 'polynomial';
+  let order = 0;
+  let coefRefs: unknown[] = [];
+  if (isPoly) {
+    if (!Array.isArray(cc.coefficients)) fail(ctx, `${cp}.coefficients must be a list of parameter names or numbers`);
+    coefRefs = cc.coefficients as unknown[];
+    order = coefRefs.length;
+  }
+  const npKeys = kind === 'kde' ? KDE_KEYS : kind === 'template' ? TEMPLATE_KEYS : [];
+  let pdf: Pdf;
+  try {
+    pdf = makePdf(kind, lo, hi, order, nonParametric(kind, cc, cp, lo, hi, (m) => fail(ctx, m)));
+  } catch (e) {
+    // Our own errors already name the key; a PDF constructor's error gets the component's path.
+    if (e instanceof NtcorrError) throw e;
+    return fail(ctx, `${cp}: ${(e as Error).message}`);
+  }
+  onlyKeys(ctx, cc, cp, ['name', 'role', 'pdf', 'yield', 'fraction', ...npKeys, ...(isPoly ? ['coefficients'] : pdf.params)]);
+  return { kind, pdf, order, coefRefs };
 }
 
 /** `toys: {events: N}`: the events per toy (undefined when not given). */
