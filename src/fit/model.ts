@@ -165,232 +165,310 @@ function nonParametric(kind: PdfKind, cc: Obj, cp: string, lo: number, hi: numbe
   return { template: { edges: h.edges(), counts: h.sumw, smear } };
 }
 
+/**
+ * What every parse step shares: the source named in messages, and the model's parameter list, which grows
+ * while components and constraints are read (a number written in place of a parameter name becomes a fixed
+ * parameter, see paramRef). Every category's Model holds this same array.
+ */
+interface ParseCtx {
+  source: string;
+  params: ParamDef[];
+}
+
+/** Throws the model error: every message starts with the source so the user knows which file to fix. */
+function fail(ctx: ParseCtx, msg: string): never {
+  throw new NtcorrError(`${ctx.source}: ${msg}`, { file: ctx.source });
+}
+
+function finite(ctx: ParseCtx, v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(ctx, `${what} must be a finite number (got ${JSON.stringify(v)})`);
+  return v as number;
+}
+
+function onlyKeys(ctx: ParseCtx, o: Obj, path: string, allowed: readonly string[]): void {
+  const m = unknownKeys(o, path, allowed);
+  if (m) fail(ctx, m);
+}
+
 /** Builds a Model from parsed YAML (see examples/fit/*.yaml for the format). */
 export function buildModel(doc: unknown, source = '<model>'): Model {
-  const fail = (msg: string): never => {
-    throw new NtcorrError(`${source}: ${msg}`, { file: source });
-  };
-  const num = (v: unknown, what: string): number => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${what} must be a finite number (got ${JSON.stringify(v)})`);
-    return v as number;
-  };
-  const keys = (o: Obj, path: string, allowed: readonly string[]): void => {
-    const m = unknownKeys(o, path, allowed);
-    if (m) fail(m);
-  };
-  if (!isObj(doc)) return fail('expected a mapping with observable, parameters, components (or categories)');
+  const ctx: ParseCtx = { source, params: [] };
+  if (!isObj(doc)) return fail(ctx, 'expected a mapping with observable, parameters, components (or categories)');
   const simultaneous = doc.categories !== undefined;
-  keys(doc, '', simultaneous ? ['parameters', 'categories', 'constraints'] : ['observable', 'parameters', 'components', 'constraints', 'toys']);
-
-  const params: ParamDef[] = [];
-  if (!isObj(doc.parameters)) return fail('missing "parameters:" mapping (name: {value, step, limits, fixed})');
-  for (const [name, spec] of Object.entries(doc.parameters)) {
-    const s: Obj = typeof spec === 'number' ? { value: spec } : isObj(spec) ? spec : fail(`parameters.${name} must be a number or {value, step, limits, fixed}`);
-    keys(s, `parameters.${name}`, ['value', 'step', 'limits', 'fixed']);
-    const value = num(s.value, `parameters.${name}.value`);
-    if (s.fixed !== undefined && typeof s.fixed !== 'boolean') fail(`parameters.${name}.fixed must be true or false`);
-    const step = s.step === undefined ? (value !== 0 ? 0.1 * Math.abs(value) : 0.1) : num(s.step, `parameters.${name}.step`);
-    if (!(step > 0)) fail(`parameters.${name}.step must be > 0`);
-    const p: ParamDef = { name, value, step, fixed: s.fixed === true };
-    if (s.limits !== undefined && s.limits !== null) {
-      if (!Array.isArray(s.limits) || s.limits.length !== 2) fail(`parameters.${name}.limits must be [lo, hi]`);
-      const l = s.limits as unknown[];
-      const llo = l[0] === null ? -Infinity : num(l[0], `parameters.${name}.limits[0]`);
-      const lhi = l[1] === null ? Infinity : num(l[1], `parameters.${name}.limits[1]`);
-      if (!(lhi > llo)) fail(`parameters.${name}.limits must have lo < hi`);
-      if (value < llo || value > lhi) fail(`parameters.${name}.value ${value} is outside its limits [${llo}, ${lhi}]`);
-      p.limits = [llo, lhi];
-    }
-    params.push(p);
-  }
-  const index = (ref: unknown, where: string): number => {
-    if (typeof ref === 'number') {
-      // A number in place of a parameter name: a fixed constant.
-      params.push({ name: where, value: ref, step: 0.1, fixed: true });
-      return params.length - 1;
-    }
-    if (typeof ref !== 'string') return fail(`${where} must name a parameter or be a number`);
-    const i = params.findIndex((p) => p.name === ref);
-    if (i < 0) fail(`${where} refers to unknown parameter "${ref}" (known: ${params.map((p) => p.name).join(', ')})`);
-    return i;
-  };
-
-  /** One category (the whole model when not simultaneous): observable, components, toys. */
-  const parseCategory = (cd: Obj, path: string, category?: string): Model => {
-    const at = (k: string) => (path ? `${path}.${k}` : k);
-    const obs = cd.observable;
-    if (!isObj(obs)) return fail(`missing "${at('observable')}: {name: m, range: [lo, hi]}"`);
-    keys(obs, at('observable'), ['name', 'range']);
-    const range = obs.range;
-    if (!Array.isArray(range) || range.length !== 2) return fail(`${at('observable.range')} must be [lo, hi]`);
-    const lo = num(range[0], at('observable.range[0]'));
-    const hi = num(range[1], at('observable.range[1]'));
-    if (!(hi > lo)) fail(`${at('observable.range')} must have lo < hi (got [${lo}, ${hi}])`);
-    const observable = { name: typeof obs.name === 'string' ? obs.name : 'x', lo, hi };
-    const comps = cd.components;
-    if (!Array.isArray(comps) || comps.length === 0) return fail(`missing "${at('components')}:" list`);
-    const components: Component[] = [];
-    let withYield = 0;
-    let withFraction = 0;
-    comps.forEach((c: unknown, ci: number) => {
-      if (!isObj(c)) fail(`${at('components')}[${ci}] must be a mapping`);
-      const cc = c as Obj;
-      const name = typeof cc.name === 'string' ? cc.name : `c${ci}`;
-      const cp = at(`components.${name}`);
-      if (components.some((x) => x.name === name)) fail(`${cp}: two components with the same name`);
-      const kind = cc.pdf as PdfKind;
-      if (!PDF_KINDS.includes(kind)) fail(`${cp}.pdf must be one of ${PDF_KINDS.join(', ')} (got ${JSON.stringify(cc.pdf)})`);
-      let order = 0;
-      let coefRefs: unknown[] = [];
-      if (kind === 'chebyshev' || kind === 'polynomial') {
-        if (!Array.isArray(cc.coefficients)) fail(`${cp}.coefficients must be a list of parameter names or numbers`);
-        coefRefs = cc.coefficients as unknown[];
-        order = coefRefs.length;
-      }
-      const npKeys = kind === 'kde' ? KDE_KEYS : kind === 'template' ? TEMPLATE_KEYS : [];
-      let pdf: Pdf;
-      try {
-        pdf = makePdf(kind, lo, hi, order, nonParametric(kind, cc, cp, lo, hi, fail));
-      } catch (e) {
-        if (e instanceof NtcorrError) throw e;
-        return fail(`${cp}: ${(e as Error).message}`);
-      }
-      keys(cc, cp, ['name', 'role', 'pdf', 'yield', 'fraction', ...npKeys, ...(kind === 'chebyshev' || kind === 'polynomial' ? ['coefficients'] : pdf.params)]);
-      if (cc.role !== undefined && cc.role !== 'signal' && cc.role !== 'background') fail(`${cp}.role must be signal or background (got ${JSON.stringify(cc.role)})`);
-      // Constants given as numbers become fixed parameters named after where they appear.
-      const constName = (pn: string) => (category ? `${category}.${name}.${pn}` : `${name}.${pn}`);
-      const paramIdx = pdf.params.map((pn, j) => {
-        const ref = order > 0 ? coefRefs[j] : cc[pn];
-        if (ref === undefined) fail(`${cp} (${kind}) needs "${pn}:" (a parameter name or a number)`);
-        return index(ref, constName(pn));
-      });
-      let coefIndex = -1;
-      if (cc.yield !== undefined) {
-        coefIndex = index(cc.yield, constName('yield'));
-        withYield++;
-      } else if (cc.fraction !== undefined) {
-        coefIndex = index(cc.fraction, constName('fraction'));
-        withFraction++;
-      }
-      const role = cc.role === 'signal' || cc.role === 'background' ? cc.role : ci === 0 ? 'signal' : 'background';
-      components.push({ name, role, pdf, paramIndex: paramIdx, coefIndex });
-    });
-    const where = path ? `${path}: ` : '';
-    const extended = withYield > 0;
-    if (extended && withYield !== components.length) fail(`${where}either every component has a "yield:" (extended fit) or none`);
-    if (withFraction > 0 && withFraction !== components.length - 1) fail(`${where}with fractions, every component but the last has a "fraction:"`);
-    if (!extended && withFraction === 0 && components.length > 1) fail(`${where}several components need "yield:" (extended) or "fraction:" on all but the last`);
-    const m: Model = { observable, params, components, extended, constraints: [], source };
-    if (category !== undefined) m.category = category;
-    if (cd.toys !== undefined) {
-      if (!isObj(cd.toys)) fail(`${at('toys')} must be a mapping {events: N}`);
-      keys(cd.toys as Obj, at('toys'), ['events']);
-      if ((cd.toys as Obj).events !== undefined) m.toyEvents = num((cd.toys as Obj).events, at('toys.events'));
-    }
-    if (!extended && m.toyEvents === undefined) m.toyEvents = 1000;
-    const bad = checkStart(m);
-    if (bad) fail(path ? `${path}.${bad}` : bad);
-    return m;
-  };
-
-  let cats: Model[];
-  if (simultaneous) {
-    if (!isObj(doc.categories) || Object.keys(doc.categories).length === 0) return fail('categories must be a mapping name: {observable, components, toys}');
-    cats = Object.entries(doc.categories).map(([cname, cd]) => {
-      if (!isObj(cd)) return fail(`categories.${cname} must be a mapping {observable, components, toys}`);
-      keys(cd, `categories.${cname}`, ['observable', 'components', 'toys']);
-      return parseCategory(cd, `categories.${cname}`, cname);
-    });
-  } else cats = [parseCategory(doc, '')];
-
-  const constraints: Constraint[] = [];
-  const cons = doc.constraints ?? [];
-  if (isObj(cons)) {
-    // rx's form: named sections {kind: GaussianConstraint, parameters, observation, cov | uncertainty} and
-    // {kind: PoissonConstraint, parameters, observation} (one Poisson term per parameter).
-    for (const [sec, spec] of Object.entries(cons)) {
-      const at = `constraints.${sec}`;
-      if (!isObj(spec)) fail(`${at} must be a mapping {kind, parameters, observation, ...}`);
-      const cs = spec as Obj;
-      const kind = cs.kind;
-      if (kind !== 'GaussianConstraint' && kind !== 'PoissonConstraint') fail(`${at}.kind must be GaussianConstraint or PoissonConstraint (got ${JSON.stringify(kind)})`);
-      keys(cs, at, kind === 'GaussianConstraint' ? ['kind', 'parameters', 'observation', 'cov', 'uncertainty'] : ['kind', 'parameters', 'observation']);
-      const names = typeof cs.parameters === 'string' ? [cs.parameters] : cs.parameters;
-      if (!Array.isArray(names) || names.length === 0) fail(`${at}.parameters must be a list of parameter names`);
-      const indices = (names as unknown[]).map((pn) => {
-        if (typeof pn !== 'string') fail(`${at}.parameters must name parameters`);
-        return index(pn, `${at}.parameters`);
-      });
-      const n = indices.length;
-      const obsRaw = typeof cs.observation === 'number' ? [cs.observation] : cs.observation;
-      if (!Array.isArray(obsRaw) || obsRaw.length !== n) fail(`${at}.observation must be a list of ${n} number${n > 1 ? 's' : ''} (one per parameter)`);
-      const observation = (obsRaw as unknown[]).map((v) => num(v, `${at}.observation`));
-      if (kind === 'PoissonConstraint') {
-        observation.forEach((o, j) => {
-          if (!(o >= 0)) fail(`${at}.observation must be >= 0 (got ${o})`);
-          constraints.push({ kind: 'poisson', index: indices[j], observed: o, scale: 1 });
-        });
-        continue;
-      }
-      let cov: number[][];
-      if (cs.cov !== undefined && cs.uncertainty !== undefined) fail(`${at}: give cov or uncertainty, not both`);
-      if (cs.cov !== undefined) {
-        const c = typeof cs.cov === 'number' ? [[cs.cov]] : cs.cov;
-        if (!Array.isArray(c) || c.length !== n || c.some((r) => !Array.isArray(r) || r.length !== n)) fail(`${at}.cov must be a ${n}x${n} matrix`);
-        cov = (c as unknown[][]).map((r) => r.map((v) => num(v, `${at}.cov`)));
-      } else if (cs.uncertainty !== undefined) {
-        const u = typeof cs.uncertainty === 'number' ? [cs.uncertainty] : cs.uncertainty;
-        if (!Array.isArray(u) || u.length !== n) fail(`${at}.uncertainty must be a list of ${n} numbers`);
-        const sd = (u as unknown[]).map((v) => num(v, `${at}.uncertainty`));
-        cov = sd.map((a, i) => sd.map((_, j) => (i === j ? a * a : 0)));
-      } else return fail(`${at} (GaussianConstraint) needs cov (or uncertainty)`);
-      if (n === 1) {
-        if (!(cov[0][0] > 0)) fail(`${at}.cov must be > 0`);
-        constraints.push({ kind: 'gaussian', index: indices[0], mean: observation[0], sigma: Math.sqrt(cov[0][0]) });
-        continue;
-      }
-      if (cov.some((r, i) => r.some((v, j) => Math.abs(v - cov[j][i]) > 1e-12 * Math.max(Math.abs(v), 1)))) fail(`${at}.cov must be symmetric`);
-      const chol = cholesky(cov);
-      if (!chol) return fail(`${at}.cov is not positive definite`);
-      constraints.push({ kind: 'multigauss', indices, mean: observation, cov, chol, inv: invertFromCholesky(chol) });
-    }
-  } else if (!Array.isArray(cons)) fail('constraints must be a list, or named sections as rx writes them');
-  else
-  (cons as unknown[]).forEach((c, k) => {
-    if (!isObj(c)) fail(`constraints[${k}] must be a mapping`);
-    const cc = c as Obj;
-    const type = cc.type;
-    const allowed: Record<string, string[]> = { gaussian: ['parameter', 'mean', 'sigma'], multigauss: ['parameters', 'mean', 'covariance'], poisson: ['parameter', 'observed', 'scale'] };
-    if (typeof type === 'string' && allowed[type]) keys(cc, `constraints[${k}]`, ['type', ...allowed[type]]);
-    if (type === 'gaussian') {
-      const sigma = num(cc.sigma, `constraints[${k}].sigma`);
-      if (!(sigma > 0)) fail(`constraints[${k}].sigma must be > 0`);
-      constraints.push({ kind: 'gaussian', index: index(cc.parameter, `constraints[${k}].parameter`), mean: num(cc.mean, `constraints[${k}].mean`), sigma });
-    } else if (type === 'multigauss') {
-      if (!Array.isArray(cc.parameters) || !Array.isArray(cc.mean) || !Array.isArray(cc.covariance)) fail(`constraints[${k}] (multigauss) needs parameters, mean, covariance`);
-      const indices = (cc.parameters as unknown[]).map((p) => index(p, `constraints[${k}].parameters`));
-      const mean = (cc.mean as unknown[]).map((v) => num(v, `constraints[${k}].mean`));
-      const cov = (cc.covariance as unknown[]).map((row) => (Array.isArray(row) ? row.map((v) => num(v, `constraints[${k}].covariance`)) : fail(`constraints[${k}].covariance must be a matrix`)));
-      const n = indices.length;
-      if (mean.length !== n || cov.length !== n || cov.some((r) => r.length !== n)) fail(`constraints[${k}]: mean and covariance must match ${n} parameters`);
-      const chol = cholesky(cov);
-      if (!chol) return fail(`constraints[${k}].covariance is not positive definite`);
-      constraints.push({ kind: 'multigauss', indices, mean, cov, chol, inv: invertFromCholesky(chol) });
-    } else if (type === 'poisson') {
-      const observed = num(cc.observed, `constraints[${k}].observed`);
-      const scale = cc.scale === undefined ? 1 : num(cc.scale, `constraints[${k}].scale`);
-      constraints.push({ kind: 'poisson', index: index(cc.parameter, `constraints[${k}].parameter`), observed, scale });
-    } else {
-      fail(`constraints[${k}].type must be gaussian, multigauss or poisson (got ${JSON.stringify(type)})`);
-    }
-  });
-
-  for (const c of cats) c.constraints = [];
+  onlyKeys(ctx, doc, '', simultaneous ? ['parameters', 'categories', 'constraints'] : ['observable', 'parameters', 'components', 'constraints', 'toys']);
+  if (!isObj(doc.parameters)) return fail(ctx, 'missing "parameters:" mapping (name: {value, step, limits, fixed})');
+  for (const [name, spec] of Object.entries(doc.parameters)) ctx.params.push(parseParameter(ctx, name, spec));
+  // Categories before constraints: constants they add to the parameter list come in this order.
+  const cats = simultaneous ? parseCategories(ctx, doc.categories) : [parseCategory(ctx, doc, '')];
+  const constraints = parseConstraints(ctx, doc.constraints ?? []);
   // The model is its first category plus the constraints; a simultaneous one lists every category.
   const model: Model = { ...cats[0], constraints };
   delete model.category;
   if (simultaneous) model.categories = cats;
   return model;
+}
+
+/** `name: value` or `name: {value, step, limits, fixed}`; the default step is 10% of the value (0.1 at 0). */
+function parseParameter(ctx: ParseCtx, name: string, spec: unknown): ParamDef {
+  const s: Obj = typeof spec === 'number' ? { value: spec } : isObj(spec) ? spec : fail(ctx, `parameters.${name} must be a number or {value, step, limits, fixed}`);
+  onlyKeys(ctx, s, `parameters.${name}`, ['value', 'step', 'limits', 'fixed']);
+  const value = finite(ctx, s.value, `parameters.${name}.value`);
+  if (s.fixed !== undefined && typeof s.fixed !== 'boolean') fail(ctx, `parameters.${name}.fixed must be true or false`);
+  const step = s.step === undefined ? (value !== 0 ? 0.1 * Math.abs(value) : 0.1) : finite(ctx, s.step, `parameters.${name}.step`);
+  if (!(step > 0)) fail(ctx, `parameters.${name}.step must be > 0`);
+  const p: ParamDef = { name, value, step, fixed: s.fixed === true };
+  if (s.limits !== undefined && s.limits !== null) p.limits = parseLimits(ctx, name, s.limits, value);
+  return p;
+}
+
+/** `[lo, hi]` with null for an open side; the start value must lie inside. */
+function parseLimits(ctx: ParseCtx, name: string, limits: unknown, value: number): [number, number] {
+  if (!Array.isArray(limits) || limits.length !== 2) fail(ctx, `parameters.${name}.limits must be [lo, hi]`);
+  const l = limits as unknown[];
+  const llo = l[0] === null ? -Infinity : finite(ctx, l[0], `parameters.${name}.limits[0]`);
+  const lhi = l[1] === null ? Infinity : finite(ctx, l[1], `parameters.${name}.limits[1]`);
+  if (!(lhi > llo)) fail(ctx, `parameters.${name}.limits must have lo < hi`);
+  if (value < llo || value > lhi) fail(ctx, `parameters.${name}.value ${value} is outside its limits [${llo}, ${lhi}]`);
+  return [llo, lhi];
+}
+
+/** The index in ctx.params of a parameter named at `where`; a number there is appended as a fixed constant named `where`. */
+function paramRef(ctx: ParseCtx, ref: unknown, where: string): number {
+  const params = ctx.params;
+  if (typeof ref === 'number') {
+    params.push({ name: where, value: ref, step: 0.1, fixed: true });
+    return params.length - 1;
+  }
+  if (typeof ref !== 'string') return fail(ctx, `${where} must name a parameter or be a number`);
+  const i = params.findIndex((p) => p.name === ref);
+  if (i < 0) fail(ctx, `${where} refers to unknown parameter "${ref}" (known: ${params.map((p) => p.name).join(', ')})`);
+  return i;
+}
+
+/** `categories: {name: {observable, components, toys}}` of a simultaneous model, in file order. */
+function parseCategories(ctx: ParseCtx, categories: unknown): Model[] {
+  if (!isObj(categories) || Object.keys(categories).length === 0) return fail(ctx, 'categories must be a mapping name: {observable, components, toys}');
+  return Object.entries(categories).map(([cname, cd]) => {
+    if (!isObj(cd)) return fail(ctx, `categories.${cname} must be a mapping {observable, components, toys}`);
+    onlyKeys(ctx, cd, `categories.${cname}`, ['observable', 'components', 'toys']);
+    return parseCategory(ctx, cd, `categories.${cname}`, cname);
+  });
+}
+
+/**
+ * One category (the whole model when not simultaneous): observable, components, toys. `path` prefixes its key
+ * paths in messages ('' at the top level). Its constraints stay empty: they live once on the top-level model.
+ */
+function parseCategory(ctx: ParseCtx, cd: Obj, path: string, category?: string): Model {
+  const at = (k: string) => (path ? `${path}.${k}` : k);
+  const observable = parseObservable(ctx, cd.observable, at);
+  const comps = cd.components;
+  if (!Array.isArray(comps) || comps.length === 0) return fail(ctx, `missing "${at('components')}:" list`);
+  const components: Component[] = [];
+  let withYield = 0;
+  let withFraction = 0;
+  comps.forEach((c: unknown, ci: number) => {
+    const { component, coef } = parseComponent(ctx, c, ci, components, observable, at, category);
+    if (coef === 'yield') withYield++;
+    else if (coef === 'fraction') withFraction++;
+    components.push(component);
+  });
+  const where = path ? `${path}: ` : '';
+  const extended = withYield > 0;
+  if (extended && withYield !== components.length) fail(ctx, `${where}either every component has a "yield:" (extended fit) or none`);
+  if (withFraction > 0 && withFraction !== components.length - 1) fail(ctx, `${where}with fractions, every component but the last has a "fraction:"`);
+  if (!extended && withFraction === 0 && components.length > 1) fail(ctx, `${where}several components need "yield:" (extended) or "fraction:" on all but the last`);
+  const m: Model = { observable, params: ctx.params, components, extended, constraints: [], source: ctx.source };
+  if (category !== undefined) m.category = category;
+  const toyEvents = parseToys(ctx, cd.toys, at);
+  if (toyEvents !== undefined) m.toyEvents = toyEvents;
+  // Non-extended models have no yields to draw the toy size from.
+  if (!extended && m.toyEvents === undefined) m.toyEvents = 1000;
+  const bad = checkStart(m);
+  if (bad) fail(ctx, path ? `${path}.${bad}` : bad);
+  return m;
+}
+
+/** `observable: {name, range: [lo, hi]}`; the name defaults to x. */
+function parseObservable(ctx: ParseCtx, obs: unknown, at: (k: string) => string): Model['observable'] {
+  if (!isObj(obs)) return fail(ctx, `missing "${at('observable')}: {name: m, range: [lo, hi]}"`);
+  onlyKeys(ctx, obs, at('observable'), ['name', 'range']);
+  const range = obs.range;
+  if (!Array.isArray(range) || range.length !== 2) return fail(ctx, `${at('observable.range')} must be [lo, hi]`);
+  const lo = finite(ctx, range[0], at('observable.range[0]'));
+  const hi = finite(ctx, range[1], at('observable.range[1]'));
+  if (!(hi > lo)) fail(ctx, `${at('observable.range')} must have lo < hi (got [${lo}, ${hi}])`);
+  return { name: typeof obs.name === 'string' ? obs.name : 'x', lo, hi };
+}
+
+/**
+ * The ci-th entry of `components:` (`before`: the ones already read, for the duplicate-name check), and
+ * whether it carries a yield or a fraction (parseCategory checks that they are used consistently).
+ */
+function parseComponent(
+  ctx: ParseCtx, c: unknown, ci: number, before: readonly Component[], observable: Model['observable'], at: (k: string) => string, category?: string,
+): { component: Component; coef: 'yield' | 'fraction' | null } {
+  if (!isObj(c)) fail(ctx, `${at('components')}[${ci}] must be a mapping`);
+  const cc = c as Obj;
+  const name = typeof cc.name === 'string' ? cc.name : `c${ci}`;
+  const cp = at(`components.${name}`);
+  if (before.some((x) => x.name === name)) fail(ctx, `${cp}: two components with the same name`);
+  const { kind, pdf, order, coefRefs } = parseComponentPdf(ctx, cc, cp, observable);
+  if (cc.role !== undefined && cc.role !== 'signal' && cc.role !== 'background') fail(ctx, `${cp}.role must be signal or background (got ${JSON.stringify(cc.role)})`);
+  // Constants given as numbers become fixed parameters named after where they appear.
+  const constName = (pn: string) => (category ? `${category}.${name}.${pn}` : `${name}.${pn}`);
+  const paramIdx = pdf.params.map((pn, j) => {
+    const ref = order > 0 ? coefRefs[j] : cc[pn];
+    if (ref === undefined) fail(ctx, `${cp} (${kind}) needs "${pn}:" (a parameter name or a number)`);
+    return paramRef(ctx, ref, constName(pn));
+  });
+  let coefIndex = -1;
+  let coef: 'yield' | 'fraction' | null = null;
+  if (cc.yield !== undefined) {
+    coefIndex = paramRef(ctx, cc.yield, constName('yield'));
+    coef = 'yield';
+  } else if (cc.fraction !== undefined) {
+    coefIndex = paramRef(ctx, cc.fraction, constName('fraction'));
+    coef = 'fraction';
+  }
+  // Without a role the first component is the signal (what toys' --vary fluctuates).
+  const role = cc.role === 'signal' || cc.role === 'background' ? cc.role : ci === 0 ? 'signal' : 'background';
+  return { component: { name, role, pdf, paramIndex: paramIdx, coefIndex }, coef };
+}
+
+/**
+ * A component's PDF from `pdf:` (and `coefficients:` or the kde/template data). Its allowed keys depend on the
+ * PDF's parameter names, so they are checked here, once the PDF exists.
+ */
+function parseComponentPdf(ctx: ParseCtx, cc: Obj, cp: string, observable: Model['observable']): { kind: PdfKind; pdf: Pdf; order: number; coefRefs: unknown[] } {
+  const { lo, hi } = observable;
+  const kind = cc.pdf as PdfKind;
+  if (!PDF_KINDS.includes(kind)) fail(ctx, `${cp}.pdf must be one of ${PDF_KINDS.join(', ')} (got ${JSON.stringify(cc.pdf)})`);
+  // Polynomial shapes take their parameters as a list whose length is the order; the others by name.
+  const isPoly = kind === 'chebyshev' || kind === 'polynomial';
+  let order = 0;
+  let coefRefs: unknown[] = [];
+  if (isPoly) {
+    if (!Array.isArray(cc.coefficients)) fail(ctx, `${cp}.coefficients must be a list of parameter names or numbers`);
+    coefRefs = cc.coefficients as unknown[];
+    order = coefRefs.length;
+  }
+  const npKeys = kind === 'kde' ? KDE_KEYS : kind === 'template' ? TEMPLATE_KEYS : [];
+  let pdf: Pdf;
+  try {
+    pdf = makePdf(kind, lo, hi, order, nonParametric(kind, cc, cp, lo, hi, (m) => fail(ctx, m)));
+  } catch (e) {
+    // Our own errors already name the key; a PDF constructor's error gets the component's path.
+    if (e instanceof NtcorrError) throw e;
+    return fail(ctx, `${cp}: ${(e as Error).message}`);
+  }
+  onlyKeys(ctx, cc, cp, ['name', 'role', 'pdf', 'yield', 'fraction', ...npKeys, ...(isPoly ? ['coefficients'] : pdf.params)]);
+  return { kind, pdf, order, coefRefs };
+}
+
+/** `toys: {events: N}`: the events per toy (undefined when not given). */
+function parseToys(ctx: ParseCtx, toys: unknown, at: (k: string) => string): number | undefined {
+  if (toys === undefined) return undefined;
+  if (!isObj(toys)) fail(ctx, `${at('toys')} must be a mapping {events: N}`);
+  onlyKeys(ctx, toys as Obj, at('toys'), ['events']);
+  const events = (toys as Obj).events;
+  return events === undefined ? undefined : finite(ctx, events, at('toys.events'));
+}
+
+/** `constraints:` in either form: a list of {type, ...} entries, or rx's named sections. */
+function parseConstraints(ctx: ParseCtx, cons: unknown): Constraint[] {
+  if (isObj(cons)) return Object.entries(cons).flatMap(([sec, spec]) => parseRxConstraint(ctx, `constraints.${sec}`, spec));
+  if (!Array.isArray(cons)) fail(ctx, 'constraints must be a list, or named sections as rx writes them');
+  return (cons as unknown[]).map((c, k) => parseListConstraint(ctx, c, k));
+}
+
+/**
+ * rx's form: named sections {kind: GaussianConstraint, parameters, observation, cov | uncertainty} and
+ * {kind: PoissonConstraint, parameters, observation} (one Poisson term per parameter).
+ */
+function parseRxConstraint(ctx: ParseCtx, at: string, spec: unknown): Constraint[] {
+  if (!isObj(spec)) fail(ctx, `${at} must be a mapping {kind, parameters, observation, ...}`);
+  const cs = spec as Obj;
+  const kind = cs.kind;
+  if (kind !== 'GaussianConstraint' && kind !== 'PoissonConstraint') fail(ctx, `${at}.kind must be GaussianConstraint or PoissonConstraint (got ${JSON.stringify(kind)})`);
+  onlyKeys(ctx, cs, at, kind === 'GaussianConstraint' ? ['kind', 'parameters', 'observation', 'cov', 'uncertainty'] : ['kind', 'parameters', 'observation']);
+  // A single parameter (and its observation) may be written as a scalar.
+  const names = typeof cs.parameters === 'string' ? [cs.parameters] : cs.parameters;
+  if (!Array.isArray(names) || names.length === 0) fail(ctx, `${at}.parameters must be a list of parameter names`);
+  const indices = (names as unknown[]).map((pn) => {
+    if (typeof pn !== 'string') fail(ctx, `${at}.parameters must name parameters`);
+    return paramRef(ctx, pn, `${at}.parameters`);
+  });
+  const n = indices.length;
+  const obsRaw = typeof cs.observation === 'number' ? [cs.observation] : cs.observation;
+  if (!Array.isArray(obsRaw) || obsRaw.length !== n) fail(ctx, `${at}.observation must be a list of ${n} number${n > 1 ? 's' : ''} (one per parameter)`);
+  const observation = (obsRaw as unknown[]).map((v) => finite(ctx, v, `${at}.observation`));
+  if (kind === 'PoissonConstraint') {
+    return observation.map((o, j): Constraint => {
+      if (!(o >= 0)) fail(ctx, `${at}.observation must be >= 0 (got ${o})`);
+      return { kind: 'poisson', index: indices[j], observed: o, scale: 1 };
+    });
+  }
+  const cov = parseRxCovariance(ctx, at, cs, n);
+  if (n === 1) {
+    if (!(cov[0][0] > 0)) fail(ctx, `${at}.cov must be > 0`);
+    return [{ kind: 'gaussian', index: indices[0], mean: observation[0], sigma: Math.sqrt(cov[0][0]) }];
+  }
+  if (cov.some((r, i) => r.some((v, j) => Math.abs(v - cov[j][i]) > 1e-12 * Math.max(Math.abs(v), 1)))) fail(ctx, `${at}.cov must be symmetric`);
+  const chol = cholesky(cov);
+  if (!chol) return fail(ctx, `${at}.cov is not positive definite`);
+  return [{ kind: 'multigauss', indices, mean: observation, cov, chol, inv: invertFromCholesky(chol) }];
+}
+
+/** A GaussianConstraint's n x n covariance: `cov` (a scalar when n = 1), or `uncertainty` (standard deviations, uncorrelated). */
+function parseRxCovariance(ctx: ParseCtx, at: string, cs: Obj, n: number): number[][] {
+  if (cs.cov !== undefined && cs.uncertainty !== undefined) fail(ctx, `${at}: give cov or uncertainty, not both`);
+  if (cs.cov !== undefined) {
+    const c = typeof cs.cov === 'number' ? [[cs.cov]] : cs.cov;
+    if (!Array.isArray(c) || c.length !== n || c.some((r) => !Array.isArray(r) || r.length !== n)) fail(ctx, `${at}.cov must be a ${n}x${n} matrix`);
+    return (c as unknown[][]).map((r) => r.map((v) => finite(ctx, v, `${at}.cov`)));
+  }
+  if (cs.uncertainty !== undefined) {
+    const u = typeof cs.uncertainty === 'number' ? [cs.uncertainty] : cs.uncertainty;
+    if (!Array.isArray(u) || u.length !== n) fail(ctx, `${at}.uncertainty must be a list of ${n} numbers`);
+    const sd = (u as unknown[]).map((v) => finite(ctx, v, `${at}.uncertainty`));
+    return sd.map((a, i) => sd.map((_, j) => (i === j ? a * a : 0)));
+  }
+  return fail(ctx, `${at} (GaussianConstraint) needs cov (or uncertainty)`);
+}
+
+const LIST_CONSTRAINT_KEYS: Record<string, string[]> = { gaussian: ['parameter', 'mean', 'sigma'], multigauss: ['parameters', 'mean', 'covariance'], poisson: ['parameter', 'observed', 'scale'] };
+
+/** The k-th entry of the list form: {type: gaussian | multigauss | poisson, ...}. */
+function parseListConstraint(ctx: ParseCtx, c: unknown, k: number): Constraint {
+  const at = `constraints[${k}]`;
+  if (!isObj(c)) fail(ctx, `${at} must be a mapping`);
+  const cc = c as Obj;
+  const type = cc.type;
+  // Own keys only: `type: constructor` must reach the type error below, not Object.prototype.
+  if (typeof type === 'string' && Object.hasOwn(LIST_CONSTRAINT_KEYS, type)) onlyKeys(ctx, cc, at, ['type', ...LIST_CONSTRAINT_KEYS[type]]);
+  if (type === 'gaussian') {
+    const sigma = finite(ctx, cc.sigma, `${at}.sigma`);
+    if (!(sigma > 0)) fail(ctx, `${at}.sigma must be > 0`);
+    return { kind: 'gaussian', index: paramRef(ctx, cc.parameter, `${at}.parameter`), mean: finite(ctx, cc.mean, `${at}.mean`), sigma };
+  }
+  if (type === 'multigauss') {
+    if (!Array.isArray(cc.parameters) || !Array.isArray(cc.mean) || !Array.isArray(cc.covariance)) fail(ctx, `${at} (multigauss) needs parameters, mean, covariance`);
+    const indices = (cc.parameters as unknown[]).map((p) => paramRef(ctx, p, `${at}.parameters`));
+    const mean = (cc.mean as unknown[]).map((v) => finite(ctx, v, `${at}.mean`));
+    const cov = (cc.covariance as unknown[]).map((row) => (Array.isArray(row) ? row.map((v) => finite(ctx, v, `${at}.covariance`)) : fail(ctx, `${at}.covariance must be a matrix`)));
+    const n = indices.length;
+    if (mean.length !== n || cov.length !== n || cov.some((r) => r.length !== n)) fail(ctx, `${at}: mean and covariance must match ${n} parameters`);
+    const chol = cholesky(cov);
+    if (!chol) return fail(ctx, `${at}.covariance is not positive definite`);
+    return { kind: 'multigauss', indices, mean, cov, chol, inv: invertFromCholesky(chol) };
+  }
+  if (type === 'poisson') {
+    const observed = finite(ctx, cc.observed, `${at}.observed`);
+    const scale = cc.scale === undefined ? 1 : finite(ctx, cc.scale, `${at}.scale`);
+    return { kind: 'poisson', index: paramRef(ctx, cc.parameter, `${at}.parameter`), observed, scale };
+  }
+  return fail(ctx, `${at}.type must be gaussian, multigauss or poisson (got ${JSON.stringify(type)})`);
 }
 
 /**
