@@ -82,6 +82,9 @@ test('unknown YAML keys are errors naming the key path (with the likely intended
   t.regex(t.throws(() => buildModel(comp, 'm.yaml'))!.message, /components\.signal\.sgima: unknown key \(did you mean sigma\?\)/);
   const cons = { ...BASE(3), constraints: [{ type: 'gaussian', parameter: 'sigma', mean: 3, sigma: 1, width: 2 }] };
   t.regex(t.throws(() => buildModel(cons, 'm.yaml'))!.message, /constraints\[0\]\.width: unknown key/);
+  // a type named like a JS object property is an ordinary unknown type, not a TypeError
+  const proto = { ...BASE(3), constraints: [{ type: 'constructor', parameter: 'sigma', mean: 3, sigma: 1 }] };
+  t.regex(t.throws(() => buildModel(proto, 'm.yaml'))!.message, /constraints\[0\]\.type must be gaussian, multigauss or poisson \(got "constructor"\)/);
 });
 
 test('degenerate set-ups are clear errors, not an infinite NLL or NaN results', (t) => {
