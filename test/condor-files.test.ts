@@ -137,6 +137,11 @@ test('job.json read back strictly: an unknown or mistyped key (top level or nest
     ['unknown key in a round', (m) => { m.rounds.push({ name: 'submit', submitFile: 'ntcorr.sub', list: 'jobs.txt', jobs: [], time: '', submitted: false, held: true }); }, /job\.json: rounds\[0\]\.held: unknown key/],
     ['wrong mode', (m) => { m.mode = 'inplace'; }, /job\.json: mode: expected "out-dir" or "in-place"/],
     ['outputs not matching inputs', (m) => { m.jobs[0].outputs = []; }, /job\.json: jobs\[0\]: expected as many outputs as inputs/],
+    // a toys folder (condor toys) is the same manifest plus kind and its study, checked as strictly
+    ['unknown kind', (m) => { m.kind = 'toy'; }, /job\.json: kind: expected "toys" or no kind/],
+    ['toys study without its kind', (m) => { m.toys = { total: 4, perJob: 2, seed: 1 }; }, /job\.json: kind: expected "toys"/],
+    ['unknown key in the toys study', (m) => { m.kind = 'toys'; m.toys = { total: 4, perJob: 2, seed: 1, per_job: 2 }; }, /job\.json: toys\.per_job: unknown key \(expected one of total, perJob, seed, genModel, fromFit\)/],
+    ['toys count not a number', (m) => { m.kind = 'toys'; m.toys = { total: '4', perJob: 2, seed: 1 }; }, /job\.json: toys\.total: expected a whole number/],
   ];
   for (const [what, f, re] of cases) {
     edit(f);

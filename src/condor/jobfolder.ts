@@ -179,7 +179,9 @@ export function readManifest(dir: string): JobFolderManifest {
   return m;
 }
 
-const MANIFEST_KEYS = ['format', 'version', 'created', 'tool', 'model', 'mode', 'outDir', 'base', 'transfer', 'filesPerJob', 'applyArgs', 'ntcorr', 'tarball', 'setup', 'resources', 'jobs', 'rounds'] as const;
+const MANIFEST_KEYS = ['format', 'version', 'kind', 'created', 'tool', 'model', 'mode', 'outDir', 'base', 'transfer', 'filesPerJob', 'applyArgs', 'ntcorr', 'tarball', 'setup', 'resources', 'jobs', 'rounds', 'toys'] as const;
+/** A toys folder (src/condor/toys.ts) adds kind: "toys" and its study (toy ranges instead of files). */
+const TOYS_KEYS = ['total', 'perJob', 'seed', 'genModel', 'fromFit'] as const;
 const RESOURCE_KEYS = ['cpus', 'memory', 'disk', 'gpus', 'flavour', 'maxRuntime', 'maxRetries', 'extra'] as const;
 const JOB_KEYS = ['id', 'inputs', 'outputs'] as const;
 const ROUND_KEYS = ['name', 'submitFile', 'list', 'jobs', 'time', 'submitted'] as const;
@@ -195,6 +197,16 @@ function checkManifest(m: JobFolderManifest, path: string): void {
   const strings = (v: unknown, at: string): void => { if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) bad(at, 'a list of strings'); };
   checkKeys(m, MANIFEST_KEYS, '', path);
   if (m.version !== 1) bad('version', '1 (written by this ntcorr)');
+  const t = m as { kind?: unknown; toys?: unknown };
+  if (t.kind !== undefined && t.kind !== 'toys') bad('kind', '"toys" or no kind (an apply folder)');
+  if ((t.kind === 'toys') !== (t.toys !== undefined)) bad(t.kind === 'toys' ? 'toys' : 'kind', t.kind === 'toys' ? 'the toy study (kind is "toys")' : '"toys" (the folder has a toys study)');
+  if (t.toys !== undefined) {
+    const toys = t.toys;
+    if (!isObj(toys)) return bad('toys', 'an object');
+    checkKeys(toys, TOYS_KEYS, 'toys', path);
+    for (const k of ['total', 'perJob', 'seed'] as const) if (!Number.isInteger(toys[k])) bad(`toys.${k}`, 'a whole number');
+    for (const k of ['genModel', 'fromFit'] as const) if (toys[k] !== undefined && typeof toys[k] !== 'string') bad(`toys.${k}`, 'a string');
+  }
   if (m.mode !== 'out-dir' && m.mode !== 'in-place') bad('mode', '"out-dir" or "in-place"');
   if (typeof m.model !== 'string') bad('model', 'the model bundle path (a string)');
   if (typeof m.transfer !== 'boolean') bad('transfer', 'true or false');
