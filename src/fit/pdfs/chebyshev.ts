@@ -47,6 +47,14 @@ export class Chebyshev implements Pdf {
     return b[k + 1] / (2 * (k + 1)) - b[k - 1] / (2 * (k - 1));
   }
 
+  /** The unnormalised polynomial 1 + sum c_k B_k at x (density, gradient and Hessian share it); B_k are left in b. */
+  private poly(x: number, p: ArrayLike<number>, scale: number, b: Float64Array): number {
+    this.basis((x - this.lo) * scale - 1, b);
+    let s = 1;
+    for (let k = 1; k <= this.order; k++) s += p[k - 1] * b[k];
+    return s;
+  }
+
   /** Integral of the unnormalised polynomial over t in [-1, 1]. */
   private totalT(p: ArrayLike<number>): number {
     let s = this.basisInt[0];
@@ -60,9 +68,7 @@ export class Chebyshev implements Pdf {
     // Normalisation in x: integral dx = (hi - lo)/2 integral dt.
     const inv = scale / this.totalT(p);
     for (let i = 0; i < n; i++) {
-      this.basis((xs[i] - this.lo) * scale - 1, b);
-      let s = 1;
-      for (let k = 1; k <= this.order; k++) s += p[k - 1] * b[k];
+      const s = this.poly(xs[i], p, scale, b);
       out[i] = s * inv;
     }
   }
@@ -73,9 +79,7 @@ export class Chebyshev implements Pdf {
     const tot = this.totalT(p);
     const inv = scale / tot;
     for (let i = 0; i < n; i++) {
-      this.basis((xs[i] - this.lo) * scale - 1, b);
-      let s = 1;
-      for (let k = 1; k <= this.order; k++) s += p[k - 1] * b[k];
+      const s = this.poly(xs[i], p, scale, b);
       out[i] = s * inv;
       for (let k = 1; k <= this.order; k++) dlog[k - 1][i] = b[k] / s - this.basisInt[k] / tot;
     }
@@ -88,9 +92,7 @@ export class Chebyshev implements Pdf {
     const tot = this.totalT(p);
     const inv = scale / tot;
     for (let i = 0; i < n; i++) {
-      this.basis((xs[i] - this.lo) * scale - 1, b);
-      let s = 1;
-      for (let k = 1; k <= J; k++) s += p[k - 1] * b[k];
+      const s = this.poly(xs[i], p, scale, b);
       out[i] = s * inv;
       for (let k = 1; k <= J; k++) dlog[k - 1][i] = b[k] / s - this.basisInt[k] / tot;
       // log f = log P - log I, both linear in c: d2 = -B_j B_l / P^2 + I_j I_l / I^2.
