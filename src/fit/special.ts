@@ -3,9 +3,15 @@
  * package provides erf/lgamma to full double precision (Math has neither).
  */
 
+import { lgamma } from '../stats/gamma.js';
+
 const SQRT_PI = Math.sqrt(Math.PI);
 export const SQRT2 = Math.SQRT2;
 export const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+// lgamma and the incomplete gamma live in stats/ (below fit/) so that the chi2 p-values of validate and the
+// gamma PDFs share one implementation.
+export { lgamma, gammaP } from '../stats/gamma.js';
 
 /**
  * erfc(x) for x >= 0. Below 3: erf by the everywhere-positive series
@@ -100,17 +106,6 @@ export function normQuantile(p: number): number {
   return x;
 }
 
-/** log Gamma(x) for x > 0 (Lanczos, g = 7, 9 terms: ~1e-15 relative). */
-export function lgamma(x: number): number {
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-  const z = x - 1;
-  let a = c[0];
-  const t = z + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i] / (z + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
-}
-
 /** Continued fraction of the incomplete beta function (modified Lentz). */
 function betaCf(a: number, b: number, x: number): number {
   const tiny = 1e-300;
@@ -148,40 +143,6 @@ export function betaInc(a: number, b: number, x: number): number {
   const lbt = lgamma(a + b) - lgamma(a) - lgamma(b) + a * Math.log(x) + b * Math.log1p(-x);
   if (x < (a + 1) / (a + b + 2)) return (Math.exp(lbt) * betaCf(a, b, x)) / a;
   return 1 - (Math.exp(lbt) * betaCf(b, a, 1 - x)) / b;
-}
-
-/** Regularised lower incomplete gamma P(a, x): series below a + 1, continued fraction above. */
-export function gammaP(a: number, x: number): number {
-  if (x <= 0) return 0;
-  const lg = a * Math.log(x) - x - lgamma(a);
-  if (x < a + 1) {
-    let term = 1 / a;
-    let sum = term;
-    for (let n = 1; n < 10000; n++) {
-      term *= x / (a + n);
-      sum += term;
-      if (Math.abs(term) < Math.abs(sum) * 1e-17) break;
-    }
-    return sum * Math.exp(lg);
-  }
-  const tiny = 1e-300;
-  let b = x + 1 - a;
-  let c = 1 / tiny;
-  let d = 1 / b;
-  let h = d;
-  for (let i = 1; i < 10000; i++) {
-    const an = -i * (i - a);
-    b += 2;
-    d = an * d + b;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = b + an / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const del = d * c;
-    h *= del;
-    if (Math.abs(del - 1) < 1e-16) break;
-  }
-  return 1 - Math.exp(lg) * h;
 }
 
 // Weideman's rational approximation of the Faddeeva function w(z) for Im z >= 0 (SIAM J. Numer. Anal. 31

@@ -5,7 +5,7 @@
  *  - distance.ts:  KS distance (+ asymptotic p-value), Wasserstein-1
  *  - quantiles.ts: weighted quantiles, named order-statistic quantiles, quantiles of y in bins of x (profiles)
  *  - correlation.ts: weighted correlation matrices and their differences
- *  - chi2.ts:      χ²/ndf between histograms, χ² survival, incomplete gamma
+ *  - chi2.ts:      χ²/ndf between histograms, χ² survival (gamma.ts: lgamma and the incomplete gamma)
  *  - roc.ts:       weighted, tie-correct ROC AUC
  *  - two-sample.ts: classifier two-sample test (held-out AUC of boosted trees) + bootstrap-toy p-value
  */

@@ -55,36 +55,23 @@ export class Chebyshev implements Pdf {
   }
 
   density(xs: Float64Array, p: ArrayLike<number>, out: Float64Array, n = xs.length): void {
-    const b = new Float64Array(this.order + 1);
-    const scale = 2 / (this.hi - this.lo);
-    // Normalisation in x: integral dx = (hi - lo)/2 integral dt.
-    const inv = scale / this.totalT(p);
-    for (let i = 0; i < n; i++) {
-      this.basis((xs[i] - this.lo) * scale - 1, b);
-      let s = 1;
-      for (let k = 1; k <= this.order; k++) s += p[k - 1] * b[k];
-      out[i] = s * inv;
-    }
+    this.evaluate(xs, p, out, n);
   }
 
   densityGrad(xs: Float64Array, p: ArrayLike<number>, out: Float64Array, dlog: Float64Array[], n = xs.length): void {
-    const b = new Float64Array(this.order + 1);
-    const scale = 2 / (this.hi - this.lo);
-    const tot = this.totalT(p);
-    const inv = scale / tot;
-    for (let i = 0; i < n; i++) {
-      this.basis((xs[i] - this.lo) * scale - 1, b);
-      let s = 1;
-      for (let k = 1; k <= this.order; k++) s += p[k - 1] * b[k];
-      out[i] = s * inv;
-      for (let k = 1; k <= this.order; k++) dlog[k - 1][i] = b[k] / s - this.basisInt[k] / tot;
-    }
+    this.evaluate(xs, p, out, n, dlog);
   }
 
   densityHess(xs: Float64Array, p: ArrayLike<number>, out: Float64Array, dlog: Float64Array[], d2log: Float64Array[], n = xs.length): void {
+    this.evaluate(xs, p, out, n, dlog, d2log);
+  }
+
+  /** Density, and with dlog / d2log its log-derivatives, in one loop (the three entry points differ only in those). */
+  private evaluate(xs: Float64Array, p: ArrayLike<number>, out: Float64Array, n: number, dlog?: Float64Array[], d2log?: Float64Array[]): void {
     const J = this.order;
     const b = new Float64Array(J + 1);
     const scale = 2 / (this.hi - this.lo);
+    // Normalisation in x: integral dx = (hi - lo)/2 integral dt.
     const tot = this.totalT(p);
     const inv = scale / tot;
     for (let i = 0; i < n; i++) {
@@ -92,7 +79,9 @@ export class Chebyshev implements Pdf {
       let s = 1;
       for (let k = 1; k <= J; k++) s += p[k - 1] * b[k];
       out[i] = s * inv;
+      if (!dlog) continue;
       for (let k = 1; k <= J; k++) dlog[k - 1][i] = b[k] / s - this.basisInt[k] / tot;
+      if (!d2log) continue;
       // log f = log P - log I, both linear in c: d2 = -B_j B_l / P^2 + I_j I_l / I^2.
       for (let j = 1; j <= J; j++) {
         for (let l = j; l <= J; l++) d2log[(j - 1) * J + (l - 1)][i] = (-b[j] * b[l]) / (s * s) + (this.basisInt[j] * this.basisInt[l]) / (tot * tot);

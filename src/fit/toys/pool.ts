@@ -1,28 +1,15 @@
 import { WorkerPool } from '../../compute/pool.js';
-import type { MinimizeOptions } from '../minuit/migrad.js';
 import { newToyState, runToys, type ToyResult } from './run-toy.js';
-import type { Vary } from './generate.js';
-import { prepareToys, type FitCovariance, type FitValues, type RandomizeStart, type ToySpec } from './setup.js';
+import { prepareToys, type ToySpec } from './setup.js';
 
-export interface PoolOptions {
+/** A pool run: the ToySpec's settings (documented there; the model documents come separately) plus how to run it. */
+export interface PoolOptions extends Omit<ToySpec, 'fitDoc' | 'fitSource' | 'gofBins'> {
   toys: number;
-  seed: number;
-  vary: Vary;
   jobs: number;
   /** Toys per work item handed to a worker (small: keeps workers balanced and memory flat). */
   chunk?: number;
-  minimize?: MinimizeOptions;
   /** Toy indices run are first .. first + toys - 1 (default 0): a Condor job's share of a study. */
   first?: number;
-  /** A generating model different from the fitting one (parsed YAML). */
-  genDoc?: unknown;
-  genSource?: string;
-  /** Generating and start values from a fit result. */
-  fromFit?: FitValues;
-  fromFitSource?: string;
-  fromFitCov?: FitCovariance;
-  sampleGen?: boolean;
-  randomizeStart?: RandomizeStart;
   /** Bins per category of the binned chi2 GOF (0 or absent: none). */
   gofBins?: number;
 }

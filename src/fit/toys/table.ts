@@ -6,43 +6,28 @@ import { commitFile, tempPathFor } from '../../core/atomic.js';
 import { TOOL } from '../../core/version.js';
 import type { ToyResult } from './run-toy.js';
 
+type ColumnType = 'INT32' | 'DOUBLE' | 'BOOLEAN' | 'UTF8';
+
+/** A flat parquet schema of required columns (strings as UTF8 byte arrays); the root counts its children. */
+function flatSchema(columns: Record<string, ColumnType>) {
+  const leaves = Object.entries(columns).map(([name, type]) => (type === 'UTF8'
+    ? { name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' }
+    : { name, type, repetition_type: 'REQUIRED' }));
+  return [{ name: 'schema', num_children: leaves.length }, ...leaves];
+}
+
 /** Long-format columns: one row per (toy, parameter). */
-const SCHEMA = [
-  { name: 'schema', num_children: 18 },
-  { name: 'toy', type: 'INT32', repetition_type: 'REQUIRED' },
-  { name: 'parameter', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
-  { name: 'value', type: 'DOUBLE', repetition_type: 'REQUIRED' },
-  { name: 'error', type: 'DOUBLE', repetition_type: 'REQUIRED' },
-  { name: 'gen', type: 'DOUBLE', repetition_type: 'REQUIRED' },
-  { name: 'pull', type: 'DOUBLE', repetition_type: 'REQUIRED' },
-  { name: 'fixed', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
-  { name: 'valid', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
-  { name: 'converged', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
-  { name: 'accurate_covar', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
-  { name: 'nll', type: 'DOUBLE', repetition_type: 'REQUIRED' },
-  { name: 'edm', type: 'DOUBLE', repetition_type: 'REQUIRED' },
-  { name: 'nfcn', type: 'INT32', repetition_type: 'REQUIRED' },
-  { name: 'events', type: 'INT32', repetition_type: 'REQUIRED' },
-  { name: 'status', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
-  { name: 'gof_pvalue', type: 'DOUBLE', repetition_type: 'REQUIRED' },
-  { name: 'gof_chi2', type: 'DOUBLE', repetition_type: 'REQUIRED' },
-  { name: 'gof_ndf', type: 'INT32', repetition_type: 'REQUIRED' },
-];
+const SCHEMA = flatSchema({
+  toy: 'INT32', parameter: 'UTF8', value: 'DOUBLE', error: 'DOUBLE', gen: 'DOUBLE', pull: 'DOUBLE',
+  fixed: 'BOOLEAN', valid: 'BOOLEAN', converged: 'BOOLEAN', accurate_covar: 'BOOLEAN', nll: 'DOUBLE', edm: 'DOUBLE',
+  nfcn: 'INT32', events: 'INT32', status: 'UTF8', gof_pvalue: 'DOUBLE', gof_chi2: 'DOUBLE', gof_ndf: 'INT32',
+});
 
 /**
  * The LHCb rx toy fitter's toys.parquet (fitter.ToyMaker): one row per (toy, floating parameter) with
  * Parameter, Value, Error (-1 where there is none, as rx's fall-back error), Gen, Toy, GOF (the p-value), Valid.
  */
-const RX_SCHEMA = [
-  { name: 'schema', num_children: 7 },
-  { name: 'Parameter', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
-  { name: 'Value', type: 'DOUBLE', repetition_type: 'REQUIRED' },
-  { name: 'Error', type: 'DOUBLE', repetition_type: 'REQUIRED' },
-  { name: 'Gen', type: 'DOUBLE', repetition_type: 'REQUIRED' },
-  { name: 'Toy', type: 'INT32', repetition_type: 'REQUIRED' },
-  { name: 'GOF', type: 'DOUBLE', repetition_type: 'REQUIRED' },
-  { name: 'Valid', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
-];
+const RX_SCHEMA = flatSchema({ Parameter: 'UTF8', Value: 'DOUBLE', Error: 'DOUBLE', Gen: 'DOUBLE', Toy: 'INT32', GOF: 'DOUBLE', Valid: 'BOOLEAN' });
 
 /** Column layout of toys.parquet: ntcorr's (default) or rx's. */
 export type ToyColumns = 'ntcorr' | 'rx';

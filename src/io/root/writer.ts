@@ -317,38 +317,51 @@ export async function createRootWriter(source: TableSource, outPath: string, out
       if (!opts.dropUnreadable || !(e instanceof NtcorrError)) throw e;
       return rebuildWriter(source, outPath, outputs, opts, errorMessage(e));
     }
-    let start = 0;
-    return {
-      async append(columns, rows) {
-        await w.append(columns, rows);
-        start += rows;
-      },
-      async finish() {
-        if (start !== source.rows) throw new NtcorrError(`${outPath}: wrote ${start} of ${source.rows} entries`, { file: outPath });
+    return entryCountingWriter(source, outPath, tmp, {
+      write: (columns, _start, rows) => w.append(columns, rows),
+      async complete() {
         await carry!.finish(await w.records(), [...source.provenance, opts.provenance]);
         await verifyCarriedCopy(source, carry!, tmp, w.branchNames());
         await commit();
       },
-      async abort() {
-        carry!.abort();
-        await unlink(tmp).catch(() => {});
-      },
-    };
+      drop: () => carry!.abort(),
+    });
   }
   const w = new TreeWriter(tmp, tree, outputSpecs(outputs), opts.compression ?? 'zlib');
+  return entryCountingWriter(source, outPath, tmp, {
+    write: (columns, _start, rows) => w.append(columns, rows),
+    async complete() {
+      await w.finish([...source.provenance, opts.provenance]);
+      await commit();
+    },
+    drop: () => w.abort(),
+  });
+}
+
+/** What differs between the ROOT outputs: how a block of entries [start, start + rows) is written, committed, dropped. */
+interface EntryWriterParts {
+  write(columns: Map<string, Column>, start: number, rows: number): Promise<void>;
+  complete(): Promise<void>;
+  drop(): void;
+}
+
+/**
+ * The OutputWriter of every ROOT output (full copy, friend, --drop-unreadable re-write), so all three count
+ * entries the same way: finish refuses a file with fewer or more entries than the input tree, abort removes tmp.
+ */
+function entryCountingWriter(source: TableSource, outPath: string, tmp: string, parts: EntryWriterParts): OutputWriter {
   let start = 0;
   return {
     async append(columns, rows) {
-      await w.append(columns, rows);
+      await parts.write(columns, start, rows);
       start += rows;
     },
     async finish() {
       if (start !== source.rows) throw new NtcorrError(`${outPath}: wrote ${start} of ${source.rows} entries`, { file: outPath });
-      await w.finish([...source.provenance, opts.provenance]);
-      await commit();
+      await parts.complete();
     },
     async abort() {
-      w.abort();
+      parts.drop();
       await unlink(tmp).catch(() => {});
     },
   };
@@ -396,23 +409,17 @@ async function rebuildWriter(source: RootTable, outPath: string, outputs: Output
   const copier = source.rangeReader(copy);
   const tmp = tempPathFor(outPath);
   const w = new TreeWriter(tmp, tree, specs, opts.compression ?? 'zlib');
-  let start = 0;
-  return {
-    async append(columns, rows) {
+  return entryCountingWriter(source, outPath, tmp, {
+    async write(columns, start, rows) {
       const all = await copier.read(start, rows);
       for (const [name, entries] of strings) all.set(name, stringColumn(entries, start, rows));
       for (const [k, v] of columns) all.set(k, v);
       await w.append(all, rows);
-      start += rows;
     },
-    async finish() {
-      if (start !== source.rows) throw new NtcorrError(`${outPath}: wrote ${start} of ${source.rows} entries`, { file: outPath });
+    async complete() {
       await w.finish([...source.provenance, opts.provenance]);
       await commitFile(tmp, outPath);
     },
-    async abort() {
-      w.abort();
-      await unlink(tmp).catch(() => {});
-    },
-  };
+    drop: () => w.abort(),
+  });
 }

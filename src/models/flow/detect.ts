@@ -1,17 +1,9 @@
 import { NtcorrError } from '../../core/errors.js';
-import { transformOrder } from './arch.js';
+import { transformOrder, type FlowArch } from './arch.js';
 import type { NamedTensor } from './zuko.js';
 
-/** The NSF constructor arguments a zuko state dict determines (everything but slope and bound). */
-export interface DetectedArch {
-  features: number;
-  context: number;
-  bins: number;
-  transforms: number;
-  hidden: number[];
-  /** Undefined: fully autoregressive. */
-  passes?: number;
-}
+/** The NSF constructor arguments a zuko state dict determines (everything but slope and bound; FlowArch documents them). */
+export type DetectedArch = Pick<FlowArch, 'features' | 'context' | 'bins' | 'transforms' | 'hidden' | 'passes'>;
 
 /** Architecture flags a user may give; each must agree with the checkpoint. */
 export type ArchFlags = Partial<DetectedArch>;
