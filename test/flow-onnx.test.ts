@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Session } from '../src/compute/engine.js';
 import { importZuko } from '../src/models/flow/import.js';
 import { flowOnnxModel } from '../src/models/flow/onnx-flow.js';
+import { HostSplineFlow, hostFlowGraphs } from '../src/models/flow/host-flow.js';
 import { openCorrections } from '../src/models/flow/pool.js';
 import { forward64, inverse64 } from '../src/models/flow/reference.js';
 import { weightsFromZuko } from '../src/models/flow/zuko.js';
@@ -43,6 +44,31 @@ for (const name of ['nsf_c', 'nsf_a'] as FixtureName[]) {
     check('log_prob', r.log_prob.data, 'log_prob', st.max_abs_logprob_f32_minus_f64);
     check('inverse', r.x_inv.data, 'x_back', st.max_abs_x_back_minus_x_f32);
     check('x_corr', r.x_corr.data, 'x_corr', st.max_abs_xcorr_f32_minus_f64);
+  });
+}
+
+for (const name of ['nsf_c', 'nsf_a'] as FixtureName[]) {
+  test(`onnx host-spline route ${name}: forward, ladj, incremental inverse and correction within zuko's own float32 error (256 events)`, async (t) => {
+    const arch = fixtureArch(name);
+    const w = weightsFromZuko(fixtureTensors(name), arch, name);
+    const flow = await HostSplineFlow.create(w, hostFlowGraphs(w), { label: name });
+    const n = 256;
+    const f32 = (a: string) => Float32Array.from(io(name, a).data);
+    const c = f32('c');
+    const fwd = await flow.forward(f32('x'), c, n, true);
+    const xInv = await flow.inverse(Float64Array.from(f32('y')), c, n);
+    const xCorr = await flow.correct(f32('x'), c, n);
+    await flow.dispose();
+    const st = manifest.flows[name].stats;
+    const check = (what: string, got: ArrayLike<number>, ref: string, zuko32: number) => {
+      const d = maxAbsDiff(Float32Array.from(got), io(name, ref).data);
+      t.log(`${what}: max |host - zuko f64| ${d.toExponential(2)}, zuko f32 ${zuko32.toExponential(2)} (x${(d / zuko32).toFixed(2)})`);
+      t.true(d <= zuko32, `${what} ${d} > zuko's float32 error ${zuko32}`);
+    };
+    check('y', fwd.z, 'y', st.max_abs_y_f32_minus_f64);
+    check('ladj', fwd.ladj!, 'ladj', st.max_abs_ladj_f32_minus_f64);
+    check('inverse', xInv, 'x_back', st.max_abs_x_back_minus_x_f32);
+    check('x_corr', xCorr, 'x_corr', st.max_abs_xcorr_f32_minus_f64);
   });
 }
 
