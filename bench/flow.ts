@@ -22,6 +22,7 @@ import { saveFlowBundle } from '../src/models/flow/bundle-io.js';
 import { FlowEngine } from '../src/models/flow/engine.js';
 import { importZuko } from '../src/models/flow/import.js';
 import { flowOnnxModel } from '../src/models/flow/onnx-flow.js';
+import { HostSplineFlow, hostFlowGraphs } from '../src/models/flow/host-flow.js';
 import { openCorrections } from '../src/models/flow/pool.js';
 import { mulberry32 } from '../src/core/random.js';
 import { initialWeights } from '../src/models/flow/tf-flow.js';
@@ -116,7 +117,22 @@ async function onnxRows(b: { name: string; dir: string; torchFlag: string[] }, n
   const corr = await rateAsync(n, sweep(corrS));
   await fwdS.dispose();
   await corrS.dispose();
-  console.log(`  main thread, 1 intra-op thread, batch ${batch}: forward ${fmt(fwd)} ev/s | correction ${fmt(corr)} ev/s`);
+  console.log(`  main thread, 1 intra-op thread, batch ${batch}: forward ${fmt(fwd)} ev/s | correction ${fmt(corr)} ev/s  (single graph)`);
+  // The host-spline route: ORT sessions for the MADE slices only, the float64 spline in JS.
+  const t2 = performance.now();
+  const host = await HostSplineFlow.create(weights, hostFlowGraphs(weights), { threads: 1 });
+  console.log(`  host-spline route: graphs + sessions ${((performance.now() - t2) / 1000).toFixed(1)} s`);
+  const hostSweep = (f: (xs: Float32Array, cs: Float32Array, m: number) => Promise<unknown>) => async () => {
+    for (let o = 0; o < n; o += batch) {
+      const m = Math.min(batch, n - o);
+      await f(x.subarray(o * F, (o + m) * F), c.subarray(o * C, (o + m) * C), m);
+    }
+  };
+  await host.correct(x.subarray(0, 256 * F), c.subarray(0, 256 * C), 256);
+  const hFwd = await rateAsync(n, hostSweep((xs, cs, m) => host.forward(xs, cs, m, true)));
+  const hCorr = await rateAsync(n, hostSweep((xs, cs, m) => host.correct(xs, cs, m)));
+  await host.dispose();
+  console.log(`  main thread, 1 intra-op thread, batch ${batch}: forward ${fmt(hFwd)} ev/s | correction ${fmt(hCorr)} ev/s  (host spline: x${(hFwd / fwd).toFixed(2)}, x${(hCorr / corr).toFixed(2)} over the single graph)`);
   // Forward on both cores: one session with 2 intra-op threads (the forward has no worker pool).
   const fwd2S = await Session.create(flowOnnxModel(weights, ['forward']), { threads: 2 });
   await fwd2S.run({ x: { data: x.subarray(0, 256 * F), dims: [256, F] }, c: { data: c.subarray(0, 256 * C), dims: [256, C] } });

@@ -4,7 +4,7 @@ import { type FlowWeights, paramsPerFeature } from './arch.js';
 import { planTransform, type TransformPlan } from './incremental.js';
 import { FlowGraphBuilder } from './onnx-flow.js';
 import { rqsOf } from './rqs.js';
-import { knotScratch, splineForwardBatch, splineInverseBatch } from './spline64.js';
+import { splineScratch, splineForwardBatch, splineInverseBatch } from './spline64.js';
 
 /**
  * The flow on ONNX Runtime with a HOST spline: ONNX Runtime runs only the float32 MADE networks, the
@@ -139,13 +139,13 @@ export class HostSplineFlow {
     const { features: F, context: C } = this.w.arch;
     const P = paramsPerFeature(this.w.arch);
     const spline = rqsOf(this.w.arch);
-    const k = knotScratch(spline);
+    const k = splineScratch(spline);
     const z = Float64Array.from(x);
     const x32 = Float32Array.from(x);
     const ladj = withLadj ? new Float64Array(n) : undefined;
     for (let t = 0; t < this.fwd.length; t++) {
       const r = await this.fwd[t].run({ x: { data: x32, dims: [n, F] }, c: { data: c, dims: [n, C] } });
-      splineForwardBatch(r.phi.data, { row: F * P, feature: P, param: 1 }, n, F, z, F, 0, spline, k, ladj);
+      splineForwardBatch(r.phi.data, { row: F * P, feature: P, param: 1 }, n, F, z, F, spline, k, ladj);
       if (t < this.fwd.length - 1) x32.set(z);
     }
     return { z, ladj };
@@ -156,7 +156,7 @@ export class HostSplineFlow {
     const { features: F, context: C } = this.w.arch;
     const P = paramsPerFeature(this.w.arch);
     const spline = rqsOf(this.w.arch);
-    const k = knotScratch(spline);
+    const k = splineScratch(spline);
     const A = [new Float32Array((C + F) * n), ...this.plans[0].layers.slice(0, -1).map((L) => new Float32Array(L.out * n))];
     for (let r = 0; r < n; r++) for (let j = 0; j < C; j++) A[0][j * n + r] = c[r * C + j];
     let y = z;
