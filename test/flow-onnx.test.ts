@@ -92,7 +92,7 @@ test('onnx: the spline constants come from the bundle architecture (slope 1e-4, 
   t.true(dDefault > 1e-3);
 });
 
-test('onnx correction pool: identical outputs for 1 thread, 2 worker threads, one session with 2 intra-op threads, and any chunking', async (t) => {
+test('onnx correction pool: identical outputs for 1 thread, 2 worker threads, one session with 2 intra-op threads, and any chunking (host-spline and single-graph routes)', async (t) => {
   const dir = tempDir();
   const bundle = join(dir, 'nsf_c');
   await importZuko({ checkpoint: fixture('zuko', 'nsf_c', 'state_dict.pth'), zukoVersion: '1.6.0', out: bundle, command: 'test' }); // layout.json: made with zuko 1.6.0
@@ -100,7 +100,7 @@ test('onnx correction pool: identical outputs for 1 thread, 2 worker threads, on
   const rnd = mulberry32(5);
   const x = Float32Array.from({ length: n * 3 }, () => 8 * rnd() - 4);
   const c = Float32Array.from({ length: n * 2 }, () => 2 * rnd() - 1);
-  const run = async (threads: number, opts: { workers?: boolean; intraOp?: boolean }, chunk: number) => {
+  const run = async (threads: number, opts: { workers?: boolean; intraOp?: boolean; route?: 'host' | 'graph' }, chunk: number) => {
     const pool = await openCorrections(bundle, 'onnx', threads, opts);
     const out = new Float32Array(n * 3);
     try {
@@ -118,6 +118,13 @@ test('onnx correction pool: identical outputs for 1 thread, 2 worker threads, on
   t.deepEqual(await run(2, {}, 1111), one);
   t.deepEqual(await run(2, { intraOp: true }, 700), one);
   t.deepEqual(await run(1, { workers: true }, 257), one);
+  t.deepEqual(await run(1, { route: 'host' }, 999), one, 'host is the CPU default');
+  // The single graph: the same invariance, and the same values up to float summation order.
+  const graph = await run(1, { route: 'graph' }, n);
+  t.deepEqual(await run(2, { route: 'graph' }, 1111), graph);
+  t.deepEqual(await run(2, { route: 'graph', intraOp: true }, 700), graph);
+  t.log(`max |host - graph| ${maxAbsDiff(one, graph).toExponential(2)}`);
+  t.true(maxAbsDiff(one, graph) < 1e-5);
   // And the values are the flow's correction (float64 reference of the same weights).
   const w = weightsFromZuko(fixtureTensors('nsf_c'), fixtureArch('nsf_c'), 'nsf_c');
   const c0 = c.map((v, i) => (i % 2 === 1 ? 0 : v));
