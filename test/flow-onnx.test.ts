@@ -116,13 +116,13 @@ test('onnx correction pool: identical outputs for 1 thread, 2 worker threads, on
   };
   const one = await run(1, {}, n);
   t.deepEqual(await run(2, {}, 1111), one);
-  t.deepEqual(await run(2, { intraOp: true }, 700), one);
+  t.deepEqual(await run(2, { intraOp: true, route: 'host' }, 700), one);
   t.deepEqual(await run(1, { workers: true }, 257), one);
   t.deepEqual(await run(1, { route: 'host' }, 999), one, 'host is the CPU default');
   // The single graph: the same invariance, and the same values up to float summation order.
   const graph = await run(1, { route: 'graph' }, n);
   t.deepEqual(await run(2, { route: 'graph' }, 1111), graph);
-  t.deepEqual(await run(2, { route: 'graph', intraOp: true }, 700), graph);
+  t.deepEqual(await run(2, { intraOp: true }, 700), graph, 'intra-op threads default to the single graph');
   t.log(`max |host - graph| ${maxAbsDiff(one, graph).toExponential(2)}`);
   t.true(maxAbsDiff(one, graph) < 1e-5);
   // And the values are the flow's correction (float64 reference of the same weights).

@@ -8,7 +8,8 @@ import { flowOnnxModel, type SplineDType } from './onnx-flow.js';
 /**
  * How the correction runs on ONNX Runtime:
  * * `host`: ONNX Runtime sessions for the float32 MADE slices, the float64 spline in JS between them
- *   (host-flow.ts); the CPU default (bench/flow.ts: x1.1-1.5 over the single graph on one thread);
+ *   (host-flow.ts); the default on CPU with one intra-op thread per session (bench/flow.ts: x1.1-1.5 over
+ *   the single graph on one thread);
  * * `graph`: the one self-contained graph of onnx-flow.ts (also what export-onnx writes); the GPU route
  *   (a device wants few, big runs) and flows the host route cannot plan.
  */
@@ -17,10 +18,15 @@ export type FlowRoute = 'host' | 'graph';
 /** A correction's ONNX graphs, built once in the main thread; workers make their sessions from the bytes. */
 export type OnnxFlowGraphs = { route: 'graph'; bytes: Uint8Array } | { route: 'host'; graphs: HostFlowGraphs };
 
-/** The route a request means on a device: host on CPU where the flow allows it, else the single graph. */
-export function flowRoute(weights: FlowWeights, device: Device, route?: FlowRoute): FlowRoute {
+/**
+ * The route a request means: host on CPU with one intra-op thread where the flow allows it, else the
+ * single graph. With several intra-op threads the host route's ~100 small runs per batch leave ORT's
+ * spinning thread pool fighting the JS spline for the cores (bench/flow.ts: ~500 ev/s against ~5,000 on
+ * one thread), so intra-op parallelism keeps the single graph.
+ */
+export function flowRoute(weights: FlowWeights, device: Device, route?: FlowRoute, threads = 1): FlowRoute {
   if (route) return route;
-  return device.kind === 'cpu' && hostRouteProblem(weights) === undefined ? 'host' : 'graph';
+  return device.kind === 'cpu' && threads <= 1 && hostRouteProblem(weights) === undefined ? 'host' : 'graph';
 }
 
 /**
@@ -49,7 +55,7 @@ export class OnnxFlowEngine {
   static async open(bundleDir: string, opts: { device?: string; threads?: number; batch?: number; route?: FlowRoute; graphs?: OnnxFlowGraphs } = {}): Promise<OnnxFlowEngine> {
     const { weights } = flowFromBundle(loadBundle(bundleDir));
     const device = resolveDevice(opts.device ?? 'cpu');
-    const graphs = opts.graphs ?? OnnxFlowEngine.graphs(weights, flowRoute(weights, device, opts.route));
+    const graphs = opts.graphs ?? OnnxFlowEngine.graphs(weights, flowRoute(weights, device, opts.route, opts.threads));
     const so = { device, threads: opts.threads ?? 1, label: `flow ${bundleDir}` };
     const run = graphs.route === 'host' ? await HostSplineFlow.create(weights, graphs.graphs, so) : await Session.create(graphs.bytes, so);
     return new OnnxFlowEngine(run, graphs.route, weights.arch.features, weights.arch.context, opts.batch ?? defaultBatch(device));
