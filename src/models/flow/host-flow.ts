@@ -157,12 +157,13 @@ export class HostSplineFlow {
     const P = paramsPerFeature(this.w.arch);
     const spline = rqsOf(this.w.arch);
     const k = splineScratch(spline);
-    const A = [new Float32Array((C + F) * n), ...this.plans[0].layers.slice(0, -1).map((L) => new Float32Array(L.out * n))];
+    const { A, xs } = this.scratch(n);
     for (let r = 0; r < n; r++) for (let j = 0; j < C; j++) A[0][j * n + r] = c[r * C + j];
     let y = z;
     for (let t = this.plans.length - 1; t >= 0; t--) {
       const plan = this.plans[t];
-      const x = new Float64Array(n * F);
+      // Every feature is written once per transform, and a step reads only rows of A written before it.
+      const x = xs[t % 2];
       for (let s = 0; s < plan.steps; s++) {
         const session = this.inv[t][s];
         if (!session) continue;
@@ -190,7 +191,19 @@ export class HostSplineFlow {
       }
       y = x;
     }
-    return y;
+    return y.slice();
+  }
+
+  private buffers?: { n: number; A: Float32Array[]; xs: Float64Array[] };
+
+  /** The inverse's activation and ping-pong buffers for n rows, reused across batches (workers run many of ~3 MB). */
+  private scratch(n: number): { A: Float32Array[]; xs: Float64Array[] } {
+    if (this.buffers?.n !== n) {
+      const { features: F, context: C } = this.w.arch;
+      const A = [new Float32Array((C + F) * n), ...this.plans[0].layers.slice(0, -1).map((L) => new Float32Array(L.out * n))];
+      this.buffers = { n, A, xs: [new Float64Array(n * F), new Float64Array(n * F)] };
+    }
+    return this.buffers;
   }
 
   /** x_corr = T^-1(T(x | c, is-data 0) | c, is-data 1) for one batch (the is-data slot of c ignored). */
