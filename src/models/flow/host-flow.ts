@@ -10,14 +10,17 @@ import { splineScratch, splineForwardBatch, splineInverseBatch } from './spline6
  * The flow on ONNX Runtime with a HOST spline: ONNX Runtime runs only the float32 MADE networks, the
  * float64 spline runs in JS between them (spline64.ts, one fused pass per element). The single graph of
  * onnx-flow.ts spends most of its time in ~100 float64 elementwise passes over [rows, features, bins]
- * tensors per spline; fused per element in JS they cost a fraction (bench/flow.ts prints both routes).
+ * tensors per spline; fused per element in JS (~300 ns per element, scalar) it is somewhat cheaper: x1.1-1.5
+ * over the single graph on one thread, a wash for nsf_a on 2 workers (bench/flow.ts prints both routes).
+ * The transposed MatMuls below run at ~55 GFLOP/s against ~77 for [N, K] @ W with W prepacked.
  * * forward: one session per transform, [x, c] -> phi [N, F*P] (row-major);
  * * inverse: the exact incremental inverse of incremental.ts as one session per (transform, step), in a
  *   TRANSPOSED layout: the activations of every layer are kept here as [units, N] buffers, so the known
  *   prefix of a layer is a contiguous leading block (fed without a copy) and a step's new units are one
  *   contiguous write. Each layer of a step is W_old^T @ A_old^T + W_new^T @ H_new^T (the units known before
  *   the step, and the ones this step computed in the layer below), so nothing is concatenated.
- * The same values as the single graph up to float summation order; per row independent of the batch.
+ * The same values as the single graph up to float summation order and the spline's table exp (~1e-14);
+ * per row independent of the batch (test/flow-onnx.test.ts: thread counts and chunkings agree bit for bit).
  */
 export interface HostFlowGraphs {
   /** Per transform: the MADE as [x, c] -> phi. */
