@@ -2,8 +2,10 @@
  * Flow correction speed, side by side in one run:
  * * ONNX Runtime engine (the default): nsf_a (16 features, 6 transforms, 3x256, zuko fixture imported from its
  *   .pth) and a CMS-like flow (16 features, 6 transforms x 2x128, 8 bins): forward and correction events/s
- *   in the main thread (1 intra-op thread, --batch rows per run), forward in one session with 2 intra-op
- *   threads, correction on 2 worker threads x 1 intra-op thread and in one session with 2 intra-op threads;
+ *   in the main thread (1 intra-op thread, --batch rows per run) on both routes (the single graph, and the
+ *   host spline: MADE sessions + JS float64 spline, host-flow.ts), forward in one session with 2 intra-op
+ *   threads, correction on 2 worker threads x 1 intra-op thread (both routes) and in one session with 2
+ *   intra-op threads;
  * * tfjs (wasm): nsf_a naive (zuko-style) and incremental inverse, main thread and 1/2 workers;
  * * PyTorch 2 + zuko-style reference of the same flows (bench/nsf_torch.py) when python3 has torch;
  * * `apply` end to end on a zee simulation file (scripts/make-samples.ts, 1M rows; --small: 20k) with
@@ -22,6 +24,7 @@ import { saveFlowBundle } from '../src/models/flow/bundle-io.js';
 import { FlowEngine } from '../src/models/flow/engine.js';
 import { importZuko } from '../src/models/flow/import.js';
 import { flowOnnxModel } from '../src/models/flow/onnx-flow.js';
+import { HostSplineFlow, hostFlowGraphs } from '../src/models/flow/host-flow.js';
 import { openCorrections } from '../src/models/flow/pool.js';
 import { mulberry32 } from '../src/core/random.js';
 import { initialWeights } from '../src/models/flow/tf-flow.js';
@@ -116,7 +119,22 @@ async function onnxRows(b: { name: string; dir: string; torchFlag: string[] }, n
   const corr = await rateAsync(n, sweep(corrS));
   await fwdS.dispose();
   await corrS.dispose();
-  console.log(`  main thread, 1 intra-op thread, batch ${batch}: forward ${fmt(fwd)} ev/s | correction ${fmt(corr)} ev/s`);
+  console.log(`  main thread, 1 intra-op thread, batch ${batch}: forward ${fmt(fwd)} ev/s | correction ${fmt(corr)} ev/s  (single graph)`);
+  // The host-spline route: ORT sessions for the MADE slices only, the float64 spline in JS.
+  const t2 = performance.now();
+  const host = await HostSplineFlow.create(weights, hostFlowGraphs(weights), { threads: 1 });
+  console.log(`  host-spline route: graphs + sessions ${((performance.now() - t2) / 1000).toFixed(1)} s`);
+  const hostSweep = (f: (xs: Float32Array, cs: Float32Array, m: number) => Promise<unknown>) => async () => {
+    for (let o = 0; o < n; o += batch) {
+      const m = Math.min(batch, n - o);
+      await f(x.subarray(o * F, (o + m) * F), c.subarray(o * C, (o + m) * C), m);
+    }
+  };
+  await host.correct(x.subarray(0, 256 * F), c.subarray(0, 256 * C), 256);
+  const hFwd = await rateAsync(n, hostSweep((xs, cs, m) => host.forward(xs, cs, m, true)));
+  const hCorr = await rateAsync(n, hostSweep((xs, cs, m) => host.correct(xs, cs, m)));
+  await host.dispose();
+  console.log(`  main thread, 1 intra-op thread, batch ${batch}: forward ${fmt(hFwd)} ev/s | correction ${fmt(hCorr)} ev/s  (host spline: x${(hFwd / fwd).toFixed(2)}, x${(hCorr / corr).toFixed(2)} over the single graph)`);
   // Forward on both cores: one session with 2 intra-op threads (the forward has no worker pool).
   const fwd2S = await Session.create(flowOnnxModel(weights, ['forward']), { threads: 2 });
   await fwd2S.run({ x: { data: x.subarray(0, 256 * F), dims: [256, F] }, c: { data: c.subarray(0, 256 * C), dims: [256, C] } });
@@ -124,7 +142,12 @@ async function onnxRows(b: { name: string; dir: string; torchFlag: string[] }, n
   await fwd2S.dispose();
   console.log(`  1 session x 2 threads:          forward ${fmt(fwd2)} ev/s`);
   const lanes: Record<string, number> = {};
-  for (const [label, threads, opts] of [['2 workers x 1 thread ', 2, {}], ['1 session x 2 threads', 2, { intraOp: true }]] as const) {
+  const lanesOf = [
+    ['2 workers x 1 thread, host spline ', 2, { route: 'host' }],
+    ['2 workers x 1 thread, single graph', 2, { route: 'graph' }],
+    ['1 session x 2 threads, single graph', 2, { intraOp: true, route: 'graph' }],
+  ] as const;
+  for (const [label, threads, opts] of lanesOf) {
     const pool = await openCorrections(b.dir, 'onnx', threads, opts);
     await pool.correct(x.slice(0, 512 * F), c.slice(0, 512 * C), 512, F, C);
     const chunk = 10_000;
@@ -136,7 +159,7 @@ async function onnxRows(b: { name: string; dir: string; torchFlag: string[] }, n
     });
     lanes[label] = eps;
     await pool.close();
-    console.log(`  ${label}:                        correction ${fmt(eps)} ev/s`);
+    console.log(`  ${label}:   correction ${fmt(eps)} ev/s`);
   }
   if (!torchOk) return;
   const nt = small ? 2_000 : 20_000;
@@ -145,7 +168,7 @@ async function onnxRows(b: { name: string; dir: string; torchFlag: string[] }, n
     if (typeof j === 'string') { console.log(`  PyTorch reference failed: ${j}`); return; }
     const best2 = Math.max(...Object.values(lanes));
     console.log(`  PyTorch ${j.torch}, ${threads} thread${threads > 1 ? 's' : ' '} (zuko-style inverse, ${nt.toLocaleString()} events): forward ${fmt(j.forward_eps)} ev/s | correction ${fmt(j.correct_eps)} ev/s`
-      + (threads === 2 ? `  -> ntcorr onnx (2 cores) / PyTorch 2 threads: correction x${(best2 / j.correct_eps).toFixed(1)}, forward x${(Math.max(fwd, fwd2) / j.forward_eps).toFixed(1)}` : ''));
+      + (threads === 2 ? `  -> ntcorr onnx (2 cores) / PyTorch 2 threads: correction x${(best2 / j.correct_eps).toFixed(1)}, forward x${(Math.max(fwd, fwd2, hFwd) / j.forward_eps).toFixed(1)}` : ''));
   }
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Session } from '../src/compute/engine.js';
 import { importZuko } from '../src/models/flow/import.js';
 import { flowOnnxModel } from '../src/models/flow/onnx-flow.js';
+import { HostSplineFlow, hostFlowGraphs } from '../src/models/flow/host-flow.js';
 import { openCorrections } from '../src/models/flow/pool.js';
 import { forward64, inverse64 } from '../src/models/flow/reference.js';
 import { weightsFromZuko } from '../src/models/flow/zuko.js';
@@ -46,6 +47,31 @@ for (const name of ['nsf_c', 'nsf_a'] as FixtureName[]) {
   });
 }
 
+for (const name of ['nsf_c', 'nsf_a'] as FixtureName[]) {
+  test(`onnx host-spline route ${name}: forward, ladj, incremental inverse and correction within zuko's own float32 error (256 events)`, async (t) => {
+    const arch = fixtureArch(name);
+    const w = weightsFromZuko(fixtureTensors(name), arch, name);
+    const flow = await HostSplineFlow.create(w, hostFlowGraphs(w), { label: name });
+    const n = 256;
+    const f32 = (a: string) => Float32Array.from(io(name, a).data);
+    const c = f32('c');
+    const fwd = await flow.forward(f32('x'), c, n, true);
+    const xInv = await flow.inverse(Float64Array.from(f32('y')), c, n);
+    const xCorr = await flow.correct(f32('x'), c, n);
+    await flow.dispose();
+    const st = manifest.flows[name].stats;
+    const check = (what: string, got: ArrayLike<number>, ref: string, zuko32: number) => {
+      const d = maxAbsDiff(Float32Array.from(got), io(name, ref).data);
+      t.log(`${what}: max |host - zuko f64| ${d.toExponential(2)}, zuko f32 ${zuko32.toExponential(2)} (x${(d / zuko32).toFixed(2)})`);
+      t.true(d <= zuko32, `${what} ${d} > zuko's float32 error ${zuko32}`);
+    };
+    check('y', fwd.z, 'y', st.max_abs_y_f32_minus_f64);
+    check('ladj', fwd.ladj!, 'ladj', st.max_abs_ladj_f32_minus_f64);
+    check('inverse', xInv, 'x_back', st.max_abs_x_back_minus_x_f32);
+    check('x_corr', xCorr, 'x_corr', st.max_abs_xcorr_f32_minus_f64);
+  });
+}
+
 test('onnx: the spline constants come from the bundle architecture (slope 1e-4, bound 4 against the float64 reference)', async (t) => {
   const name: FixtureName = 'nsf_c';
   const arch = { ...fixtureArch(name), slope: 1e-4, bound: 4 };
@@ -66,7 +92,7 @@ test('onnx: the spline constants come from the bundle architecture (slope 1e-4, 
   t.true(dDefault > 1e-3);
 });
 
-test('onnx correction pool: identical outputs for 1 thread, 2 worker threads, one session with 2 intra-op threads, and any chunking', async (t) => {
+test('onnx correction pool: identical outputs for 1 thread, 2 worker threads, one session with 2 intra-op threads, and any chunking (host-spline and single-graph routes)', async (t) => {
   const dir = tempDir();
   const bundle = join(dir, 'nsf_c');
   await importZuko({ checkpoint: fixture('zuko', 'nsf_c', 'state_dict.pth'), zukoVersion: '1.6.0', out: bundle, command: 'test' }); // layout.json: made with zuko 1.6.0
@@ -74,7 +100,7 @@ test('onnx correction pool: identical outputs for 1 thread, 2 worker threads, on
   const rnd = mulberry32(5);
   const x = Float32Array.from({ length: n * 3 }, () => 8 * rnd() - 4);
   const c = Float32Array.from({ length: n * 2 }, () => 2 * rnd() - 1);
-  const run = async (threads: number, opts: { workers?: boolean; intraOp?: boolean }, chunk: number) => {
+  const run = async (threads: number, opts: { workers?: boolean; intraOp?: boolean; route?: 'host' | 'graph' }, chunk: number) => {
     const pool = await openCorrections(bundle, 'onnx', threads, opts);
     const out = new Float32Array(n * 3);
     try {
@@ -90,8 +116,15 @@ test('onnx correction pool: identical outputs for 1 thread, 2 worker threads, on
   };
   const one = await run(1, {}, n);
   t.deepEqual(await run(2, {}, 1111), one);
-  t.deepEqual(await run(2, { intraOp: true }, 700), one);
+  t.deepEqual(await run(2, { intraOp: true, route: 'host' }, 700), one);
   t.deepEqual(await run(1, { workers: true }, 257), one);
+  t.deepEqual(await run(1, { route: 'host' }, 999), one, 'host is the CPU default');
+  // The single graph: the same invariance, and the same values up to float summation order.
+  const graph = await run(1, { route: 'graph' }, n);
+  t.deepEqual(await run(2, { route: 'graph' }, 1111), graph);
+  t.deepEqual(await run(2, { intraOp: true }, 700), graph, 'intra-op threads default to the single graph');
+  t.log(`max |host - graph| ${maxAbsDiff(one, graph).toExponential(2)}`);
+  t.true(maxAbsDiff(one, graph) < 1e-5);
   // And the values are the flow's correction (float64 reference of the same weights).
   const w = weightsFromZuko(fixtureTensors('nsf_c'), fixtureArch('nsf_c'), 'nsf_c');
   const c0 = c.map((v, i) => (i % 2 === 1 ? 0 : v));

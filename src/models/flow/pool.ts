@@ -2,7 +2,7 @@ import { WorkerPool } from '../../compute/pool.js';
 import { loadBundle } from '../../bundle/bundle.js';
 import { resolveDevice } from '../../compute/engine.js';
 import { flowFromBundle } from './bundle-io.js';
-import { OnnxFlowEngine } from './onnx-engine.js';
+import { flowRoute, OnnxFlowEngine, type FlowRoute } from './onnx-engine.js';
 import { engineFor, openFlowRunner, type FlowRunner } from './runner.js';
 
 /**
@@ -27,6 +27,8 @@ export interface CorrectionOptions {
    * (bench/flow.ts compares them; workers are the default, see README).
    */
   intraOp?: boolean;
+  /** ONNX Runtime route: `host` spline or single `graph` (default: host on CPU; tests compare both). */
+  route?: FlowRoute;
 }
 
 function single(r: FlowRunner, threads: number): Corrections {
@@ -37,13 +39,15 @@ export async function openCorrections(bundleDir: string, backend: string, thread
   threads = Math.max(1, Math.floor(threads));
   const onnx = engineFor(backend) === 'onnx';
   const gpu = onnx && resolveDevice(opts.device ?? 'cpu').kind !== 'cpu';
-  if (onnx && (gpu || opts.intraOp)) return single(await openFlowRunner(bundleDir, { backend, device: opts.device, intraOp: gpu ? 1 : threads }), gpu ? 1 : threads);
-  if (threads === 1 && !opts.workers) return single(await openFlowRunner(bundleDir, { backend, device: opts.device }), 1);
-  // The ONNX graph is built once here; every worker makes its session from the same bytes.
-  const graph = onnx ? OnnxFlowEngine.graph(flowFromBundle(loadBundle(bundleDir)).weights) : undefined;
+  const route = opts.route;
+  if (onnx && (gpu || opts.intraOp)) return single(await openFlowRunner(bundleDir, { backend, device: opts.device, intraOp: gpu ? 1 : threads, route }), gpu ? 1 : threads);
+  if (threads === 1 && !opts.workers) return single(await openFlowRunner(bundleDir, { backend, device: opts.device, route }), 1);
+  // The ONNX graphs are built once here; every worker makes its sessions from the same bytes.
+  const weights = onnx ? flowFromBundle(loadBundle(bundleDir)).weights : undefined;
+  const graphs = weights ? OnnxFlowEngine.graphs(weights, flowRoute(weights, resolveDevice(opts.device ?? 'cpu'), route)) : undefined;
   const pool = await WorkerPool.start<{ x: Float32Array; c: Float32Array; n: number }, Float32Array, { backend: string }>({
     callerUrl: import.meta.url, module: 'worker', size: threads, label: 'flow worker',
-    data: () => ({ bundleDir, backend, device: opts.device, graph }),
+    data: () => ({ bundleDir, backend, device: opts.device, graphs }),
   });
   return {
     backend: pool.info[0].backend,

@@ -1,7 +1,7 @@
 import { onnxAvailable, ortLoadError } from '../../compute/engine.js';
 import { NtcorrError } from '../../core/errors.js';
 import { FlowEngine } from './engine.js';
-import { OnnxFlowEngine } from './onnx-engine.js';
+import { OnnxFlowEngine, type FlowRoute, type OnnxFlowGraphs } from './onnx-engine.js';
 
 /**
  * A flow correction runner on either engine: ONNX Runtime (`onnx`, the default where it loads) or tfjs
@@ -34,13 +34,15 @@ export interface RunnerOptions {
   device?: string;
   /** ONNX Runtime intra-op threads of this runner (default 1). */
   intraOp?: number;
-  /** Prebuilt ONNX correction graph (workers receive it from the main thread). */
-  graph?: Uint8Array;
+  /** ONNX Runtime route (host spline or single graph; default: see onnx-engine.ts flowRoute). */
+  route?: FlowRoute;
+  /** Prebuilt ONNX correction graphs (workers receive them from the main thread). */
+  graphs?: OnnxFlowGraphs;
 }
 
 export async function openFlowRunner(bundleDir: string, o: RunnerOptions = {}): Promise<FlowRunner> {
   const backend = o.backend ?? 'auto';
-  if (engineFor(backend) === 'onnx') return OnnxFlowEngine.open(bundleDir, { device: o.device, threads: o.intraOp, graph: o.graph });
+  if (engineFor(backend) === 'onnx') return OnnxFlowEngine.open(bundleDir, { device: o.device, threads: o.intraOp, route: o.route, graphs: o.graphs });
   if (o.device && o.device !== 'cpu') throw new NtcorrError(`--device ${o.device} needs the ONNX Runtime engine (--backend onnx or auto), not tfjs ${backend}`);
   const e = await FlowEngine.open(bundleDir, backend);
   return { backend: e.backend, batch: e.batch, correct: async (x, c, n) => e.correct(x, c, n), dispose: async () => e.dispose() };
