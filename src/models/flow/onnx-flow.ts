@@ -1,6 +1,7 @@
 import { OnnxGraph, type ModelOptions } from '../../compute/onnx/graph.js';
 import { type FlowArch, type FlowWeights, paramsPerFeature } from './arch.js';
 import { planTransform } from './incremental.js';
+import { rqsOf, type RQSpline } from './rqs.js';
 
 /**
  * The zuko NSF as ONNX graphs (float32), for ONNX Runtime inference and `export-onnx`:
@@ -17,29 +18,12 @@ import { planTransform } from './incremental.js';
  * Inputs are the preprocessed values (preprocess.ts runs on the host: its isolation draws are seeded per
  * row and file).
  */
-export interface SplineConsts {
-  bins: number;
-  /** Minimum knot slope: zuko's soft clip is by ln(slope). */
-  slope: number;
-  bound: number;
-}
-
-/** zuko 1.6's default slope, for bundles that do not store one. */
-export const DEFAULT_SLOPE = 1e-3;
-export const DEFAULT_BOUND = 5;
-
 /**
  * Precision of the spline arithmetic (knots, bin search, rational-quadratic formulas) and of the values
  * passed between transforms; the MADE networks are float32 either way. 'float64' keeps the correction within
  * zuko's own float32 error (the float32 spline alone is up to 1.3x over it on nsf_a).
  */
 export type SplineDType = 'float32' | 'float64';
-
-/** The spline constants a bundle's architecture declares (falling back to zuko 1.6's defaults). */
-export function splineConsts(arch: FlowArch): SplineConsts {
-  const a = arch as Partial<FlowArch> & { bins: number };
-  return { bins: a.bins, slope: a.slope ?? DEFAULT_SLOPE, bound: a.bound ?? DEFAULT_BOUND };
-}
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -54,7 +38,7 @@ function maskedT(L: FlowWeights['transforms'][number]['layers'][number]): Float3
 }
 
 /** zuko's soft clip by ln(slope): v / (1 + |scale * v / ln(slope)|). */
-function softClip(g: OnnxGraph, v: string, scale: number, s: SplineConsts, dt: SplineDType): string {
+function softClip(g: OnnxGraph, v: string, scale: number, s: RQSpline, dt: SplineDType): string {
   const L = Math.abs(Math.log(s.slope));
   return g.div(v, g.add(g.scalar(1, dt), g.mul(g.op('Abs', [v]), g.scalar(scale / L, dt))));
 }
@@ -67,7 +51,7 @@ interface RawKnots { cw: string; ch: string; d: string }
  * coordinate, the edges); the other coordinate's edges and the derivatives (clip, exp) are computed for
  * the two knots of the selected bin only: elementwise the same values, a fraction of the work.
  */
-function knots(g: OnnxGraph, phi: string, nf: number, s: SplineConsts, dt: SplineDType): RawKnots {
+function knots(g: OnnxGraph, phi: string, nf: number, s: RQSpline, dt: SplineDType): RawKnots {
   const K = s.bins;
   const p = g.reshape(dt === 'float64' ? g.op('Cast', [phi], { to: 11 }) : phi, [0, nf, 3 * K - 1]);
   const [w, h, d] = g.node('Split', [p, g.i64([K, K, K - 1])], { axis: 2 }, { outputs: 3 });
@@ -77,7 +61,7 @@ function knots(g: OnnxGraph, phi: string, nf: number, s: SplineConsts, dt: Splin
 }
 
 /** zuko: bound * (2 * cumsum - 1). */
-function edgesOf(g: OnnxGraph, cum: string, s: SplineConsts, dt: SplineDType): string {
+function edgesOf(g: OnnxGraph, cum: string, s: RQSpline, dt: SplineDType): string {
   return g.sub(g.mul(cum, g.scalar(2 * s.bound, dt)), g.scalar(s.bound, dt));
 }
 
@@ -90,7 +74,7 @@ interface Bin {
  * Bin of v [N, nf, 1] among the edges of coordinate `search` (x: forward, y: inverse; zuko's count of
  * edges < v, minus one) and its knot values ([N, nf, 1] each).
  */
-function selectBin(g: OnnxGraph, k: RawKnots, search: 'x' | 'y', v: string, s: SplineConsts, dt: SplineDType): Bin {
+function selectBin(g: OnnxGraph, k: RawKnots, search: 'x' | 'y', v: string, s: RQSpline, dt: SplineDType): Bin {
   const K = s.bins;
   const edges = edgesOf(g, search === 'x' ? k.cw : k.ch, s, dt);
   const count = g.op('ReduceSum', [g.op('Cast', [g.op('Less', [edges, v])], { to: 7 }), g.i64([2])], { keepdims: 1 });
@@ -107,14 +91,19 @@ function selectBin(g: OnnxGraph, k: RawKnots, search: 'x' | 'y', v: string, s: S
   return { inside, x0, x1, y0, y1, d0, d1 };
 }
 
-/** y = spline(x) and ladj = log dy/dx, [N, nf] each, for phi [N, nf*P]. */
-export function splineForwardGraph(g: OnnxGraph, phi: string, x: string, nf: number, s: SplineConsts, dt: SplineDType = 'float32'): { y: string; ladj: string } {
+/** The bin each value falls in (searched along x for the forward, y for the inverse), its width, height and slope. */
+function binOf(g: OnnxGraph, phi: string, v: string, search: 'x' | 'y', nf: number, s: RQSpline, dt: SplineDType): { v: string; b: Bin; w: string; h: string; sl: string } {
   const k = knots(g, phi, nf, s, dt);
-  const xe = g.op('Unsqueeze', [x, g.i64([2])]);
-  const b = selectBin(g, k, 'x', xe, s, dt);
+  const ve = g.op('Unsqueeze', [v, g.i64([2])]);
+  const b = selectBin(g, k, search, ve, s, dt);
   const w = g.sub(b.x1, b.x0);
   const h = g.sub(b.y1, b.y0);
-  const sl = g.div(h, w);
+  return { v: ve, b, w, h, sl: g.div(h, w) };
+}
+
+/** y = spline(x) and ladj = log dy/dx, [N, nf] each, for phi [N, nf*P]. */
+export function splineForwardGraph(g: OnnxGraph, phi: string, x: string, nf: number, s: RQSpline, dt: SplineDType = 'float32'): { y: string; ladj: string } {
+  const { v: xe, b, w, h, sl } = binOf(g, phi, x, 'x', nf, s, dt);
   const z = g.div(g.sub(xe, b.x0), w);
   const omz = g.sub(g.scalar(1, dt), z);
   const zz = g.mul(z, omz);
@@ -131,13 +120,8 @@ export function splineForwardGraph(g: OnnxGraph, phi: string, x: string, nf: num
 }
 
 /** x = spline^-1(y), [N, nf], for phi [N, nf*P]. */
-export function splineInverseGraph(g: OnnxGraph, phi: string, y: string, nf: number, s: SplineConsts, dt: SplineDType = 'float32'): string {
-  const k = knots(g, phi, nf, s, dt);
-  const ye = g.op('Unsqueeze', [y, g.i64([2])]);
-  const b = selectBin(g, k, 'y', ye, s, dt);
-  const w = g.sub(b.x1, b.x0);
-  const h = g.sub(b.y1, b.y0);
-  const sl = g.div(h, w);
+export function splineInverseGraph(g: OnnxGraph, phi: string, y: string, nf: number, s: RQSpline, dt: SplineDType = 'float32'): string {
+  const { v: ye, b, w, h, sl } = binOf(g, phi, y, 'y', nf, s, dt);
   const yy = g.sub(ye, b.y0);
   const e = g.sub(g.add(b.d0, b.d1), g.mul(g.scalar(2, dt), sl));
   const a = g.add(g.mul(h, g.sub(sl, b.d0)), g.mul(yy, e));
@@ -152,9 +136,9 @@ export function splineInverseGraph(g: OnnxGraph, phi: string, y: string, nf: num
 
 /** Builds flow graphs into one OnnxGraph; the transforms' weights are added once per use. */
 export class FlowGraphBuilder {
-  readonly s: SplineConsts;
+  readonly s: RQSpline;
   constructor(readonly g: OnnxGraph, readonly w: FlowWeights, readonly dt: SplineDType = 'float64') {
-    this.s = splineConsts(w.arch);
+    this.s = rqsOf(w.arch);
   }
 
   /** A float32 value in the spline precision. */
