@@ -1,7 +1,7 @@
 import test from 'ava';
 import { decodeModel } from '../src/compute/onnx/proto.js';
 import { OnnxGraph } from '../src/compute/onnx/graph.js';
-import { installedProviders, parseDevice, resolveDevice, Session } from '../src/compute/engine.js';
+import { installedProviders, int64Of, parseDevice, resolveDevice, Session } from '../src/compute/engine.js';
 import { mulberry32 } from '../src/core/random.js';
 
 const sizes = [21, 64, 48, 29];
@@ -110,4 +110,17 @@ test('--device parsing and provider selection: GPU requests fail clearly where t
     t.deepEqual(resolveDevice('auto'), { kind: 'cuda', id: 0 });
   }
   if (!inst.tensorrt) t.throws(() => resolveDevice('tensorrt'), { message: /TensorRT execution provider is not installed/ });
+});
+
+test('int64Of: int32 values (negative, zero, extremes) become the same int64 values, and ONNX Runtime reads them so', async (t) => {
+  const a = Int32Array.of(0, 1, -1, 7, -8, 2147483647, -2147483648, 123456, -98765);
+  t.deepEqual(Array.from(int64Of(a)), Array.from(a, (v) => BigInt(v)));
+  // through a real Gather with int64 indices (what the jet network's embeddings do)
+  const g = new OnnxGraph('gather');
+  const idx = g.input('i', 'int64', ['n']);
+  g.output(g.op('Gather', [g.f32([10, 20, 30, 40]), idx], { axis: 0 }, 'y'));
+  const s = await Session.create(g.toBytes(), { label: 'gather' });
+  const r = await s.run({ i: { data: int64Of(Int32Array.of(3, 0, -1, 2, -4)), dims: [5] } });
+  t.deepEqual(Array.from(r.y.data), [40, 10, 40, 30, 10]);
+  await s.dispose();
 });

@@ -134,6 +134,21 @@ export interface Fetched {
   dims: number[];
 }
 
+/**
+ * int64 feed of int32 values (indices, categories) without a BigInt per element: the two 32-bit halves are
+ * written through an Int32Array view (little-endian, as ONNX raw data; the sign fills the high half).
+ * BigInt64Array.from(a, BigInt) costs ~25% of a jet network's run time at ml-jec sizes.
+ */
+export function int64Of(a: Int32Array): BigInt64Array {
+  const out = new BigInt64Array(a.length);
+  const w = new Int32Array(out.buffer);
+  for (let i = 0; i < a.length; i++) {
+    w[2 * i] = a[i];
+    w[2 * i + 1] = a[i] >> 31;
+  }
+  return out;
+}
+
 const DTYPE: Record<string, 'float32' | 'int64' | 'int32' | 'float64' | 'bool'> = {
   Float32Array: 'float32', BigInt64Array: 'int64', Int32Array: 'int32', Float64Array: 'float64', Uint8Array: 'bool',
 };

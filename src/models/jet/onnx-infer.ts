@@ -1,4 +1,4 @@
-import { Session, type Feed } from '../../compute/engine.js';
+import { int64Of, Session, type Feed } from '../../compute/engine.js';
 import type { JetBlock } from './features.js';
 import { normalizeArch, type JetArch } from './network.js';
 import { jetOnnxGraph, type Weights } from './onnx-graph.js';
@@ -24,12 +24,12 @@ export class JetOnnxRunner {
     const n = p.n;
     const feeds: Record<string, Feed> = {};
     if (this.arch.global) feeds.global = { data: p.global, dims: [n, this.arch.global] };
-    p.globalCats.forEach((c, j) => { feeds[`global_cat${j}`] = { data: BigInt64Array.from(c, BigInt), dims: [n] }; });
+    p.globalCats.forEach((c, j) => { feeds[`global_cat${j}`] = { data: int64Of(c), dims: [n] }; });
     this.arch.types.forEach((t, k) => {
       const { L, num, mask, cats } = p.types[k];
       feeds[`${t.name}_num`] = { data: num, dims: [n, L, t.numerical] };
       feeds[`${t.name}_mask`] = { data: mask, dims: [n, L] };
-      cats.forEach((c, j) => { feeds[`${t.name}_cat${j}`] = { data: BigInt64Array.from(c, BigInt), dims: [n, L] }; });
+      cats.forEach((c, j) => { feeds[`${t.name}_cat${j}`] = { data: int64Of(c), dims: [n, L] }; });
     });
     return feeds;
   }
