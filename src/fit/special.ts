@@ -3,6 +3,7 @@
  * package provides erf/lgamma to full double precision (Math has neither).
  */
 
+import { lentz } from '../stats/continued-fraction.js';
 import { lgamma } from '../stats/gamma.js';
 
 const SQRT_PI = Math.sqrt(Math.PI);
@@ -22,21 +23,7 @@ function erfcPos(x: number): number {
   if (x < 3) return 1 - erfSeries(x);
   if (x > 27) return 0;
   // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))
-  const tiny = 1e-300;
-  let f = x;
-  let c = x;
-  let d = 0;
-  for (let k = 1; k < 300; k++) {
-    const a = k / 2;
-    d = x + a * d;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = x + a / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const delta = c * d;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
+  const f = lentz({ f: x, c: x, d: 0 }, (k) => k / 2, () => x, 300);
   return Math.exp(-x * x) / (SQRT_PI * f);
 }
 

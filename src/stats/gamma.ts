@@ -1,3 +1,5 @@
+import { lentz } from './continued-fraction.js';
+
 /**
  * log Gamma and the regularised incomplete gamma functions in float64, one implementation for the chi2
  * p-values of validate (stats/chi2.ts) and the fit's gamma PDFs and GOF (fit/special.ts re-exports them).
@@ -28,23 +30,11 @@ function gammaSeries(a: number, x: number, lg: number): number {
 
 /** Q(a, x) by its continued fraction (modified Lentz, NR §6.2), for x >= a + 1. */
 function gammaFraction(a: number, x: number, lg: number): number {
-  const tiny = 1e-300;
+  // NR's gcf: 1 / (b0 - 1(1-a) / (b0 + 2 - 2(2-a) / (b0 + 4 - ...))), b0 = x + 1 - a
   let b = x + 1 - a;
-  let c = 1 / tiny;
-  let d = 1 / b;
-  let h = d;
-  for (let i = 1; i < 10000; i++) {
-    const an = -i * (i - a);
-    b += 2;
-    d = an * d + b;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = b + an / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const del = d * c;
-    h *= del;
-    if (Math.abs(del - 1) < 1e-16) break;
-  }
+  const start = { f: 1 / b, c: 1 / 1e-300, d: 1 / b };
+  // b accumulates (b += 2 per term, called once per term in order), as the fits' seeded p-values were made
+  const h = lentz(start, (i) => -i * (i - a), () => (b += 2), 10000);
   return Math.exp(lg) * h;
 }
 
