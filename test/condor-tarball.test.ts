@@ -1,13 +1,12 @@
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { loadBundle, writeBundle } from '../src/bundle/bundle.js';
 import { runLocal } from '../src/condor/local.js';
 import { openTable } from '../src/io/formats.js';
-import { ROOT, fixture, tempDir } from './helpers/fixtures.js';
+import { fixture, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
+import { ntcorrTarball } from './helpers/condor-check.js';
 
 // --transfer --tarball: the worker has node but no ntcorr; the job unpacks the shipped tarball
 // (npm-pack layout: package/bin/ntcorr.js) in its scratch folder and runs that.
@@ -19,19 +18,7 @@ test('the wrapper unpacks an ntcorr tarball on the worker and runs it', async (t
     name: 'm', kind: 'derived', inputs: ['LeadPhoton_pt'], outputs: [{ name: 'pt2', type: 'float64' }],
     config: { columns: { pt2: 'LeadPhoton_pt * 2' } }, provenance: { createdBy: 'test', created: '2026-01-01', source: 'hand-written' },
   });
-  // A stand-in for an installed ntcorr: its launcher runs this checkout (through tsx instead of dist/).
-  const pkg = join(tmp, 'pkg', 'package', 'bin');
-  mkdirSync(pkg, { recursive: true });
-  writeFileSync(join(pkg, 'ntcorr.js'), [
-    `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};`,
-    'register();',
-    `const { main } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'src/cli/main.ts')).href)});`,
-    'main(process.argv.slice(2)).then((code) => { process.exitCode = code; });',
-    '',
-  ].join('\n'));
-  writeFileSync(join(tmp, 'pkg', 'package', 'package.json'), '{"type":"module"}\n');
-  const tarball = join(tmp, 'ntcorr.tgz');
-  t.is(spawnSync('tar', ['-czf', tarball, '-C', join(tmp, 'pkg'), 'package']).status, 0);
+  const tarball = ntcorrTarball(tmp);
 
   const inDir = join(tmp, 'in');
   mkdirSync(inDir);

@@ -9,11 +9,11 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { parquetReadObjects } from 'hyparquet';
 import { ROOT, tempDir } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
+import { ntcorrTarball } from './helpers/condor-check.js';
 import { runLocal } from '../src/condor/local.js';
 import { readManifest } from '../src/condor/jobfolder.js';
 import { folderStatus } from '../src/condor/status.js';
@@ -30,22 +30,6 @@ const rowsOf = async (p: string) => {
 };
 const resources = { maxRetries: 0, extra: [] };
 
-/** An ntcorr "installation" for the worker: npm-pack layout whose launcher runs this checkout through tsx. */
-function tarball(): string {
-  const bin = join(tmp, 'pkg', 'package', 'bin');
-  mkdirSync(bin, { recursive: true });
-  writeFileSync(join(bin, 'ntcorr.js'), [
-    `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};`,
-    'register();',
-    `const { main } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'src/cli/main.ts')).href)});`,
-    'main(process.argv.slice(2)).then((code) => { process.exitCode = code; });',
-    '',
-  ].join('\n'));
-  writeFileSync(join(tmp, 'pkg', 'package', 'package.json'), '{"type":"module"}\n');
-  const tgz = join(tmp, 'ntcorr.tgz');
-  if (spawnSync('tar', ['-czf', tgz, '-C', join(tmp, 'pkg'), 'package']).status !== 0) throw new Error('tar failed');
-  return tgz;
-}
 
 test('condor toys --transfer: files in, checked outputs back per job; a failed job overwrites nothing; status, resubmit, merge = one run', async (t) => {
   // The study's files, apart from the job folder and the outputs (as on a submit node).
@@ -57,7 +41,7 @@ test('condor toys --transfer: files in, checked outputs back per job; a failed j
   writeFileSync(join(src, 'fit.json'), JSON.stringify({ fit: { parameters: fit } }));
   const jobs = join(tmp, 'tjobs');
   const outs = join(tmp, 'tout');
-  const tgz = tarball();
+  const tgz = ntcorrTarball(tmp);
   const study = ['--gen-model', join(src, 'gen', 'gauss-exp-gen.yaml'), '--from-fit', join(src, 'fit.json'), '--randomize-start', '1.5', '--seed', '13'];
   const r = runCli(['condor', 'toys', '-m', join(src, 'gauss-exp.yaml'), '-N', '6', '--toys-per-job', '2', '-d', jobs, '-o', outs,
     '--transfer', '--tarball', tgz, '--ntcorr', 'no-such-ntcorr', '--max-retries', '0', '--dry-run', ...study]);

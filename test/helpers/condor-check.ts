@@ -1,9 +1,34 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { openTable } from '../../src/io/formats.js';
+import { ROOT } from './fixtures.js';
 
 /** An output column and DuckDB's own computation of it on the input (SQL over the input's columns, alias i). */
 export interface Check { column: string; sql: string; relTol: number }
+
+/**
+ * A stand-in for an installed ntcorr, shipped with --tarball: an npm-pack layout (package/bin/ntcorr.js)
+ * whose launcher runs this checkout through tsx instead of dist/. Written under `dir`; returns the .tgz.
+ */
+export function ntcorrTarball(dir: string): string {
+  const bin = join(dir, 'pkg', 'package', 'bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'ntcorr.js'), [
+    `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};`,
+    'register();',
+    `const { main } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'src/cli/main.ts')).href)});`,
+    'main(process.argv.slice(2)).then((code) => { process.exitCode = code; });',
+    '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'pkg', 'package', 'package.json'), '{"type":"module"}\n');
+  const tgz = join(dir, 'ntcorr.tgz');
+  const tar = spawnSync('tar', ['-czf', tgz, '-C', join(dir, 'pkg'), 'package']);
+  if (tar.status !== 0) throw new Error(`tar failed (status ${tar.status}): ${String(tar.stderr)}`);
+  return tgz;
+}
 
 /** A truncated copy: a file a job must fail on. */
 export function truncated(src: string, dst: string): void {
