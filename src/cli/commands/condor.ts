@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+import type { Resources } from '../../condor/jobfolder.js';
 import { NtcorrError } from '../../core/errors.js';
 import { seedOption } from '../options.js';
 import { parseRandomizeStart, studyOptions } from './toys.js';
@@ -8,13 +9,8 @@ import { parseRandomizeStart, studyOptions } from './toys.js';
  * files). The heavy modules load inside the handlers so `ntcorr --help` stays fast.
  */
 
-interface CommonJobArgs {
-  model: string;
-  dir: string;
-  'out-dir'?: string;
-  'in-place'?: boolean;
-  transfer: boolean;
-  'files-per-job': number;
+/** The HTCondor resource requests `condor submit` and `condor toys` share (resourceOptions / resourcesFrom). */
+interface ResourceArgs {
   'request-cpus'?: number;
   'request-memory'?: string;
   'request-disk'?: string;
@@ -23,6 +19,43 @@ interface CommonJobArgs {
   flavour?: string;
   'max-retries': number;
   extra: string[];
+}
+
+/** The resource options of every job-folder command; `cpus`, `memory` and `disk` are the help texts' words. */
+function resourceOptions<T>(y: Argv<T>, help: { cpus: string; memory: string; disk: string }): Argv<T> {
+  return y
+    .option('request-cpus', { type: 'number', describe: `request_cpus (${help.cpus})` })
+    .option('request-memory', { type: 'string', describe: `request_memory, e.g. ${help.memory}` })
+    .option('request-disk', { type: 'string', describe: `request_disk, e.g. ${help.disk}` })
+    .option('max-runtime', { type: 'string', describe: "CERN +MaxRuntime, e.g. 3h or 10800 (seconds)" })
+    .option('flavour', { type: 'string', describe: 'CERN +JobFlavour: espresso, microcentury, longlunch, workday, tomorrow, testmatch, nextweek' })
+    .option('max-retries', { type: 'number', default: 2, describe: 'HTCondor reruns a job that exits non-zero up to this many times' })
+    .option('extra', { type: 'string', array: true, default: [] as string[], describe: "Extra submit command 'key = value' (repeatable)" });
+}
+
+/** The manifest's resources from the options, each unit and name checked (condor/resources.ts). */
+async function resourcesFrom(a: ResourceArgs): Promise<Resources> {
+  const { checkFlavour, parseDuration, parseExtra, parseSize } = await import('../../condor/resources.js');
+  return {
+    cpus: a['request-cpus'],
+    memory: a['request-memory'] ? parseSize(a['request-memory'], '--request-memory', 'MB') : undefined,
+    disk: a['request-disk'] ? parseSize(a['request-disk'], '--request-disk', 'KB') : undefined,
+    gpus: a['request-gpus'],
+    flavour: a.flavour ? checkFlavour(a.flavour) : undefined,
+    maxRuntime: a['max-runtime'] ? parseDuration(a['max-runtime']) : undefined,
+    maxRetries: a['max-retries'],
+    extra: a.extra.map(parseExtra),
+  };
+}
+
+interface CommonJobArgs extends ResourceArgs {
+  model: string;
+  dir: string;
+  'out-dir'?: string;
+  'in-place'?: boolean;
+  transfer: boolean;
+  'files-per-job': number;
+  'request-gpus'?: number;
   'apply-args'?: string;
   ntcorr?: string;
   tarball?: string;
@@ -34,21 +67,14 @@ interface CommonJobArgs {
 }
 
 function jobOptions<T>(y: Argv<T>): Argv<T> {
-  return y
+  return resourceOptions(y, { cpus: 'default 1', memory: '4GB', disk: '10GB' })
     .option('dir', { alias: 'd', type: 'string', describe: 'Job folder to write (submit description, wrapper, lists, logs)' })
     .option('out-dir', { alias: 'o', type: 'string', describe: 'Folder for the corrected files (the inputs\' paths below --base; never over an input)' })
     .option('base', { type: 'string', describe: 'Outputs keep the inputs\' paths below this folder (default: their longest common folder)' })
     .option('in-place', { type: 'boolean', describe: 'Add the columns to the input files themselves (needs a shared filesystem)' })
     .option('transfer', { type: 'boolean', default: false, describe: 'No shared filesystem: HTCondor transfers inputs, model and outputs' })
     .option('files-per-job', { type: 'number', default: 1, describe: 'Files per job (shared filesystem only)' })
-    .option('request-cpus', { type: 'number', describe: 'request_cpus (default 1)' })
-    .option('request-memory', { type: 'string', describe: 'request_memory, e.g. 4GB' })
-    .option('request-disk', { type: 'string', describe: 'request_disk, e.g. 10GB' })
     .option('request-gpus', { type: 'number', describe: 'request_gpus, e.g. 1 (add --apply-args "--backend tensorflow")' })
-    .option('max-runtime', { type: 'string', describe: "CERN +MaxRuntime, e.g. 3h or 10800 (seconds)" })
-    .option('flavour', { type: 'string', describe: 'CERN +JobFlavour: espresso, microcentury, longlunch, workday, tomorrow, testmatch, nextweek' })
-    .option('max-retries', { type: 'number', default: 2, describe: 'HTCondor reruns a job that exits non-zero up to this many times' })
-    .option('extra', { type: 'string', array: true, default: [] as string[], describe: "Extra submit command 'key = value' (repeatable)" })
     .option('apply-args', { type: 'string', describe: 'More ntcorr apply options for every job, e.g. "--chunk-rows 50000 --where \'mass > 80\'"' })
     .option('ntcorr', { type: 'string', describe: 'Command that runs ntcorr on the worker (default: this installation, via node)' })
     .option('tarball', { type: 'string', describe: 'ntcorr tarball shipped to the worker and unpacked there (with --transfer)' })
@@ -60,7 +86,6 @@ function jobOptions<T>(y: Argv<T>): Argv<T> {
 
 async function createFrom(a: CommonJobArgs & { globs: string[] }, modelMayBeMissing: boolean) {
   const { createJobFolder } = await import('../../condor/create.js');
-  const { checkFlavour, parseDuration, parseExtra, parseSize } = await import('../../condor/resources.js');
   const { shellSplit } = await import('../../condor/quote.js');
   const { basename } = await import('node:path');
   const applyArgs = a['apply-args'] ? shellSplit(a['apply-args']) : [];
@@ -93,16 +118,7 @@ async function createFrom(a: CommonJobArgs & { globs: string[] }, modelMayBeMiss
     tarball: a.tarball,
     setup: a.setup,
     force: a.force,
-    resources: {
-      cpus: a['request-cpus'],
-      memory: a['request-memory'] ? parseSize(a['request-memory'], '--request-memory', 'MB') : undefined,
-      disk: a['request-disk'] ? parseSize(a['request-disk'], '--request-disk', 'KB') : undefined,
-      gpus: a['request-gpus'],
-      flavour: a.flavour ? checkFlavour(a.flavour) : undefined,
-      maxRuntime: a['max-runtime'] ? parseDuration(a['max-runtime']) : undefined,
-      maxRetries: a['max-retries'],
-      extra: a.extra.map(parseExtra),
-    },
+    resources: await resourcesFrom(a),
   });
 }
 
@@ -328,15 +344,14 @@ const verify: CommandModule<object, { model: string; files: string[] }> = {
 type ToysArgs = {
   model: string; 'gen-model'?: string; 'from-fit'?: string; 'gen-values': string; 'randomize-start'?: string; 'gof-bins': number; vary: string; strategy: number; tol: number;
   N: number; 'toys-per-job': number; seed: number; dir?: string; 'out-dir': string; transfer: boolean; tarball?: string;
-  'request-cpus'?: number; 'request-memory'?: string; 'request-disk'?: string; 'max-runtime'?: string; flavour?: string; 'max-retries': number;
-  extra: string[]; ntcorr?: string; setup?: string; force: boolean; 'dry-run': boolean;
-};
+  ntcorr?: string; setup?: string; force: boolean; 'dry-run': boolean;
+} & ResourceArgs;
 
 const toys: CommandModule<object, ToysArgs> = {
   command: 'toys',
   describe: 'Split a toy study over HTCondor jobs (toy ranges; toy i always uses the stream (seed, i)); join them with ntcorr toys merge',
   builder: (y) =>
-    studyOptions(y)
+    resourceOptions(studyOptions(y), { cpus: 'default 1; also the --threads of each job', memory: '2GB', disk: '1GB' })
       .option('model', { alias: 'm', type: 'string', demandOption: true, describe: 'Fitting model YAML' })
       .option('N', { alias: 'n', type: 'number', demandOption: true, describe: 'Toys in the whole study' })
       .option('toys-per-job', { type: 'number', default: 100, describe: 'Toys per job (the last job takes the rest)' })
@@ -345,13 +360,6 @@ const toys: CommandModule<object, ToysArgs> = {
       .option('out-dir', { alias: 'o', type: 'string', demandOption: true, describe: 'Folder for the job outputs OUT/job-<id>/ (written in place, or transferred back with --transfer)' })
       .option('transfer', { type: 'boolean', default: false, describe: 'No shared filesystem: HTCondor transfers the model file(s) and fit result in, each job\'s toys.parquet + summary.yaml back' })
       .option('tarball', { type: 'string', describe: 'ntcorr tarball shipped to the worker and unpacked there (with --transfer)' })
-      .option('request-cpus', { type: 'number', describe: 'request_cpus (default 1; also the --threads of each job)' })
-      .option('request-memory', { type: 'string', describe: 'request_memory, e.g. 2GB' })
-      .option('request-disk', { type: 'string', describe: 'request_disk, e.g. 1GB' })
-      .option('max-runtime', { type: 'string', describe: 'CERN +MaxRuntime, e.g. 3h or 10800 (seconds)' })
-      .option('flavour', { type: 'string', describe: 'CERN +JobFlavour: espresso, microcentury, longlunch, workday, tomorrow, testmatch, nextweek' })
-      .option('max-retries', { type: 'number', default: 2, describe: 'HTCondor reruns a job that exits non-zero up to this many times' })
-      .option('extra', { type: 'string', array: true, default: [] as string[], describe: "Extra submit command 'key = value' (repeatable)" })
       .option('ntcorr', { type: 'string', describe: 'Command that runs ntcorr on the worker (default: this installation, via node)' })
       .option('setup', { type: 'string', describe: 'Shell line run first on the worker' })
       .option('force', { type: 'boolean', default: false, describe: 'Write into an existing, non-empty job folder' })
@@ -361,7 +369,6 @@ const toys: CommandModule<object, ToysArgs> = {
       .example('$0 condor status condor-jobs/toys-fit.yaml && $0 toys merge /eos/user/j/jdoe/toys/job-* --out toys-all', 'follow the jobs (condor resubmit reruns failed ones), then merge') as unknown as Argv<ToysArgs>,
   handler: async (a) => {
     const { createToysJobFolder } = await import('../../condor/toys.js');
-    const { checkFlavour, parseDuration, parseExtra, parseSize } = await import('../../condor/resources.js');
     const { shellSplit } = await import('../../condor/quote.js');
     const { SUBMIT_FILE, LIST_FILE, writeManifest } = await import('../../condor/jobfolder.js');
     const { basename } = await import('node:path');
@@ -378,15 +385,7 @@ const toys: CommandModule<object, ToysArgs> = {
       model: a.model, genModel: a['gen-model'], fromFit: a['from-fit'],
       toys: a.N, toysPerJob: a['toys-per-job'], seed: a.seed, outDir: a['out-dir'], toysArgs, transfer: a.transfer, tarball: a.tarball,
       ntcorr: a.ntcorr ? shellSplit(a.ntcorr) : undefined, setup: a.setup, force: a.force,
-      resources: {
-        cpus: a['request-cpus'],
-        memory: a['request-memory'] ? parseSize(a['request-memory'], '--request-memory', 'MB') : undefined,
-        disk: a['request-disk'] ? parseSize(a['request-disk'], '--request-disk', 'KB') : undefined,
-        flavour: a.flavour ? checkFlavour(a.flavour) : undefined,
-        maxRuntime: a['max-runtime'] ? parseDuration(a['max-runtime']) : undefined,
-        maxRetries: a['max-retries'],
-        extra: a.extra.map(parseExtra),
-      },
+      resources: await resourcesFrom(a),
     });
     console.log(`job folder ${dir}: ${manifest.jobs.length} job(s) for ${a.N} toys (${SUBMIT_FILE}, ${LIST_FILE}); outputs ${manifest.outDir}/job-<id>/`);
     const submitted = await submitRound(dir, SUBMIT_FILE, a['dry-run']);
