@@ -187,24 +187,35 @@ export class Session {
   get inputNames(): readonly string[] { return this.session.inputNames; }
   get outputNames(): readonly string[] { return this.session.outputNames; }
 
-  /** Runs the graph; returns the requested outputs (default: all) as float32 arrays with shapes. */
-  async run(feeds: Record<string, Feed>, outputs?: readonly string[]): Promise<Record<string, Fetched>> {
+  /**
+   * Runs the graph; returns the requested outputs (default: all) as float32 arrays with shapes. Outputs
+   * named in `into` are written into the given float32 arrays (exact shape; e.g. views of a WebAssembly
+   * kernel's memory, saving a copy) and returned as those arrays.
+   */
+  async run(feeds: Record<string, Feed>, outputs?: readonly string[], into?: Record<string, { data: Float32Array; dims: readonly number[] }>): Promise<Record<string, Fetched>> {
     const ort = loadOrt()!;
-    const t: Record<string, Ort.Tensor> = {};
-    for (const [name, f] of Object.entries(feeds)) {
+    const tensor = (name: string, f: Feed, what: string) => {
       const type = DTYPE[f.data.constructor.name];
-      if (!type) throw new Error(`${this.label}: input ${name}: unsupported array type ${f.data.constructor.name}`);
-      t[name] = new ort.Tensor(type, f.data as never, f.dims as number[]);
+      if (!type) throw new Error(`${this.label}: ${what} ${name}: unsupported array type ${f.data.constructor.name}`);
+      return new ort.Tensor(type, f.data as never, f.dims as number[]);
+    };
+    const t: Record<string, Ort.Tensor> = {};
+    for (const [name, f] of Object.entries(feeds)) t[name] = tensor(name, f, 'input');
+    let fetches: string[] | Record<string, Ort.Tensor | null> | undefined = outputs as string[] | undefined;
+    if (into) {
+      fetches = {};
+      for (const name of outputs ?? this.session.outputNames) fetches[name] = into[name] ? tensor(name, into[name], 'output') : null;
     }
     let r: Ort.InferenceSession.ReturnType;
     try {
-      r = outputs ? await this.session.run(t, outputs as string[]) : await this.session.run(t);
+      r = fetches ? await this.session.run(t, fetches as never) : await this.session.run(t);
     } catch (e) {
       throw new NtcorrError(`${this.label}: ONNX Runtime run failed: ${(e as Error).message.split('\n')[0]}`, { cause: e });
     }
     const out: Record<string, Fetched> = {};
     for (const [name, v] of Object.entries(r)) {
-      const data = v.data instanceof Float32Array ? v.data : Float32Array.from(v.data as ArrayLike<number>);
+      const given = into?.[name];
+      const data = given ? given.data : v.data instanceof Float32Array ? v.data : Float32Array.from(v.data as ArrayLike<number>);
       out[name] = { data, dims: v.dims.map(Number) };
     }
     return out;

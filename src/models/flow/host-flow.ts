@@ -4,14 +4,14 @@ import { type FlowWeights, paramsPerFeature } from './arch.js';
 import { planTransform, type TransformPlan } from './incremental.js';
 import { FlowGraphBuilder } from './onnx-flow.js';
 import { rqsOf } from './rqs.js';
-import { splineScratch, splineForwardBatch, splineInverseBatch } from './spline64.js';
+import { SplineKernel } from './kernel/spline-kernel.js';
 
 /**
  * The flow on ONNX Runtime with a HOST spline: ONNX Runtime runs only the float32 MADE networks, the
- * float64 spline runs in JS between them (spline64.ts, one fused pass per element). The single graph of
+ * float64 spline runs between them in a WebAssembly SIMD kernel (kernel/spline-kernel.ts, ~150 ns per
+ * element; ONNX Runtime writes the MADE output straight into the kernel's memory). The single graph of
  * onnx-flow.ts spends most of its time in ~100 float64 elementwise passes over [rows, features, bins]
- * tensors per spline; fused per element in JS (~300 ns per element, scalar) it is somewhat cheaper: x1.1-1.5
- * over the single graph on one thread, a wash for nsf_a on 2 workers (bench/flow.ts prints both routes).
+ * tensors per spline (bench/flow.ts prints both routes).
  * The transposed MatMuls below run at ~55 GFLOP/s against ~77 for [N, K] @ W with W prepacked.
  * * forward: one session per transform, [x, c] -> phi [N, F*P] (row-major);
  * * inverse: the exact incremental inverse of incremental.ts as one session per (transform, step), in a
@@ -105,15 +105,23 @@ export function hostFlowGraphs(w: FlowWeights): HostFlowGraphs {
   return { forward, inverse };
 }
 
+/** A flow's batch buffers (see HostSplineFlow.scratch): JS activations, and views of the spline kernel's memory. */
+interface Workspace {
+  A: Float32Array[];
+  k: { readonly phi: Float32Array; readonly z: Float64Array; readonly xa: Float64Array; readonly xb: Float64Array; readonly ladj: Float64Array; readonly cols: Int32Array };
+}
+
 /** The sessions of one flow; forward, inverse and correction of batches (one call = one batch). */
 export class HostSplineFlow {
   private readonly plans: TransformPlan[];
+  private readonly kernel: SplineKernel;
   private constructor(
     readonly w: FlowWeights,
     private readonly fwd: Session[],
     private readonly inv: (Session | null)[][],
   ) {
     this.plans = w.transforms.map((_, t) => planTransform(w, t));
+    this.kernel = new SplineKernel(rqsOf(w.arch));
   }
 
   get device(): Session['device'] {
@@ -139,34 +147,48 @@ export class HostSplineFlow {
 
   /** x [n, F] float32 -> z [n, F] float64, and ladj [n] (summed over transforms) when asked. */
   async forward(x: Float32Array, c: Float32Array, n: number, withLadj = false): Promise<{ z: Float64Array; ladj?: Float64Array }> {
+    const ws = await this.forwardInto(x, c, n, withLadj);
+    return { z: ws.k.z.slice(0, n * this.w.arch.features), ladj: withLadj ? ws.k.ladj.slice(0, n) : undefined };
+  }
+
+  /** The forward, leaving z (and ladj) in the workspace. */
+  private async forwardInto(x: Float32Array, c: Float32Array, n: number, withLadj: boolean): Promise<Workspace> {
     const { features: F, context: C } = this.w.arch;
     const P = paramsPerFeature(this.w.arch);
-    const spline = rqsOf(this.w.arch);
-    const k = splineScratch(spline);
-    const z = Float64Array.from(x);
+    const ws = this.scratch(n);
+    const z = ws.k.z.subarray(0, n * F);
+    z.set(x);
+    const ladj = withLadj ? ws.k.ladj.subarray(0, n).fill(0) : undefined;
     const x32 = Float32Array.from(x);
-    const ladj = withLadj ? new Float64Array(n) : undefined;
+    const phi = { data: ws.k.phi.subarray(0, n * F * P), dims: [n, F * P] };
     for (let t = 0; t < this.fwd.length; t++) {
-      const r = await this.fwd[t].run({ x: { data: x32, dims: [n, F] }, c: { data: c, dims: [n, C] } });
-      splineForwardBatch(r.phi.data, { row: F * P, feature: P, param: 1 }, n, F, z, F, spline, k, ladj);
+      await this.fwd[t].run({ x: { data: x32, dims: [n, F] }, c: { data: c, dims: [n, C] } }, undefined, { phi });
+      this.kernel.forward(phi.data, { row: F * P, feature: P, param: 1 }, n, F, z, F, ladj, ws.k.cols);
       if (t < this.fwd.length - 1) x32.set(z);
     }
-    return { z, ladj };
+    return ws;
   }
 
   /** z [n, F] float64 -> x [n, F] float64 through every transform's exact incremental inverse. */
   async inverse(z: Float64Array, c: Float32Array, n: number): Promise<Float64Array> {
+    const ws = this.scratch(n);
+    ws.k.z.set(z.subarray(0, n * this.w.arch.features));
+    return (await this.inverseFrom(ws, c, n)).slice(0, n * this.w.arch.features);
+  }
+
+  /** The inverse of the workspace's z; returns the workspace view holding x. */
+  private async inverseFrom(ws: Workspace, c: Float32Array, n: number): Promise<Float64Array> {
     const { features: F, context: C } = this.w.arch;
     const P = paramsPerFeature(this.w.arch);
-    const spline = rqsOf(this.w.arch);
-    const k = splineScratch(spline);
-    const { A, xs } = this.scratch(n);
+    const { A } = ws;
+    const xs = [ws.k.xa.subarray(0, n * F), ws.k.xb.subarray(0, n * F)];
     for (let r = 0; r < n; r++) for (let j = 0; j < C; j++) A[0][j * n + r] = c[r * C + j];
-    let y = z;
+    let y = ws.k.z.subarray(0, n * F);
     for (let t = this.plans.length - 1; t >= 0; t--) {
       const plan = this.plans[t];
       // Every feature is written once per transform, and a step reads only rows of A written before it.
       const x = xs[t % 2];
+      const last = plan.layers[plan.layers.length - 1];
       for (let s = 0; s < plan.steps; s++) {
         const session = this.inv[t][s];
         if (!session) continue;
@@ -176,15 +198,18 @@ export class HostSplineFlow {
           const old = l === 0 ? L.prefixIn[s] : plan.layers[l - 1].block[s][0];
           if (b1 > b0 && old > 0) feeds[`a${l}`] = { data: A[l].subarray(0, old * n), dims: [old, n] };
         });
-        const r = await session.run(feeds);
+        const [p0, p1] = last.block[s];
+        const into = p1 > p0 ? { phi: { data: ws.k.phi.subarray(0, (p1 - p0) * n), dims: [p1 - p0, n] } } : undefined;
+        const r = await session.run(feeds, undefined, into);
         for (let l = 1; l < plan.layers.length; l++) {
           const h = r[`h${l}`];
           if (h) A[l].set(h.data, plan.layers[l - 1].block[s][0] * n);
         }
         const [f0, f1] = plan.featureBlock[s];
         if (f1 === f0) continue;
-        const cols = plan.featureOrder.slice(f0, f1);
-        splineInverseBatch(r.phi.data, { row: 1, feature: P * n, param: n }, n, f1 - f0, y, F, cols, x, spline, k);
+        const cols = ws.k.cols.subarray(0, f1 - f0);
+        cols.set(plan.featureOrder.slice(f0, f1));
+        this.kernel.inverse(r.phi.data, { row: 1, feature: P * n, param: n }, n, f1 - f0, y, F, cols, x);
         // The produced features are inputs of the next steps (float32, after the context rows).
         for (let q = f0; q < f1; q++) {
           const row = A[0].subarray((C + q) * n, (C + q + 1) * n);
@@ -194,19 +219,29 @@ export class HostSplineFlow {
       }
       y = x;
     }
-    return y.slice();
+    return y;
   }
 
-  private buffers?: { n: number; A: Float32Array[]; xs: Float64Array[] };
+  private buffers?: { n: number; ws: Workspace };
 
-  /** The inverse's activation and ping-pong buffers for n rows, reused across batches (workers run many of ~3 MB). */
-  private scratch(n: number): { A: Float32Array[]; xs: Float64Array[] } {
+  /**
+   * The batch buffers for n rows, reused across batches (workers run many of ~3 MB): the inverse's
+   * activations (JS), and in the kernel's memory the MADE output, z, the inverse's ping-pong x, ladj and
+   * the feature columns. Remade when n changes (that invalidates the previous kernel views).
+   */
+  private scratch(n: number): Workspace {
     if (this.buffers?.n !== n) {
       const { features: F, context: C } = this.w.arch;
+      const P = paramsPerFeature(this.w.arch);
       const A = [new Float32Array((C + F) * n), ...this.plans[0].layers.slice(0, -1).map((L) => new Float32Array(L.out * n))];
-      this.buffers = { n, A, xs: [new Float64Array(n * F), new Float64Array(n * F)] };
+      const k = this.kernel.workspace({ phi: ['f32', n * F * P], z: ['f64', n * F], xa: ['f64', n * F], xb: ['f64', n * F], ladj: ['f64', n], cols: ['i32', F] });
+      this.buffers = { n, ws: { A, k } };
     }
-    return this.buffers;
+    const ws = this.buffers.ws;
+    // The forward's columns are 0..F-1; the inverse overwrites a prefix per step.
+    const cols = ws.k.cols;
+    for (let q = 0; q < cols.length; q++) cols[q] = q;
+    return ws;
   }
 
   /** x_corr = T^-1(T(x | c, is-data 0) | c, is-data 1) for one batch (the is-data slot of c ignored). */
@@ -214,9 +249,9 @@ export class HostSplineFlow {
     const C = this.w.arch.context;
     const c0 = Float32Array.from(c);
     for (let r = 0; r < n; r++) c0[r * C + C - 1] = 0;
-    const { z } = await this.forward(x, c0, n);
+    const ws = await this.forwardInto(x, c0, n, false);
     for (let r = 0; r < n; r++) c0[r * C + C - 1] = 1;
-    return Float32Array.from(await this.inverse(z, c0, n));
+    return Float32Array.from(await this.inverseFrom(ws, c0, n));
   }
 
   async dispose(): Promise<void> {

@@ -1,10 +1,9 @@
 import type { RQSpline } from './rqs.js';
 
 /**
- * The float64 host strategy of the rational-quadratic spline (rqs.ts): the reference the tfjs path is
- * tested against, the incremental inverse, and the host spline of the ONNX Runtime engine (host-flow.ts:
- * the batched variants below, one fused pass per element instead of ~100 float64 tensor passes). All
- * share the helpers here.
+ * The float64 host strategy of the rational-quadratic spline (rqs.ts), one element at a time: the
+ * reference the tfjs path and the batched WebAssembly kernel of the ONNX Runtime engine
+ * (kernel/spline-kernel.ts) are tested against, and the incremental inverse.
  */
 export interface Knots {
   X: Float64Array;
@@ -23,7 +22,7 @@ const EXP_T1 = Float64Array.from({ length: 32 }, (_, j) => Math.exp((j * Math.LN
 const EXP_T2 = Float64Array.from({ length: 129 }, (_, m) => 2 ** (m - 64));
 
 /** e^x to float64 precision (~1e-14 relative); Math.exp outside |x| < 40. */
-export function exp64(x: number): number {
+function exp64(x: number): number {
   if (!(x > -40 && x < 40)) return Math.exp(x);
   const kd = x * EXP_INV + EXP_ROUND - EXP_ROUND;
   const r = x - kd * EXP_HI - kd * EXP_LO;
@@ -85,23 +84,6 @@ function bin(knots: Float64Array, v: number): number {
   return c - 1;
 }
 
-/**
- * The same bin from the weights, without the knot array: the knots increase, so counting stops at the
- * first one >= v. Returns the bin and leaves the cumulative weight before it in cum[0].
- */
-function binOf(e: Float64Array, s: number, K: number, bound: number, v: number, cum: Float64Array): number {
-  const inv = 1 / s;
-  let c = 0;
-  let b = -1;
-  for (let j = 0; j <= K; j++) {
-    if (!(knot(c, inv, bound) < v)) break;
-    b = j;
-    cum[0] = c;
-    if (j < K) c += e[j];
-  }
-  return b;
-}
-
 /** y of the bin's rational quadratic at x; log dy/dx into out[1] when out is given. */
 function rqForward(x0: number, x1: number, y0: number, y1: number, d0: number, d1: number, x: number, out?: Float64Array): number {
   const s = (y1 - y0) / (x1 - x0);
@@ -139,86 +121,4 @@ export function splineInverse(k: Knots, y: number): number {
   const b = bin(k.Y, y);
   if (b < 0 || b >= K) return y;
   return rqInverse(k.X[b], k.X[b + 1], k.Y[b], k.Y[b + 1], k.D[b], k.D[b + 1], y);
-}
-
-/**
- * Where a batch's spline parameters lie: parameter p of feature q of row r at
- * phi[r * row + q * feature + p * param] (row-major MLP output [n, nf * P]: row = nf * P, feature = P,
- * param = 1; transposed [nf * P, n]: row = 1, feature = P * n, param = n).
- */
-export interface PhiLayout {
-  row: number;
-  feature: number;
-  param: number;
-}
-
-/** Scratch for the batched functions (reused across elements and calls). */
-export interface SplineScratch {
-  e: Float64Array;
-  t: Float64Array;
-}
-
-export function splineScratch(spline: RQSpline): SplineScratch {
-  return { e: new Float64Array(spline.bins), t: new Float64Array(2) };
-}
-
-/**
- * Batched forward of features q = 0..nf-1 of n rows: v[r * vs + q] = spline(v[r * vs + q]) in place;
- * ladj[r] += sum over q of log dy/dx (features summed first, as zuko). Per element only what the result
- * needs: all weights of both coordinates (the softmax sums), the two knots of the bin, its two derivatives.
- */
-export function splineForwardBatch(phi: ArrayLike<number>, lay: PhiLayout, n: number, nf: number, v: Float64Array, vs: number, spline: RQSpline, sc: SplineScratch, ladj?: Float64Array): void {
-  const { bins: K, bound } = spline;
-  const a1 = 1 / Math.abs(Math.log(spline.slope));
-  const { e, t } = sc;
-  const ps = lay.param;
-  for (let r = 0; r < n; r++) {
-    let sum = 0;
-    for (let q = 0; q < nf; q++) {
-      const off = r * lay.row + q * lay.feature;
-      const x = v[r * vs + q];
-      const sx = weights(phi, off, ps, K, 2 * a1, e);
-      const b = binOf(e, sx, K, bound, x, t);
-      if (b < 0 || b >= K) continue;
-      const x0 = knot(t[0], 1 / sx, bound);
-      const x1 = knot(t[0] + e[b], 1 / sx, bound);
-      const sy = weights(phi, off + K * ps, ps, K, 2 * a1, e);
-      let cy = 0;
-      for (let j = 0; j < b; j++) cy += e[j];
-      const y0 = knot(cy, 1 / sy, bound);
-      const y1 = knot(cy + e[b], 1 / sy, bound);
-      v[r * vs + q] = rqForward(x0, x1, y0, y1, derivative(phi, off, ps, K, a1, b), derivative(phi, off, ps, K, a1, b + 1), x, t);
-      sum += t[1];
-    }
-    if (ladj) ladj[r] += sum;
-  }
-}
-
-/**
- * Batched inverse of nf features of n rows: x[r * vs + cols[q]] = spline^-1(y[r * vs + cols[q]]), feature q's
- * parameters at lay (see splineForwardBatch for what is computed).
- */
-export function splineInverseBatch(phi: ArrayLike<number>, lay: PhiLayout, n: number, nf: number, y: Float64Array, vs: number, cols: ArrayLike<number>, x: Float64Array, spline: RQSpline, sc: SplineScratch): void {
-  const { bins: K, bound } = spline;
-  const a1 = 1 / Math.abs(Math.log(spline.slope));
-  const { e, t } = sc;
-  const ps = lay.param;
-  for (let r = 0; r < n; r++) {
-    for (let q = 0; q < nf; q++) {
-      const off = r * lay.row + q * lay.feature;
-      const i = r * vs + cols[q];
-      const yv = y[i];
-      const sy = weights(phi, off + K * ps, ps, K, 2 * a1, e);
-      const b = binOf(e, sy, K, bound, yv, t);
-      if (b < 0 || b >= K) { x[i] = yv; continue; }
-      const y0 = knot(t[0], 1 / sy, bound);
-      const y1 = knot(t[0] + e[b], 1 / sy, bound);
-      const sx = weights(phi, off, ps, K, 2 * a1, e);
-      let cx = 0;
-      for (let j = 0; j < b; j++) cx += e[j];
-      const x0 = knot(cx, 1 / sx, bound);
-      const x1 = knot(cx + e[b], 1 / sx, bound);
-      x[i] = rqInverse(x0, x1, y0, y1, derivative(phi, off, ps, K, a1, b), derivative(phi, off, ps, K, a1, b + 1), yv);
-    }
-  }
 }
