@@ -147,14 +147,17 @@ async function onnxRows(b: { name: string; dir: string; torchFlag: string[] }, n
   const fpool = await WorkerPool.start<{ x: Float32Array; c: Float32Array; n: number; batch: number }, unknown>({
     callerUrl: import.meta.url, module: '_flow-forward-worker', size: 2, label: 'bench forward worker', data: () => ({ weights, graphs }),
   });
+  // At least 32k events (16 batches per worker): with --small's 4k, start-up per request dominates.
+  const nW = Math.max(n, 32_768);
+  const xW = gaussian(nW * F, 3), cW = gaussian(nW * C, 4);
   const halves = () => [0, 1].map((h) => {
-    const s = Math.floor((h * n) / 2), e = Math.floor(((h + 1) * n) / 2);
-    return { x: x.slice(s * F, e * F), c: c.slice(s * C, e * C), n: e - s, batch };
+    const s = Math.floor((h * nW) / 2), e = Math.floor(((h + 1) * nW) / 2);
+    return { x: xW.slice(s * F, e * F), c: cW.slice(s * C, e * C), n: e - s, batch };
   });
   await fpool.map(halves().map((r) => ({ ...r, n: 256, x: r.x.subarray(0, 256 * F), c: r.c.subarray(0, 256 * C) })));
-  const fwdW = await rateAsync(n, async () => { await fpool.map(halves()); });
+  const fwdW = await rateAsync(nW, async () => { await fpool.map(halves()); });
   await fpool.close();
-  console.log(`  2 workers x 1 thread, host spline: forward ${fmt(fwdW)} ev/s`);
+  console.log(`  2 workers x 1 thread, host spline: forward ${fmt(fwdW)} ev/s (${nW.toLocaleString()} events)`);
   const lanes: Record<string, number> = {};
   const lanesOf = [
     ['2 workers x 1 thread, host spline ', 2, { route: 'host' }],

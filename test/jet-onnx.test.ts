@@ -34,7 +34,7 @@ function setup(dir: string, jets: number, seed: number) {
   return { bundle, c, block, weight: (n: string) => tensors.get(n)!.data as Float32Array, tensors };
 }
 
-test('ONNX Runtime jet inference equals the tfjs network to float32 rounding, with any padding', async (t) => {
+test('ONNX Runtime jet inference equals the tfjs network to float32 rounding: packed, padded per batch and padded to max_size', async (t) => {
   const { c, block, weight, tensors } = setup(SMALL, 1500, 7);
   await initBackend('cpu');
   const params = new Params();
@@ -44,19 +44,23 @@ test('ONNX Runtime jet inference equals the tfjs network to float32 rounding, wi
   const ref = predictBlock(params, normalizeArch(c.arch), block, 256);
   params.dispose();
   const runner = await JetOnnxRunner.create(c.arch, weight);
+  t.false(runner.padded, 'the engine packs constituents by default');
   const got = await runner.predict(block, 300);
-  const padded = await runner.predict(block, 1024, true); // every jet padded to max_size: padding must not matter
+  const single = await runner.predict(block, 1); // one jet per batch: the packed pooling sees one segment
   await runner.close();
-  let worst = 0, worstPad = 0, spread = 0;
-  for (let i = 0; i < block.n; i++) {
-    worst = Math.max(worst, Math.abs(got[i] - ref[i]));
-    worstPad = Math.max(worstPad, Math.abs(padded[i] - got[i]));
-    spread = Math.max(spread, Math.abs(ref[i] - ref[0]));
-  }
-  t.log(`max |onnx - tfjs cpu| = ${worst.toExponential(2)}, max |padded to max_size - per batch| = ${worstPad.toExponential(2)}`);
+  const padRunner = await JetOnnxRunner.create(c.arch, weight, { padding: true });
+  const perBatch = await padRunner.predict(block, 300);
+  const padded = await padRunner.predict(block, 1024, true); // every jet padded to max_size: padding must not matter
+  await padRunner.close();
+  const worst = (a: Float32Array, b: ArrayLike<number>) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  let spread = 0;
+  for (let i = 0; i < block.n; i++) spread = Math.max(spread, Math.abs(ref[i] - ref[0]));
+  t.log(`max |onnx packed - tfjs cpu| = ${worst(got, ref).toExponential(2)}, padded per batch ${worst(perBatch, ref).toExponential(2)}, padded to max_size ${worst(padded, ref).toExponential(2)}`);
   t.true(spread > 0.05, `predictions vary (${spread})`);
-  t.true(worst < 2e-6, `max |onnx - tfjs| = ${worst}`);
-  t.true(worstPad < 2e-6, `max |padded - unpadded| = ${worstPad}`);
+  t.true(worst(got, ref) < 2e-6, `max |packed - tfjs| = ${worst(got, ref)}`);
+  t.true(worst(single, got) < 2e-6, `max |packed, batch 1 - batch 300| = ${worst(single, got)}`);
+  t.true(worst(perBatch, ref) < 2e-6, `max |padded per batch - tfjs| = ${worst(perBatch, ref)}`);
+  t.true(worst(padded, got) < 2e-6, `max |padded to max_size - packed| = ${worst(padded, got)}`);
 });
 
 test('apply --backend onnx on an ml-jec shard matches the numpy reference forward pass', async (t) => {

@@ -107,8 +107,14 @@ export function unsupportedBlocks(arch: JetArch): string[] {
 /**
  * Builds the inference graph of a jet-regression network; `w(name)` returns a bundle tensor. `arch` may be
  * as stored or already normalized (normalizeArch is idempotent on format-2 archs).
+ *
+ * `packed` (the engine's own runs; export-onnx writes the padded interface above): constituents are not
+ * padded but packed, per type T `T_num` [rows, N], `T_cat<j>` int64 [rows] and `T_seg` int64 [rows, 1] (the
+ * row's jet in the batch), plus `n_jets` int64 [1]; the per-constituent layers run on real constituents
+ * only and a ScatterND (reduction add) sums them per jet. Row-wise layers make this the padded network's
+ * function exactly (padding only ever contributed masked zeros); only the summation order differs.
  */
-export function jetOnnxGraph(stored: JetArch, w: Weights, opts: ModelOptions = {}): Uint8Array {
+export function jetOnnxGraph(stored: JetArch, w: Weights, opts: ModelOptions & { packed?: boolean } = {}): Uint8Array {
   const missing = unsupportedBlocks(stored);
   if (missing.length) throw new NtcorrError(`jet network: the ONNX graph builder does not know ${missing.join(', ')}`);
   const arch = normalizeArch(stored);
@@ -122,16 +128,24 @@ export function jetOnnxGraph(stored: JetArch, w: Weights, opts: ModelOptions = {
     const table = embeddingTable(g, w, `global/emb${j}`, v, arch.globalEmbeddings![j], arch.globalUnknown ?? 'row');
     parts.push(g.op('Gather', [table, idx], { axis: 0 }));
   });
+  const nJets = opts.packed ? g.input('n_jets', 'int64', [1]) : undefined;
   arch.types.forEach((t, k) => {
-    const L = `L_${t.name}`;
-    const xs = [g.input(`${t.name}_num`, 'float32', ['jets', L, t.numerical])];
+    // Padded: [jets, L, .]; packed: [rows, .].
+    const dims = opts.packed ? [`rows_${t.name}`] : ['jets', `L_${t.name}`];
+    const xs = [g.input(`${t.name}_num`, 'float32', [...dims, t.numerical])];
     t.categories.forEach((v, j) => {
-      const idx = g.input(`${t.name}_cat${j}`, 'int64', ['jets', L]);
+      const idx = g.input(`${t.name}_cat${j}`, 'int64', dims);
       xs.push(g.op('Gather', [embeddingTable(g, w, `${t.name}/emb${j}`, v, t.embeddings[j], t.unknown ?? 'row'), idx], { axis: 0 }));
     });
-    const mask = g.op('Unsqueeze', [g.input(`${t.name}_mask`, 'float32', ['jets', L]), g.i64([2])]);
-    const h = emitLayers(g, w, net.types[k].layers, g.concat(xs, 2));
-    parts.push(g.op('ReduceSum', [g.mul(h, mask), g.i64([1])], { keepdims: 0 }));
+    const h = emitLayers(g, w, net.types[k].layers, g.concat(xs, dims.length));
+    if (nJets) {
+      const seg = g.input(`${t.name}_seg`, 'int64', [dims[0], 1]);
+      const zeros = g.op('ConstantOfShape', [g.concat([nJets, g.i64([net.types[k].out])], 0)], { value: { tensor: { dtype: 'float32', dims: [1], data: new Float32Array(1) } } });
+      parts.push(g.op('ScatterND', [zeros, seg, h], { reduction: 'add' }));
+    } else {
+      const mask = g.op('Unsqueeze', [g.input(`${t.name}_mask`, 'float32', dims), g.i64([2])]);
+      parts.push(g.op('ReduceSum', [g.mul(h, mask), g.i64([1])], { keepdims: 0 }));
+    }
   });
   const h = emitLayers(g, w, net.head.layers, g.concat(parts, 1));
   g.op('Identity', [emitLayers(g, w, [{ op: 'dense', w: 'out/w', b: 'out/b', in: net.head.out, out: 1, activation: 'linear' }], h)], {}, 'pred');

@@ -63,3 +63,47 @@ export function jetsBySize(block: JetBlock): Int32Array {
   for (const tb of block.types) for (let i = 0; i < block.n; i++) key[i] += tb.offsets[i + 1] - tb.offsets[i];
   return Int32Array.from({ length: block.n }, (_, i) => i).sort((a, b) => key[a] - key[b] || a - b);
 }
+
+/** One constituent type of a packed batch: the real constituents of the batch's jets, in jet order. */
+export interface PackedType {
+  rows: number;
+  /** [rows * numerical] */
+  num: Float32Array;
+  /** One [rows] index array per categorical feature. */
+  cats: Int32Array[];
+  /** [rows]: the row's jet, 0..n-1 in the batch. */
+  seg: Int32Array;
+}
+
+/** Host arrays of a packed batch (no padding; see onnx-graph.ts `packed`). */
+export interface PackedBatch {
+  n: number;
+  global: Float32Array;
+  globalCats: Int32Array[];
+  types: PackedType[];
+}
+
+/** Packs the jets `idx` of a block: their constituents back to back per type, each with its jet's position. */
+export function packJets(block: JetBlock, arch: JetArch, idx: ArrayLike<number>): PackedBatch {
+  const { n, global, globalCats } = padJets(block, { ...arch, types: [] }, idx);
+  const types = arch.types.map((t, k): PackedType => {
+    const tb = block.types[k];
+    let rows = 0;
+    for (let r = 0; r < n; r++) rows += tb.offsets[idx[r] + 1] - tb.offsets[idx[r]];
+    const N = t.numerical, C = t.categories.length;
+    const num = new Float32Array(rows * N);
+    const cats = t.categories.map(() => new Int32Array(rows));
+    const seg = new Int32Array(rows);
+    let o = 0;
+    for (let r = 0; r < n; r++) {
+      const s = tb.offsets[idx[r]], e = tb.offsets[idx[r] + 1];
+      num.set(tb.num.subarray(s * N, e * N), o * N);
+      for (let q = s; q < e; q++, o++) {
+        seg[o] = r;
+        for (let j = 0; j < C; j++) cats[j][o] = tb.cat[q * C + j];
+      }
+    }
+    return { rows, num, cats, seg };
+  });
+  return { n, global, globalCats, types };
+}
