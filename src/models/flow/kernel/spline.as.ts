@@ -21,9 +21,15 @@ const C: usize = memory.data<f64>([
   1.0 / 5040.0, 1.0 / 5040.0, 1.0 / 40320.0, 1.0 / 40320.0, 1.0 / 362880.0, 1.0 / 362880.0, 1.0 / 3628800.0, 1.0 / 3628800.0,
   1.0 / 39916800.0, 1.0 / 39916800.0,
 ], 16);
+const BIAS: usize = memory.data<i64>([<i64>1023 << 52, <i64>1023 << 52], 16);
 // @ts-ignore: decorator
 @inline function c(i: i32): v128 {
   return v128.load(C + (<usize>i << 4));
+}
+/** 1.0 in both lanes (a load, for the reason above). */
+// @ts-ignore: decorator
+@inline function one(): v128 {
+  return c(4);
 }
 
 /**
@@ -51,14 +57,14 @@ const C: usize = memory.data<f64>([
   const q2 = f64x2.add(p89, f64x2.mul(r2, pab));
   const p = f64x2.add(f64x2.add(q0, f64x2.mul(r4, q1)), f64x2.mul(r8, q2));
   // (k mod 2^12) << 52 plus the bias: the exponent field of 2^k for -1022 <= k <= 1023.
-  const e = i64x2.add(i64x2.shl(kd, 52), i64x2.splat(<i64>1023 << 52));
+  const e = i64x2.add(i64x2.shl(kd, 52), v128.load(BIAS));
   return f64x2.mul(p, e);
 }
 
 /** zuko's soft clip v / (1 + |v| * a), then e^. */
 // @ts-ignore: decorator
 @inline function clipExp(v: v128, a: v128): v128 {
-  return vexp(f64x2.div(v, f64x2.add(f64x2.splat(1.0), f64x2.mul(f64x2.abs(v), a))));
+  return vexp(f64x2.div(v, f64x2.add(one(), f64x2.mul(f64x2.abs(v), a))));
 }
 
 /** The pair's parameter j (f32 at pa and pb, j * ps bytes on) as f64x2. */
@@ -74,14 +80,13 @@ const C: usize = memory.data<f64>([
 // @ts-ignore: decorator
 @inline function weights(pa: usize, pb: usize, start: usize, ps: usize, K: i32, a2: v128, E: usize): v128 {
   let s = f64x2.splat(0.0);
-  const one = f64x2.splat(1.0);
   let j = 0;
   for (; j + 1 < K; j += 2) {
     const va = param(pa, pb, start + <usize>j * ps);
     const vb = param(pa, pb, start + <usize>(j + 1) * ps);
-    const da = f64x2.add(one, f64x2.mul(f64x2.abs(va), a2));
-    const db = f64x2.add(one, f64x2.mul(f64x2.abs(vb), a2));
-    const inv = f64x2.div(one, f64x2.mul(da, db));
+    const da = f64x2.add(one(), f64x2.mul(f64x2.abs(va), a2));
+    const db = f64x2.add(one(), f64x2.mul(f64x2.abs(vb), a2));
+    const inv = f64x2.div(one(), f64x2.mul(da, db));
     const ea = vexp(f64x2.mul(va, f64x2.mul(db, inv)));
     const eb = vexp(f64x2.mul(vb, f64x2.mul(da, inv)));
     v128.store(E + (<usize>j << 4), ea);
@@ -96,10 +101,10 @@ const C: usize = memory.data<f64>([
   return s;
 }
 
-/** bound * (2 * c * inv - 1), as spline64.ts `knot`. */
+/** bound * (2 * c * inv - 1), as spline64.ts `knot` (2c as c + c: the same value). */
 // @ts-ignore: decorator
-@inline function knot(c: v128, inv: v128, bound: v128): v128 {
-  return f64x2.mul(bound, f64x2.sub(f64x2.mul(f64x2.mul(f64x2.splat(2.0), c), inv), f64x2.splat(1.0)));
+@inline function knot(w: v128, inv: v128, bound: v128): v128 {
+  return f64x2.mul(bound, f64x2.sub(f64x2.mul(f64x2.add(w, w), inv), one()));
 }
 
 /** Raw derivative parameter at knot j of a lane (0 where j is an end knot or outside 0..K). */
@@ -136,7 +141,7 @@ export function spline(
   const dstart = <usize>(2 * K) * ps;
   for (let r = 0; r < n; r += 2) {
     const rb = r + 1 < n ? r + 1 : r;
-    let prod = f64x2.splat(1.0);
+    let prod = one();
     let lsum = f64x2.splat(0.0);
     for (let q = 0; q < nf; q++) {
       const pa = phi + (<usize>(r * rowS + q * featS) << 2);
@@ -146,7 +151,7 @@ export function spline(
       const ib = <usize>(rb * vs + col) << 3;
       const v = f64x2.replace_lane(f64x2.splat(load<f64>(src + ia)), 1, load<f64>(src + ib));
       // First coordinate: weights, bin b = (number of knots < v) - 1, cumulative weight before b, weight of b.
-      const inv1 = f64x2.div(f64x2.splat(1.0), weights(pa, pb, first, ps, K, a2, E));
+      const inv1 = f64x2.div(one(), weights(pa, pb, first, ps, K, a2, E));
       let c = f64x2.splat(0.0);
       let count = i64x2.splat(0);
       let cb = f64x2.splat(0.0);
@@ -170,7 +175,7 @@ export function spline(
       const u0 = knot(cb, inv1, vb);
       const u1 = knot(f64x2.add(cb, eb), inv1, vb);
       // Second coordinate: its weights, the same bin.
-      const inv2 = f64x2.div(f64x2.splat(1.0), weights(pa, pb, second, ps, K, a2, E));
+      const inv2 = f64x2.div(one(), weights(pa, pb, second, ps, K, a2, E));
       let c2 = f64x2.splat(0.0);
       let e2 = f64x2.splat(0.0);
       below = f64x2.splat(0.0);
@@ -183,35 +188,34 @@ export function spline(
       const w0 = knot(c2, inv2, vb);
       const w1 = knot(f64x2.add(c2, e2), inv2, vb);
       // The bin's two knot derivatives (one shared division for both clips).
-      const one = f64x2.splat(1.0);
       const g0 = f64x2.replace_lane(f64x2.splat(rawDerivative(pa, dstart, ps, ba, K)), 1, rawDerivative(pb, dstart, ps, bbv, K));
       const g1 = f64x2.replace_lane(f64x2.splat(rawDerivative(pa, dstart, ps, ba + 1, K)), 1, rawDerivative(pb, dstart, ps, bbv + 1, K));
-      const h0 = f64x2.add(one, f64x2.mul(f64x2.abs(g0), a1));
-      const h1 = f64x2.add(one, f64x2.mul(f64x2.abs(g1), a1));
-      const hinv = f64x2.div(one, f64x2.mul(h0, h1));
-      const d0 = v128.bitselect(vexp(f64x2.mul(g0, f64x2.mul(h1, hinv))), one, interior(ba, bbv, K));
-      const d1 = v128.bitselect(vexp(f64x2.mul(g1, f64x2.mul(h0, hinv))), one, interior(ba + 1, bbv + 1, K));
+      const h0 = f64x2.add(one(), f64x2.mul(f64x2.abs(g0), a1));
+      const h1 = f64x2.add(one(), f64x2.mul(f64x2.abs(g1), a1));
+      const hinv = f64x2.div(one(), f64x2.mul(h0, h1));
+      const d0 = v128.bitselect(vexp(f64x2.mul(g0, f64x2.mul(h1, hinv))), one(), interior(ba, bbv, K));
+      const d1 = v128.bitselect(vexp(f64x2.mul(g1, f64x2.mul(h0, hinv))), one(), interior(ba + 1, bbv + 1, K));
       let out: v128;
       if (!inverse) {
         // Forward: (x0, x1) = (u0, u1), (y0, y1) = (w0, w1).
         const dx = f64x2.sub(u1, u0);
         const dy = f64x2.sub(w1, w0);
-        const idx = f64x2.div(one, dx);
+        const idx = f64x2.div(one(), dx);
         const s = f64x2.mul(dy, idx);
         const z = f64x2.mul(f64x2.sub(v, u0), idx);
-        const zc = f64x2.sub(one, z);
+        const zc = f64x2.sub(one(), z);
         const zz = f64x2.mul(z, zc);
         const den = f64x2.add(s, f64x2.mul(f64x2.sub(f64x2.add(d0, d1), f64x2.add(s, s)), zz));
         const num = f64x2.mul(f64x2.mul(s, s), f64x2.add(f64x2.add(f64x2.mul(f64x2.add(s, s), zz), f64x2.mul(f64x2.mul(d0, zc), zc)), f64x2.mul(f64x2.mul(d1, z), z)));
-        const iden = f64x2.div(one, den);
+        const iden = f64x2.div(one(), den);
         const jac = f64x2.mul(num, f64x2.mul(iden, iden));
         out = f64x2.add(w0, f64x2.mul(f64x2.mul(dy, f64x2.add(f64x2.mul(f64x2.mul(s, z), z), f64x2.mul(d0, zz))), iden));
-        prod = f64x2.mul(prod, v128.bitselect(jac, one, inside));
+        prod = f64x2.mul(prod, v128.bitselect(jac, one(), inside));
         // log of the product of every 4 features' dy/dx (not 4 logs): each dy/dx is within ~(K / slope)^3 of 1,
         // so 4 of them stay far inside float64's range; the sum differs from zuko's by rounding only.
         if ((q & 3) == 3) {
           lsum = f64x2.add(lsum, f64x2.replace_lane(f64x2.splat(Math.log(f64x2.extract_lane(prod, 0))), 1, Math.log(f64x2.extract_lane(prod, 1))));
-          prod = one;
+          prod = one();
         }
       } else {
         // Inverse: (y0, y1) = (u0, u1), (x0, x1) = (w0, w1).
