@@ -3,9 +3,9 @@
  * * ONNX Runtime engine (the default): nsf_a (16 features, 6 transforms, 3x256, zuko fixture imported from its
  *   .pth) and a CMS-like flow (16 features, 6 transforms x 2x128, 8 bins): forward and correction events/s
  *   in the main thread (1 intra-op thread, --batch rows per run) on both routes (the single graph, and the
- *   host spline: MADE sessions + JS float64 spline, host-flow.ts), forward in one session with 2 intra-op
- *   threads, correction on 2 worker threads x 1 intra-op thread (both routes) and in one session with 2
- *   intra-op threads;
+ *   host spline: MADE sessions + the float64 WebAssembly spline kernel, host-flow.ts), forward in one session with 2 intra-op
+ *   threads and on 2 worker threads x 1 intra-op thread (host spline, bench/_flow-forward-worker.ts), correction on
+ *   2 workers x 1 intra-op thread (both routes) and in one session with 2 intra-op threads;
  * * tfjs (wasm): nsf_a naive (zuko-style) and incremental inverse, main thread and 1/2 workers;
  * * PyTorch 2 + zuko-style reference of the same flows (bench/nsf_torch.py) when python3 has torch;
  * * `apply` end to end on a zee simulation file (scripts/make-samples.ts, 1M rows; --small: 20k) with
@@ -121,7 +121,7 @@ async function onnxRows(b: { name: string; dir: string; torchFlag: string[] }, n
   await fwdS.dispose();
   await corrS.dispose();
   console.log(`  main thread, 1 intra-op thread, batch ${batch}: forward ${fmt(fwd)} ev/s | correction ${fmt(corr)} ev/s  (single graph)`);
-  // The host-spline route: ORT sessions for the MADE slices only, the float64 spline in JS.
+  // The host-spline route: ORT sessions for the MADE slices only, the float64 spline in the WebAssembly kernel.
   const t2 = performance.now();
   const host = await HostSplineFlow.create(weights, hostFlowGraphs(weights), { threads: 1 });
   console.log(`  host-spline route: graphs + sessions ${((performance.now() - t2) / 1000).toFixed(1)} s`);
