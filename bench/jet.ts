@@ -21,6 +21,8 @@ import { datasetFiles, loadJets, splitFiles } from '../src/train/jet/dataset.js'
 import { fitTransform } from '../src/train/jet/fit-transform.js';
 import { createJetParams, predictBlock } from '../src/models/jet/network.js';
 import { JetOnnxRunner } from '../src/models/jet/onnx-infer.js';
+import { openJetPredictor } from '../src/models/jet/pool.js';
+import { sliceJetBlock } from '../src/models/jet/features.js';
 import { archFor, trainJet } from '../src/train/jet/train.js';
 import { responseSummary } from '../src/models/jet/metrics.js';
 import { transformToYaml } from '../src/models/jet/transform.js';
@@ -140,6 +142,17 @@ export async function run(opts: { small: boolean; part?: string }): Promise<void
   const meanSizes = arch.types.map((t, k) => (train.types[k].offsets[train.n] / train.n).toFixed(1));
   console.log(`backend ${backend}; ml-jec-sized model (${params.count().toLocaleString('en-US')} parameters); synthetic jets with mean constituents ${arch.types.map((t, k) => `${t.name} ${meanSizes[k]}`).join(', ')}`);
   const k1 = await onnxRate(packed1, false), k2 = await onnxRate(packed2, false);
+  // How apply runs it: 2 worker threads x 1 intra-op thread, each block split in two (models/jet/pool.ts).
+  const workers = await openJetPredictor(arch, (n) => weights.get(n)!, { threads: 2 });
+  await workers.predict(train);
+  let bestW = Infinity;
+  for (let k = 0; k < 3; k++) {
+    const t0 = performance.now();
+    for (let s = 0; s < train.n; s += 16_384) await workers.predict(sliceJetBlock(train, arch, s, Math.min(train.n, s + 16_384)));
+    bestW = Math.min(bestW, (performance.now() - t0) / 1000);
+  }
+  await workers.close();
+  const kW = train.n / bestW;
   for (const fixed of [true, false]) {
     const r = measure(fixed);
     console.log(`  ${fixed ? 'padded to 64/64/8 (as ml-jec / the PyTorch anchor)' : 'padded per batch to its longest jet (the tfjs network)'}:`);
@@ -149,7 +162,7 @@ export async function run(opts: { small: boolean; part?: string }): Promise<void
     const p1 = torchRate(specPath, 1, fixed), p2 = torchRate(specPath, 2, fixed);
     console.log(`    inference ONNX Runtime, padded graph (same shapes as PyTorch): ${fmt(o1)} jets/s (1 thread), ${fmt(o2)} jets/s (2 threads)`);
     console.log(`    inference PyTorch (same run, same shapes): ${fmt(p1)} jets/s (1 thread), ${fmt(p2)} jets/s (2 threads)${p2 ? `; ONNX padded/PyTorch at 2 threads ${(o2 / p2).toFixed(2)}x` : ''}`);
-    if (p2) console.log(`    inference ONNX Runtime, packed graph (the engine's default; same predictions): ${fmt(k1)} jets/s (1 thread), ${fmt(k2)} jets/s (2 threads); over PyTorch at 2 threads ${(k2 / p2).toFixed(2)}x (target >= 2x)`);
+    if (p2) console.log(`    inference ONNX Runtime, packed graph (the engine's default; same predictions): ${fmt(k1)} jets/s (1 thread), ${fmt(k2)} jets/s (1 session x 2 threads), ${fmt(kW)} jets/s (2 workers x 1 thread, as apply; chunks of 16,384 jets); best over PyTorch at 2 threads ${(Math.max(k2, kW) / p2).toFixed(2)}x (target >= 2x)`);
   }
   params.dispose(); adam.dispose();
   await onnx1.close(); await onnx2.close(); await packed1.close(); await packed2.close();

@@ -12,6 +12,7 @@ import { configFromBundle, type JetBundleConfig } from '../src/models/jet/kind.j
 import { normalizeArch, predictBlock } from '../src/models/jet/network.js';
 import { unsupportedBlocks } from '../src/models/jet/onnx-graph.js';
 import { JetOnnxRunner } from '../src/models/jet/onnx-infer.js';
+import { openJetPredictor } from '../src/models/jet/pool.js';
 import { generateJets, randomJetBlock } from '../src/train/jet/synthetic.js';
 import { Params } from '../src/nn/params.js';
 import { runApply } from '../src/pipeline/index.js';
@@ -61,6 +62,21 @@ test('ONNX Runtime jet inference equals the tfjs network to float32 rounding: pa
   t.true(worst(single, got) < 2e-6, `max |packed, batch 1 - batch 300| = ${worst(single, got)}`);
   t.true(worst(perBatch, ref) < 2e-6, `max |padded per batch - tfjs| = ${worst(perBatch, ref)}`);
   t.true(worst(padded, got) < 2e-6, `max |padded to max_size - packed| = ${worst(padded, got)}`);
+});
+
+test('jet inference on 2 worker threads equals one session bit for bit (blocks split into slices)', async (t) => {
+  const { c, block, weight } = setup(SMALL, 1500, 11);
+  const one = await openJetPredictor(c.arch, weight, { threads: 1 });
+  const two = await openJetPredictor(c.arch, weight, { threads: 2 });
+  const a = await one.predict(block);
+  const b = await two.predict(block);
+  const small = await two.predict({ ...block, n: 0, global: block.global.subarray(0, 0), globalCat: block.globalCat.subarray(0, 0), pt: block.pt.subarray(0, 0), types: block.types.map((tb) => ({ ...tb, offsets: tb.offsets.subarray(0, 1) })) });
+  await one.close();
+  await two.close();
+  t.is(b.length, block.n);
+  t.deepEqual(Array.from(b), Array.from(a));
+  t.is(small.length, 0, 'an empty block gives no predictions');
+  t.true(new Set(Array.from(a, (v) => v.toFixed(4))).size > 100, 'predictions vary');
 });
 
 test('apply --backend onnx on an ml-jec shard matches the numpy reference forward pass', async (t) => {

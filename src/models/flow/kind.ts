@@ -1,10 +1,9 @@
-import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { isJagged, toFloat64, type Chunk, type Column } from '../../core/columns.js';
 import { NtcorrError } from '../../core/errors.js';
-import { settings } from '../../core/settings.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
 import { fillPlan, type Fill } from '../fill.js';
+import { computeThreads } from '../threads.js';
 import type { ChunkStats, CorrectionKind, Corrector, FileContext, KindOptions } from '../types.js';
 import { flowFromBundle } from './bundle-io.js';
 import { type FlowCollection, type FlowConfig, outputName, resolveColumn, resolveVariable } from './config.js';
@@ -21,13 +20,6 @@ import { hashString } from '../../core/random.js';
  * value, else the uncorrected input).
  */
 
-/** Worker threads: options.threads, else NTCORR_THREADS, else every core (one single-threaded engine per worker). */
-export function flowThreads(options: KindOptions): number {
-  if (options.threads !== undefined && options.threads >= 1) return Math.floor(options.threads);
-  if (settings.threads !== undefined) return settings.threads;
-  return availableParallelism();
-}
-
 interface Active {
   collection: FlowCollection;
   index: number;
@@ -40,7 +32,7 @@ export const kind: CorrectionKind = {
   kind: 'flow',
   async load(bundle, options: KindOptions) {
     const { config } = flowFromBundle(bundle);
-    const pool = await openCorrections(bundle.dir, options.backend ?? 'auto', flowThreads(options), { device: options.device });
+    const pool = await openCorrections(bundle.dir, options.backend ?? 'auto', computeThreads(options), { device: options.device });
     const fill = options.fill ?? 'nan';
     return {
       bind(file: FileContext): Corrector {

@@ -27,6 +27,25 @@ export interface JetBlock {
   types: TypeBlock[];
 }
 
+/**
+ * Jets [s, e) of a block as a compact block of their own (copies, constituent offsets from 0): what a worker
+ * thread is sent. `arch` gives the feature counts (a block with no constituents of a type cannot).
+ */
+export function sliceJetBlock(b: JetBlock, arch: { global: number; globalCategories?: number[]; types: { numerical: number; categories: number[] }[] }, s: number, e: number): JetBlock {
+  const G = arch.global, CG = (arch.globalCategories ?? []).length;
+  return {
+    n: e - s,
+    global: b.global.slice(s * G, e * G),
+    globalCat: b.globalCat.slice(s * CG, e * CG),
+    pt: b.pt.slice(s, e),
+    types: b.types.map((tb, k) => {
+      const N = arch.types[k].numerical, C = arch.types[k].categories.length;
+      const o0 = tb.offsets[s], o1 = tb.offsets[e];
+      return { offsets: Int32Array.from(tb.offsets.subarray(s, e + 1), (o) => o - o0), num: tb.num.slice(o0 * N, o1 * N), cat: tb.cat.slice(o0 * C, o1 * C) };
+    }),
+  };
+}
+
 /** Branches to read: jet kinematics, global and constituent features (+ pt_gen for training). */
 export function jetInputColumns(cfg: JetConfig, withTarget: boolean): string[] {
   const s = new Set<string>([cfg.jet.pt]);

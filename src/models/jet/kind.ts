@@ -3,7 +3,8 @@ import { NtcorrError } from '../../core/errors.js';
 import type { OutputSpec } from '../../bundle/manifest.js';
 import { initBackend } from '../../compute/backend.js';
 import { onnxAvailable } from '../../compute/engine.js';
-import { JetOnnxRunner } from './onnx-infer.js';
+import { openJetPredictor } from './pool.js';
+import { computeThreads } from '../threads.js';
 import { unsupportedBlocks } from './onnx-graph.js';
 import { Params } from '../../nn/params.js';
 import { fillPlan } from '../fill.js';
@@ -62,7 +63,7 @@ export const kind: CorrectionKind = {
       return t.data as Float32Array;
     };
     const device = options.device ?? 'cpu';
-    const runner = useOnnx ? await JetOnnxRunner.create(arch, weight, { device, threads: options.threads ?? 1, label: `model bundle ${bundle.dir}` }) : undefined;
+    const runner = useOnnx ? await openJetPredictor(c.arch, weight, { device, threads: computeThreads(options), label: `model bundle ${bundle.dir}` }) : undefined;
     if (!runner) await initBackend(request);
     const params = new Params();
     if (!runner) for (const [name, t] of tensors) params.add(name, t.shape, t.data as Float32Array);

@@ -18,7 +18,12 @@ export class JetOnnxRunner {
   /** `arch` as stored in the bundle or normalized (normalizeArch). */
   static async create(arch: JetArch, w: Weights, opts: { device?: string; threads?: number; label?: string; padding?: boolean } = {}): Promise<JetOnnxRunner> {
     const padded = opts.padding ?? false;
-    const session = await Session.create(jetOnnxGraph(arch, w, { packed: !padded }), { device: opts.device ?? 'cpu', threads: opts.threads ?? 1, label: opts.label ?? 'jet network' });
+    return JetOnnxRunner.fromGraph(jetOnnxGraph(arch, w, { packed: !padded }), arch, padded, opts);
+  }
+
+  /** A runner on graph bytes built by jetOnnxGraph (`padded`: without the packed option); workers get them from the main thread. */
+  static async fromGraph(bytes: Uint8Array, arch: JetArch, padded: boolean, opts: { device?: string; threads?: number; label?: string } = {}): Promise<JetOnnxRunner> {
+    const session = await Session.create(bytes, { device: opts.device ?? 'cpu', threads: opts.threads ?? 1, label: opts.label ?? 'jet network' });
     return new JetOnnxRunner(session, normalizeArch(arch), padded);
   }
 
