@@ -26,7 +26,7 @@ export interface ApplyOptions {
   backend: string;
   /** ONNX Runtime execution provider for neural-network kinds (cpu, cuda[:N], tensorrt[:N], auto). */
   device?: string;
-  /** Compute threads for neural-network kinds (flow worker threads); undefined: NTCORR_THREADS, else every core. */
+  /** Compute threads for neural-network kinds (flow and jet worker threads, models/threads.ts); undefined: NTCORR_THREADS, else every core. */
   threads?: number;
   /** Codec of the written file (parquet: zstd default). */
   compression?: string;

@@ -50,7 +50,7 @@ export const command: CommandModule<object, ApplyArgs> = {
       .option('seed', seedOption({ default: 12345, describe: 'Base seed for kinds that draw random numbers (recorded in provenance)' }))
       .option('backend', backendOption('Inference engine for neural-network kinds: ONNX Runtime (auto: where it loads), or a tfjs backend'))
       .option('device', { type: 'string', default: 'cpu', describe: 'ONNX Runtime execution provider: cpu, cuda, cuda:N, tensorrt[:N] (GPU providers need npm ci --onnxruntime-node-install=cuda12), auto (cuda if installed)' })
-      .option('threads', threadsOption({ describe: 'Compute threads (cores) for flow corrections (worker threads, one single-threaded engine each); default NTCORR_THREADS, else every core' }))
+      .option('threads', threadsOption({ describe: 'Compute threads (cores) for flow corrections and jet regression on ONNX Runtime (worker threads, one single-threaded engine each); default NTCORR_THREADS, else every core' }))
       .option('compression', { type: 'string', describe: 'Codec of written files (parquet default zstd: zstd, snappy, gzip, uncompressed; ROOT default zlib: zlib, lz4, zstd, none)' })
       .option('tree', treeOption())
       .option('drop-unreadable', { type: 'boolean', default: false, describe: 'ROOT full copies: if the input cannot be carried over whole, write only its readable branches instead of failing (each dropped branch and key is named)' })
