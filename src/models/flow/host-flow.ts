@@ -243,6 +243,9 @@ export class HostSplineFlow {
       // Every feature is written once per transform, and a step reads only rows of A written before it.
       const x = xs[t % 2];
       const last = plan.layers[plan.layers.length - 1];
+      // The kernel's column map: feature q of featureOrder is value column cols[q] (steps take slices).
+      const cols = ws.k.cols;
+      cols.set(plan.featureOrder);
       for (let s = 0; s < plan.steps; s++) {
         const session = this.inv[t][s];
         if (!session) continue;
@@ -261,9 +264,7 @@ export class HostSplineFlow {
         }
         const [f0, f1] = plan.featureBlock[s];
         if (f1 === f0) continue;
-        const cols = ws.k.cols.subarray(0, f1 - f0);
-        cols.set(plan.featureOrder.slice(f0, f1));
-        this.kernel.inverse(r.phi.data, { row: 1, feature: P * n, param: n }, n, f1 - f0, y, F, cols, x);
+        this.kernel.inverse(r.phi.data, { row: 1, feature: P * n, param: n }, n, f1 - f0, y, F, cols.subarray(f0, f1), x);
         // The produced features are inputs of the next steps (float32, after the context rows).
         for (let q = f0; q < f1; q++) {
           const row = A[0].subarray((C + q) * n, (C + q + 1) * n);
@@ -281,7 +282,8 @@ export class HostSplineFlow {
   /**
    * The batch buffers for n rows, reused across batches (workers run many of ~3 MB): the inverse's
    * activations (JS), and in the kernel's memory the MADE output, z, the inverse's ping-pong x, ladj and
-   * the feature columns. Remade when n changes (that invalidates the previous kernel views).
+   * the column map (each transform's featureOrder, set before use). Remade when n changes (that
+   * invalidates the previous kernel views).
    */
   private scratch(n: number): Workspace {
     if (this.buffers?.n !== n) {
@@ -291,11 +293,7 @@ export class HostSplineFlow {
       const k = this.kernel.workspace({ phi: ['f32', n * F * P], z: ['f64', n * F], xa: ['f64', n * F], xb: ['f64', n * F], ladj: ['f64', n], cols: ['i32', F] });
       this.buffers = { n, ws: { A, k } };
     }
-    const ws = this.buffers.ws;
-    // The forward's columns are 0..F-1; the inverse overwrites a prefix per step.
-    const cols = ws.k.cols;
-    for (let q = 0; q < cols.length; q++) cols[q] = q;
-    return ws;
+    return this.buffers.ws;
   }
 
   /** x_corr = T^-1(T(x | c, is-data 0) | c, is-data 1) for one batch (the is-data slot of c ignored). */
