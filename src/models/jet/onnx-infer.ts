@@ -7,7 +7,7 @@ import { jetsBySize, packJets, padJets } from './padding.js';
 /**
  * Jet-regression inference on ONNX Runtime: the network's graph (onnx-graph.ts) in one engine session.
  * By default the packed graph: each batch's constituents back to back, the per-constituent layers on real
- * constituents only (bench/jet.ts: x2-3 over padding per batch, ~x10 over ml-jec's fixed 64/64/8).
+ * constituents only (bench/jet.ts, 2 threads: x1.7 over padding per batch, x5 over ml-jec's fixed 64/64/8).
  * `padding: true` runs the padded graph (what export-onnx writes) fed like network.ts predictBlock feeds
  * tfjs: each batch padded per type to its longest jet, or to maxSize with `fixedPadding` (benchmarks).
  * Either way jets go in order of constituent count and predictions come back in the input order.
@@ -27,13 +27,19 @@ export class JetOnnxRunner {
     return new JetOnnxRunner(session, normalizeArch(arch), padded);
   }
 
+  /** The jet-level feeds of a batch (both graphs). */
+  private globalFeeds(p: { n: number; global: Float32Array; globalCats: Int32Array[] }): Record<string, Feed> {
+    const feeds: Record<string, Feed> = {};
+    if (this.arch.global) feeds.global = { data: p.global, dims: [p.n, this.arch.global] };
+    p.globalCats.forEach((c, j) => { feeds[`global_cat${j}`] = { data: int64Of(c), dims: [p.n] }; });
+    return feeds;
+  }
+
   /** Feeds of the packed graph for the jets `idx` of a block. */
   packedFeeds(block: JetBlock, idx: ArrayLike<number>): Record<string, Feed> {
     const p = packJets(block, this.arch, idx);
-    const n = p.n;
-    const feeds: Record<string, Feed> = { n_jets: { data: BigInt64Array.of(BigInt(n)), dims: [1] } };
-    if (this.arch.global) feeds.global = { data: p.global, dims: [n, this.arch.global] };
-    p.globalCats.forEach((c, j) => { feeds[`global_cat${j}`] = { data: int64Of(c), dims: [n] }; });
+    const feeds = this.globalFeeds(p);
+    feeds.n_jets = { data: BigInt64Array.of(BigInt(p.n)), dims: [1] };
     this.arch.types.forEach((t, k) => {
       const { rows, num, cats, seg } = p.types[k];
       feeds[`${t.name}_num`] = { data: num, dims: [rows, t.numerical] };
@@ -47,9 +53,7 @@ export class JetOnnxRunner {
   feeds(block: JetBlock, idx: ArrayLike<number>, fixedPadding = false): Record<string, Feed> {
     const p = padJets(block, this.arch, idx, fixedPadding);
     const n = p.n;
-    const feeds: Record<string, Feed> = {};
-    if (this.arch.global) feeds.global = { data: p.global, dims: [n, this.arch.global] };
-    p.globalCats.forEach((c, j) => { feeds[`global_cat${j}`] = { data: int64Of(c), dims: [n] }; });
+    const feeds = this.globalFeeds(p);
     this.arch.types.forEach((t, k) => {
       const { L, num, mask, cats } = p.types[k];
       feeds[`${t.name}_num`] = { data: num, dims: [n, L, t.numerical] };

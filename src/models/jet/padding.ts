@@ -22,17 +22,24 @@ export interface PaddedBatch {
   types: PaddedType[];
 }
 
-/**
- * Pads the jets `idx` of a block, per type to the longest jet of the batch (at least 1 slot), or to the
- * type's maxSize with `fixedPadding` (as ml-jec did before it went ragged in August 2020: only for benchmarks).
- */
-export function padJets(block: JetBlock, arch: JetArch, idx: ArrayLike<number>, fixedPadding = false): PaddedBatch {
+/** The jet-level inputs of the jets `idx` of a block (padded and packed batches alike). */
+function jetGlobals(block: JetBlock, arch: JetArch, idx: ArrayLike<number>): { global: Float32Array; globalCats: Int32Array[] } {
   const n = idx.length;
   const G = arch.global;
   const global = new Float32Array(n * G);
   for (let r = 0; r < n; r++) global.set(block.global.subarray(idx[r] * G, idx[r] * G + G), r * G);
   const CG = (arch.globalCategories ?? []).length;
   const globalCats = Array.from({ length: CG }, (_, j) => Int32Array.from({ length: n }, (_, r) => block.globalCat[idx[r] * CG + j]));
+  return { global, globalCats };
+}
+
+/**
+ * Pads the jets `idx` of a block, per type to the longest jet of the batch (at least 1 slot), or to the
+ * type's maxSize with `fixedPadding` (as ml-jec did before it went ragged in August 2020: only for benchmarks).
+ */
+export function padJets(block: JetBlock, arch: JetArch, idx: ArrayLike<number>, fixedPadding = false): PaddedBatch {
+  const n = idx.length;
+  const { global, globalCats } = jetGlobals(block, arch, idx);
   const types = arch.types.map((t, k): PaddedType => {
     const tb = block.types[k];
     let L = fixedPadding && t.maxSize ? t.maxSize : 1;
@@ -85,7 +92,8 @@ export interface PackedBatch {
 
 /** Packs the jets `idx` of a block: their constituents back to back per type, each with its jet's position. */
 export function packJets(block: JetBlock, arch: JetArch, idx: ArrayLike<number>): PackedBatch {
-  const { n, global, globalCats } = padJets(block, { ...arch, types: [] }, idx);
+  const n = idx.length;
+  const { global, globalCats } = jetGlobals(block, arch, idx);
   const types = arch.types.map((t, k): PackedType => {
     const tb = block.types[k];
     let rows = 0;
